@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mandel's tests use, when they are missing:
+#   python3       the tutorial's own program, the oracle the counts are checked against
+#   chromium      a real browser for the HTML pages (3D surface, report)
+#   redis-server  the broker of the cluster backend
+# Needs root or passwordless sudo; does nothing when everything is already there.
+set -euo pipefail
+missing=()
+command -v python3 >/dev/null || missing+=(python3)
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+echo "system packages: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,34 @@
+/**
+ * The backend contract, shared by serial, threads and cluster. A backend receives small,
+ * serialisable chunk descriptors and writes each chunk's counts into the full counts
+ * buffer (which render() allocates on a SharedArrayBuffer, so threads can write in place).
+ */
+import type { Chunk } from '../plan.js';
+import type { ChunkEvent } from '../trace.js';
+import type { Workload } from '../workload.js';
+
+export interface ChunkJob {
+  readonly workload: Workload;
+  readonly chunks: readonly Chunk[];
+  /** A registered kernel's name; workers resolve it themselves. */
+  readonly kernel: string;
+  readonly prune: boolean;
+}
+
+export interface RunHooks {
+  readonly signal?: AbortSignal;
+  /** Milliseconds on the render's clock, so chunk events line up with phases. */
+  readonly now: () => number;
+  /** Called once per finished chunk, in completion order. */
+  readonly onChunk?: (event: ChunkEvent) => void;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** How many chunks can run at once. */
+  readonly workers: number;
+  /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
+  run(job: ChunkJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
+  /** Frees threads and connections; a closed backend cannot run again. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,53 @@
+/**
+ * The `mandel` command line: parses flags, calls the library, maps errors to exit codes.
+ * Exit codes: 0 done, 1 failed while running, 2 bad usage (flags, limits), 130 cancelled.
+ */
+import { Command, CommanderError } from 'commander';
+import { isMandelError } from '../errors.js';
+import { runCommand } from './run.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANCELLED = 130;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let usageError: string | undefined;
+  const program = new Command('mandel')
+    .description('CPU-bound parallel computing on Node.js: the Mandelbrot set, on every core and many machines')
+    .exitOverride()
+    .configureOutput({ outputError: (text) => (usageError = text.trim()) })
+    .showSuggestionAfterError(true);
+  // Commands built with `new Command` inherit nothing from the program unless told to.
+  const run = runCommand(controller.signal).copyInheritedSettings(program);
+  program.addCommand(run);
+  try {
+    await program.parseAsync(argv);
+    return (run.getOptionValue('exitCode') as number | undefined) ?? EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT_OK; // --help, --version
+      process.stderr.write(`mandel: ${(usageError ?? error.message).replace(/^error: /, '')}\n`);
+      return EXIT_USAGE;
+    }
+    if (isMandelError(error)) {
+      process.stderr.write(`mandel: ${error.message}\n`);
+      if (error.code === 'ERR_ABORTED') return EXIT_CANCELLED;
+      return error.code === 'ERR_INVALID_OPTION' ||
+        error.code === 'ERR_TOO_LARGE' ||
+        error.code === 'ERR_UNKNOWN_KERNEL' ||
+        error.code === 'ERR_UNKNOWN_BACKEND'
+        ? EXIT_USAGE
+        : EXIT_FAILED;
+    }
+    process.stderr.write(`mandel: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_FAILED;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

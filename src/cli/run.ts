@@ -1,0 +1,182 @@
+/**
+ * `mandel run`: render one workload and print what the tutorial printed (elements,
+ * seconds, the validation sum), plus iterations and iterations/s; write the outputs asked.
+ */
+import { Command, Option } from 'commander';
+import { InvalidOptionError } from '../errors.js';
+import { measureRepresentations } from '../memory.js';
+import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
+import { writeOutputs, type WrittenFile } from '../outputs/index.js';
+import { render, type RenderResult } from '../render.js';
+import { TraceRecorder } from '../trace.js';
+import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
+import { grouped, rate, signedBytes } from './format.js';
+import { positiveInteger, positiveNumber, region } from './parse.js';
+import { createProgress } from './progress.js';
+
+interface RunFlags {
+  size?: number;
+  maxiter?: number;
+  maxiterations?: number;
+  width?: number;
+  height?: number;
+  region?: Region;
+  backend: string;
+  kernel: string;
+  out?: string;
+  colormap: ColormapName;
+  scale: Scale;
+  counts?: string;
+  plot3d?: string | boolean;
+  plot3D?: string | boolean;
+  json?: boolean;
+  profileMemory?: boolean;
+  progress: boolean;
+  maxMemory?: number;
+}
+
+const DEFAULT_SURFACE_FILE = 'mandelbrot-3d.html';
+
+export function runCommand(signal: AbortSignal): Command {
+  return new Command('run')
+    .description('render the Mandelbrot set once, timed, and write the outputs asked for')
+    .option('-s, --size <n>', `the tutorial's size: a grid of about n/2 × n/2 points (default ${DEFAULT_SIZE})`, positiveInteger)
+    .option('-m, --maxiter <n>', `iteration limit (default ${DEFAULT_MAXITER})`, positiveInteger)
+    .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger))
+    .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger)
+    .option('--height <n>', 'a general render: rows (with --width)', positiveInteger)
+    .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
+    .addOption(new Option('--backend <name>', 'where chunks run').choices(['serial']).default('serial'))
+    .addOption(new Option('--kernel <name>', 'how counts are computed').default('js'))
+    .option('-o, --out <file.png>', 'write the image as PNG')
+    .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
+    .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
+    .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
+    .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
+    .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
+    .option('--json', 'print one JSON object instead of text')
+    .option('--profile-memory', 'measure memory per phase and per representation')
+    .option('--no-progress', 'never draw a progress bar')
+    .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber)
+    .action(async (flags: RunFlags, command: Command) => {
+      const code = await runAction(flags, signal);
+      command.setOptionValue('exitCode', code);
+    });
+}
+
+function buildWorkload(flags: RunFlags): Workload {
+  if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
+    throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
+  }
+  const maxiter = flags.maxiter ?? flags.maxiterations ?? DEFAULT_MAXITER;
+  const common = {
+    maxiter,
+    region: flags.region ?? TUTORIAL_REGION,
+    ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
+  };
+  const general = flags.width !== undefined || flags.height !== undefined;
+  if (general) {
+    if (flags.size !== undefined) throw new InvalidOptionError('--size builds the tutorial grid; use it or --width/--height, not both');
+    if (flags.width === undefined || flags.height === undefined) throw new InvalidOptionError('--width and --height go together');
+    return gridWorkload({ width: flags.width, height: flags.height, ...common });
+  }
+  return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
+}
+
+function surfacePath(flags: RunFlags): string | undefined {
+  const value = flags.plot3d ?? flags.plot3D;
+  if (value === undefined || value === false) return undefined;
+  return value === true ? DEFAULT_SURFACE_FILE : value;
+}
+
+async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
+  const workload = buildWorkload(flags);
+  const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
+  const progress = createProgress(flags.progress && !flags.json, 'computing');
+  let result: RenderResult;
+  try {
+    result = await render(workload, {
+      backend: flags.backend as 'serial',
+      kernel: flags.kernel,
+      signal,
+      recorder,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+  const files = await writeOutputs(
+    result,
+    { png: flags.out, colormap: flags.colormap, scale: flags.scale, npy: flags.counts, surface: surfacePath(flags) },
+    recorder,
+  );
+  const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(jsonReport(result, files, recorder, representations)) + '\n');
+  } else {
+    process.stdout.write(textReport(result, files, recorder, representations));
+  }
+  return 0;
+}
+
+function jsonReport(
+  result: RenderResult,
+  files: WrittenFile[],
+  recorder: TraceRecorder,
+  representations?: ReturnType<typeof measureRepresentations>,
+) {
+  const seconds = result.computeMs / 1000;
+  return {
+    elements: result.elements,
+    rows: result.rows,
+    cols: result.cols,
+    maxiter: result.maxiter,
+    sum: result.sum,
+    iterations: result.iterations,
+    bruteForceIterations: result.bruteForceIterations,
+    skippedIterations: result.bruteForceIterations - result.iterations,
+    seconds,
+    iterationsPerSecond: result.iterations / seconds,
+    backend: result.backend,
+    kernel: result.kernel,
+    workers: result.workers,
+    chunks: result.chunks,
+    files,
+    phases: recorder.trace.phases,
+    ...(representations ? { representations } : {}),
+  };
+}
+
+function textReport(
+  result: RenderResult,
+  files: WrittenFile[],
+  recorder: TraceRecorder,
+  representations?: ReturnType<typeof measureRepresentations>,
+): string {
+  const seconds = result.computeMs / 1000;
+  const lines = [
+    `Length of x: ${result.cols}`,
+    `Total elements: ${result.elements}`,
+    `${result.backend} backend, ${result.kernel} kernel, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
+    `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)`,
+    `Total sum of elements (for validation): ${result.sum}`,
+  ];
+  for (const file of files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
+  if (representations) {
+    lines.push('', 'Memory per phase (after − before)       heap        array buffers   RSS            time');
+    for (const phase of recorder.trace.phases) {
+      const delta = phase.memoryDelta;
+      if (!delta) continue;
+      lines.push(
+        `  ${phase.name.padEnd(36)} ${signedBytes(delta.heapUsed).padStart(11)} ${signedBytes(delta.arrayBuffers).padStart(14)} ${signedBytes(delta.rss).padStart(13)} ${(phase.endMs - phase.startMs).toFixed(1).padStart(9)} ms`,
+      );
+    }
+    lines.push('', `Bytes per point, ${grouped(result.elements)} points                                    lower bound   measured`);
+    for (const cost of representations) {
+      lines.push(
+        `  ${cost.name.padEnd(72)} ${cost.lowerBoundBytesPerElement.toFixed(3).padStart(10)} ${cost.measuredBytesPerElement.toFixed(3).padStart(10)}`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,42 @@
+/**
+ * Every error mandel raises on purpose is a MandelError with a stable `code`, so callers
+ * (the CLI's exit codes, tests, cluster workers) branch on codes, never on message text.
+ */
+
+export type MandelErrorCode =
+  | 'ERR_INVALID_OPTION' // a flag, option or HTTP/queue field is out of range or malformed
+  | 'ERR_TOO_LARGE' // the render's memory estimate is beyond the configured limit
+  | 'ERR_ABORTED' // the caller cancelled through an AbortSignal
+  | 'ERR_CHUNK_FAILED' // a kernel threw or a worker died while computing a chunk
+  | 'ERR_UNKNOWN_KERNEL'
+  | 'ERR_UNKNOWN_BACKEND'
+  | 'ERR_OUTPUT'; // writing an output file failed
+
+export class MandelError extends Error {
+  readonly code: MandelErrorCode;
+
+  constructor(code: MandelErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MandelError';
+    this.code = code;
+  }
+}
+
+/** Bad input from a user: a flag, an option object, an HTTP request or a queue payload. */
+export class InvalidOptionError extends MandelError {
+  constructor(message: string) {
+    super('ERR_INVALID_OPTION', message);
+    this.name = 'InvalidOptionError';
+  }
+}
+
+export class AbortError extends MandelError {
+  constructor(message = 'the render was cancelled') {
+    super('ERR_ABORTED', message);
+    this.name = 'AbortError';
+  }
+}
+
+export function isMandelError(error: unknown): error is MandelError {
+  return error instanceof MandelError;
+}

@@ -1,0 +1,31 @@
+/**
+ * mandel's public API. Everything not exported here is internal and may change.
+ */
+export { MandelError, InvalidOptionError, AbortError, isMandelError, type MandelErrorCode } from './errors.js';
+export {
+  tutorialWorkload,
+  gridWorkload,
+  axisCoordinates,
+  elementsOf,
+  TUTORIAL_REGION,
+  type Workload,
+  type Axis,
+  type Region,
+  type TutorialSpec,
+  type GridSpec,
+} from './workload.js';
+export { planChunks, SCHEDULES, type Chunk, type Schedule, type PlanOptions } from './plan.js';
+export { render, summarise, type RenderOptions, type RenderResult } from './render.js';
+export type { Backend, ChunkJob, RunHooks } from './backends/types.js';
+export { SerialBackend } from './backends/serial.js';
+export type { Kernel, KernelInput } from './kernels/types.js';
+export { registerKernel, getKernel, kernelNames } from './kernels/registry.js';
+export { escapeCount } from './kernels/js.js';
+export { escapes } from './kernels/escape.js';
+export { TraceRecorder, type Trace, type ChunkEvent, type PhaseEvent, type MemorySample } from './trace.js';
+export { measureRepresentations, type RepresentationCost } from './memory.js';
+export { encodePng, type ImageOptions } from './outputs/png.js';
+export { encodeNpyInt32, decodeNpyInt32 } from './outputs/npy.js';
+export { surfaceHtml } from './outputs/surface3d.js';
+export { colormapTable, COLORMAPS, type ColormapName } from './outputs/colormap.js';
+export { writeOutputs, type OutputOptions, type WrittenFile } from './outputs/index.js';

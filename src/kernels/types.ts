@@ -1,0 +1,34 @@
+/**
+ * The kernel contract. A kernel computes escape counts for a chunk: the cartesian product
+ * of some columns (real parts) and some rows (imaginary parts). It writes them into `out`
+ * at `offset + row * rowStride + col`, so a backend can point it straight at the right
+ * place of the full image (a shared buffer) or at a private chunk buffer. It knows nothing
+ * of backends, workloads or threads, which is what lets every backend run every kernel.
+ */
+
+export interface KernelInput {
+  /** Real parts of the chunk's columns, left to right. */
+  readonly re: Float64Array;
+  /** Imaginary parts of the chunk's rows, in output order. */
+  readonly im: Float64Array;
+  readonly maxiter: number;
+  readonly out: Int32Array;
+  /** Index in `out` of the chunk's first point. */
+  readonly offset: number;
+  /** Distance in `out` between the starts of two consecutive rows of the chunk. */
+  readonly rowStride: number;
+  /** Skip work that provably cannot change a count (cardioid, bulb, cycles). */
+  readonly prune: boolean;
+}
+
+export interface Kernel {
+  /** The name users pass to `--kernel`. */
+  readonly name: string;
+  readonly description: string;
+  /**
+   * Writes the count of every point of the chunk: the index of the first iteration after
+   * which |z| > 2, or `maxiter` for a point that never escapes. Returns the number of
+   * z updates actually performed.
+   */
+  compute(input: KernelInput): number;
+}

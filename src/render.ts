@@ -1,0 +1,132 @@
+/**
+ * render(): the whole flow for one workload — plan, run the chunks on a backend, check
+ * and summarise the counts — with a trace of every step. This is the library's main entry;
+ * the CLI is a thin layer over it.
+ */
+import { AbortError, MandelError } from './errors.js';
+import { SerialBackend } from './backends/serial.js';
+import type { Backend } from './backends/types.js';
+import { getKernel } from './kernels/registry.js';
+import { chunkElements, planChunks, type Schedule } from './plan.js';
+import { TraceRecorder, type Trace } from './trace.js';
+import { axesOf, elementsOf, type Workload } from './workload.js';
+
+export interface RenderOptions {
+  /** A backend instance (the caller closes it) or a built-in name. Default: serial. */
+  readonly backend?: Backend | 'serial';
+  /** A registered kernel. Default: js. */
+  readonly kernel?: string;
+  readonly prune?: boolean;
+  readonly schedule?: Schedule;
+  /** Default: about 100 chunks, enough for smooth progress at negligible cost. */
+  readonly chunks?: number;
+  readonly signal?: AbortSignal;
+  /** Points done so far, out of the total; called after every chunk. */
+  readonly onProgress?: (doneElements: number, totalElements: number) => void;
+  /**
+   * Where phases and chunks are recorded. Pass your own to time later steps (outputs) on
+   * the same clock, or to record memory deltas per phase.
+   */
+  readonly recorder?: TraceRecorder;
+}
+
+export interface RenderResult {
+  readonly workload: Workload;
+  readonly rows: number;
+  readonly cols: number;
+  readonly elements: number;
+  readonly maxiter: number;
+  /** Escape counts, row-major, top row first, on a SharedArrayBuffer. */
+  readonly counts: Int32Array;
+  /** The tutorial's validation figure: the sum of all counts. */
+  readonly sum: number;
+  /** z updates performed. */
+  readonly iterations: number;
+  /** z updates brute force needs for the same counts; equals `iterations` without pruning. */
+  readonly bruteForceIterations: number;
+  /** The compute phase alone: from the first chunk queued to the last chunk done. */
+  readonly computeMs: number;
+  readonly backend: string;
+  readonly kernel: string;
+  readonly workers: number;
+  readonly chunks: number;
+  readonly trace: Trace;
+}
+
+const DEFAULT_CHUNKS = 100;
+
+export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
+  const kernel = getKernel(options.kernel ?? 'js');
+  const ownBackend = options.backend === undefined || typeof options.backend === 'string';
+  const backend = ownBackend ? createBackend(options.backend ?? 'serial') : (options.backend as Backend);
+  const recorder = options.recorder ?? new TraceRecorder();
+  const rows = workload.im.count;
+  const cols = workload.re.count;
+  const elements = elementsOf(workload);
+  try {
+    if (options.signal?.aborted) throw new AbortError();
+    const chunks = planChunks(workload, { schedule: options.schedule ?? 'contiguous', chunks: options.chunks ?? DEFAULT_CHUNKS });
+    await recorder.phase('coordinates', () => axesOf(workload));
+    // Shared memory, so a threads backend can write every chunk in place: no copy, no clone.
+    const counts = await recorder.phase('allocate', () => new Int32Array(new SharedArrayBuffer(elements * Int32Array.BYTES_PER_ELEMENT)));
+    let doneElements = 0;
+    let iterations = 0;
+    const computeStart = recorder.now();
+    await recorder.phase('compute', () =>
+      backend.run({ workload, chunks, kernel: kernel.name, prune: options.prune ?? false }, counts, {
+        signal: options.signal,
+        now: () => recorder.now(),
+        onChunk: (event) => {
+          recorder.chunk(event);
+          iterations += event.iterations;
+          doneElements += chunkElements(event.chunk);
+          options.onProgress?.(doneElements, elements);
+        },
+      }),
+    );
+    const computeMs = recorder.now() - computeStart;
+    if (recorder.trace.chunks.length !== chunks.length) {
+      throw new MandelError(
+        'ERR_CHUNK_FAILED',
+        `backend ${backend.name} reported ${recorder.trace.chunks.length} of ${chunks.length} chunks`,
+      );
+    }
+    const { sum, bruteForceIterations } = await recorder.phase('summarise', () => summarise(counts, workload.maxiter));
+    return {
+      workload,
+      rows,
+      cols,
+      elements,
+      maxiter: workload.maxiter,
+      counts,
+      sum,
+      iterations,
+      bruteForceIterations,
+      computeMs,
+      backend: backend.name,
+      kernel: kernel.name,
+      workers: backend.workers,
+      chunks: chunks.length,
+      trace: recorder.trace,
+    };
+  } finally {
+    if (ownBackend) await backend.close();
+  }
+}
+
+export function createBackend(name: string): Backend {
+  if (name === 'serial') return new SerialBackend();
+  throw new MandelError('ERR_UNKNOWN_BACKEND', `unknown backend "${name}"; available: serial`);
+}
+
+/** The validation sum, and the updates brute force needs: k + 1 for a point escaping at k. */
+export function summarise(counts: Int32Array, maxiter: number): { sum: number; bruteForceIterations: number } {
+  let sum = 0;
+  let bruteForceIterations = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const count = counts[i]!;
+    sum += count;
+    bruteForceIterations += count < maxiter ? count + 1 : maxiter;
+  }
+  return { sum, bruteForceIterations };
+}

@@ -1,0 +1,194 @@
+/**
+ * The workload: what to render (the points of the complex plane and the iteration limit),
+ * independent of how and where it is computed. A workload is small, plain data, so it can
+ * travel to worker threads and over a queue unchanged.
+ *
+ * Two grids exist:
+ * - `tutorialWorkload` rebuilds the grid of the tutorial's serial_python.py exactly: the
+ *   step is `((x2 - x1) / size) * 2` and the coordinates come from *repeated addition* of
+ *   that step while still inside the region, so the point count per axis depends on
+ *   rounding (size 100 gives 50 × 50, size 1000 gives 500 × 500, odd sizes do not simply
+ *   give size / 2).
+ * - `gridWorkload` is the general render: `width` × `height` points, coordinate
+ *   `start + i * step`, from the top-left corner of the region.
+ */
+import { z } from 'zod';
+import { InvalidOptionError, MandelError } from './errors.js';
+
+/** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
+export interface Region {
+  readonly x1: number;
+  readonly x2: number;
+  readonly y1: number;
+  readonly y2: number;
+}
+
+/** The tutorial's region: x1, x2, y1, y2 = -2.13, 0.77, -1.3, 1.3. */
+export const TUTORIAL_REGION: Region = Object.freeze({ x1: -2.13, x2: 0.77, y1: -1.3, y2: 1.3 });
+export const DEFAULT_SIZE = 1000;
+export const DEFAULT_MAXITER = 1000;
+
+/**
+ * One axis of the grid. `accumulate` spacing is the tutorial's: coordinate i is `start`
+ * plus `step` added i times, each addition rounded. `multiply` spacing is `start + i * step`.
+ */
+export interface Axis {
+  readonly start: number;
+  readonly step: number;
+  readonly count: number;
+  readonly spacing: 'accumulate' | 'multiply';
+}
+
+export interface Workload {
+  /** Real parts, one per column, left to right. */
+  readonly re: Axis;
+  /** Imaginary parts, one per row, top row first. */
+  readonly im: Axis;
+  readonly maxiter: number;
+}
+
+/** Renders above this many points are refused whatever the memory limit (typed-array length). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+/** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
+export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
+/** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
+export const BYTES_PER_ELEMENT_COUNTS = 4;
+
+const positiveInt = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .refine(Number.isInteger, { message: `${what} must be a whole number` })
+    .refine((n) => n >= 1, { message: `${what} must be at least 1` })
+    .refine((n) => n <= MAX_ELEMENTS, { message: `${what} must be at most ${MAX_ELEMENTS}` });
+
+const finite = (what: string) =>
+  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, { message: `${what} must be a finite number` });
+
+export const regionSchema = z
+  .object({ x1: finite('x1'), x2: finite('x2'), y1: finite('y1'), y2: finite('y2') })
+  .refine((r) => r.x1 < r.x2, { message: 'region must have x1 < x2 (real part, left to right)' })
+  .refine((r) => r.y1 < r.y2, { message: 'region must have y1 < y2 (imaginary part, bottom to top)' });
+
+const commonSchema = {
+  maxiter: positiveInt('maxiter').default(DEFAULT_MAXITER),
+  region: regionSchema.default(TUTORIAL_REGION),
+  maxMemoryBytes: z.number().positive().default(DEFAULT_MAX_MEMORY_BYTES),
+};
+
+export const tutorialSpecSchema = z.strictObject({ size: positiveInt('size').default(DEFAULT_SIZE), ...commonSchema });
+export const gridSpecSchema = z.strictObject({ width: positiveInt('width'), height: positiveInt('height'), ...commonSchema });
+
+export type TutorialSpec = z.input<typeof tutorialSpecSchema>;
+export type GridSpec = z.input<typeof gridSpecSchema>;
+
+/** Turns the first problem zod found into one sentence that names the field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 && issue.code !== 'custom' ? `${issue.path.join('.')}: ` : '';
+  throw new InvalidOptionError(`invalid ${what}: ${where}${issue?.message ?? 'malformed'}`);
+}
+
+/** The tutorial's grid (see the module header), for any size, region and maxiter. */
+export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
+  const { size, maxiter, region, maxMemoryBytes } = parseOrThrow(tutorialSpecSchema, spec, 'workload');
+  // Refuse before counting: the count loop is O(size), and size alone bounds the result.
+  checkMemory(Math.ceil(size / 2) + 1, Math.ceil(size / 2) + 1, maxMemoryBytes, `--size ${size}`);
+  // Python: x_step = (float(x2 - x1) / float(w)) * 2 ; y_step = (float(y1 - y2) / float(h)) * 2
+  const xStep = ((region.x2 - region.x1) / size) * 2;
+  const yStep = ((region.y1 - region.y2) / size) * 2;
+  let cols = 0;
+  for (let x = region.x1; x < region.x2; x += xStep) cols++;
+  let rows = 0;
+  for (let y = region.y2; y > region.y1; y += yStep) rows++;
+  const workload: Workload = {
+    re: { start: region.x1, step: xStep, count: cols, spacing: 'accumulate' },
+    im: { start: region.y2, step: yStep, count: rows, spacing: 'accumulate' },
+    maxiter,
+  };
+  checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`);
+  return workload;
+}
+
+/** A general render: width × height points from the region's top-left corner. */
+export function gridWorkload(spec: GridSpec): Workload {
+  const { width, height, maxiter, region, maxMemoryBytes } = parseOrThrow(gridSpecSchema, spec, 'workload');
+  checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`);
+  return {
+    re: { start: region.x1, step: (region.x2 - region.x1) / width, count: width, spacing: 'multiply' },
+    im: { start: region.y2, step: (region.y1 - region.y2) / height, count: height, spacing: 'multiply' },
+    maxiter,
+  };
+}
+
+export function elementsOf(workload: Workload): number {
+  return workload.re.count * workload.im.count;
+}
+
+/** The memory a render of this many points needs at least: counts plus an RGBA image. */
+export function estimateMemoryBytes(rows: number, cols: number): number {
+  return rows * cols * (BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
+}
+
+function checkMemory(rows: number, cols: number, limitBytes: number, asked: string): void {
+  const elements = rows * cols;
+  const needed = estimateMemoryBytes(rows, cols);
+  if (elements > MAX_ELEMENTS || needed > limitBytes) {
+    throw new MandelError(
+      'ERR_TOO_LARGE',
+      `${asked} means ${rows} × ${cols} points and about ${formatBytes(needed)} of memory, ` +
+        `over the limit of ${formatBytes(Math.min(limitBytes, MAX_ELEMENTS * 8))}; ` +
+        'choose a smaller size, or raise the limit with --max-memory MB',
+    );
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The coordinates of an axis, computed exactly as its spacing says. */
+export function axisCoordinates(axis: Axis): Float64Array {
+  const out = new Float64Array(axis.count);
+  if (axis.spacing === 'accumulate') {
+    let value = axis.start;
+    for (let i = 0; i < axis.count; i++) {
+      out[i] = value;
+      value += axis.step;
+    }
+  } else {
+    for (let i = 0; i < axis.count; i++) out[i] = axis.start + i * axis.step;
+  }
+  return out;
+}
+
+/** Schema for a workload that arrives from elsewhere (a worker thread, a queue payload). */
+const axisSchema = z.strictObject({
+  start: finite('axis start'),
+  step: finite('axis step'),
+  count: positiveInt('axis count'),
+  spacing: z.enum(['accumulate', 'multiply']),
+});
+export const workloadSchema = z
+  .strictObject({ re: axisSchema, im: axisSchema, maxiter: positiveInt('maxiter') })
+  .refine((w) => w.re.count * w.im.count <= MAX_ELEMENTS, { message: `a workload has at most ${MAX_ELEMENTS} points` });
+
+const axesCache = new WeakMap<Workload, { re: Float64Array; im: Float64Array }>();
+
+/** Both axes of a workload, computed once per workload object. */
+export function axesOf(workload: Workload): { re: Float64Array; im: Float64Array } {
+  let axes = axesCache.get(workload);
+  if (!axes) {
+    axes = { re: axisCoordinates(workload.re), im: axisCoordinates(workload.im) };
+    axesCache.set(workload, axes);
+  }
+  return axes;
+}

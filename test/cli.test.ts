@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { PNG } from 'pngjs';
+import { decodeNpyInt32 } from '../src/outputs/npy.js';
+import { firstDifference, pythonCounts } from './helpers/oracle.js';
+
+const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'mandel-cli-'));
+
+function mandel(args: string[], cwd = dir) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('mandel run', () => {
+  it("--size 100 --counts writes the tutorial's counts, point for point", async () => {
+    const file = join(dir, 'c100.npy');
+    const run = mandel(['run', '--size', '100', '--counts', file]);
+    assert.equal(run.code, 0, run.stderr);
+    const mine = decodeNpyInt32(readFileSync(file));
+    const python = await pythonCounts(100, 1000);
+    assert.deepEqual([mine.rows, mine.cols], [python.rows, python.cols]);
+    assert.equal(firstDifference(mine.counts, python.counts), -1);
+  });
+
+  it("prints the tutorial's lines: elements, seconds, the validation sum, and iterations", () => {
+    const run = mandel(['run', '-s', '100', '--maxiterations', '300']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^Length of x: 50$/m);
+    assert.match(run.stdout, /^Total elements: 2500$/m);
+    assert.match(run.stdout, /compute took \d+\.\d{3} seconds/);
+    assert.match(run.stdout, /^Total iterations: [\d,]+ \([\d.]+ [kMG]? ?iterations\/s\)$/m);
+    assert.match(run.stdout, /^Total sum of elements \(for validation\): \d+$/m);
+    assert.equal(run.stderr, '', 'no progress bar when stderr is not a TTY');
+  });
+
+  it('--json prints one object whose figures agree with each other', () => {
+    const run = mandel(['run', '--size', '60', '-m', '200', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as Record<string, unknown>;
+    assert.equal(report.elements, 900);
+    assert.equal(report.rows, 30);
+    assert.equal(report.cols, 30);
+    assert.equal(report.maxiter, 200);
+    assert.equal(report.backend, 'serial');
+    assert.equal(report.kernel, 'js');
+    assert.equal(report.workers, 1);
+    assert.equal(typeof report.seconds, 'number');
+    const iterations = report.iterations as number;
+    assert.ok(iterations >= 900 && iterations <= 900 * 200, `iterations ${iterations}`);
+    assert.equal(report.iterationsPerSecond, iterations / (report.seconds as number));
+  });
+
+  it('--width/--height/--region render a general grid and --out draws it pixel for point', () => {
+    const file = join(dir, 'zoom.png');
+    const run = mandel([
+      'run',
+      '--width',
+      '37',
+      '--height',
+      '21',
+      '--region',
+      '-0.75,-0.74,0.1,0.11',
+      '-m',
+      '500',
+      '-o',
+      file,
+      '--colormap',
+      'grey',
+      '--json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const png = PNG.sync.read(readFileSync(file));
+    assert.deepEqual([png.width, png.height], [37, 21]);
+    assert.equal((JSON.parse(run.stdout) as { elements: number }).elements, 777);
+  });
+
+  it('--plot3D with no file writes mandelbrot-3d.html in the working directory', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mandel-plot-'));
+    const run = mandel(['run', '--size', '40', '--plot3D'], cwd);
+    assert.equal(run.code, 0, run.stderr);
+    const html = readFileSync(join(cwd, 'mandelbrot-3d.html'), 'utf8');
+    assert.match(html, /<html/);
+    assert.doesNotMatch(html, /<script[^>]+src=["']https?:/, 'the page must work offline');
+  });
+
+  it('--profile-memory reports each phase and the cost of each representation', () => {
+    const run = mandel(['run', '--size', '200', '--profile-memory']);
+    assert.equal(run.code, 0, run.stderr);
+    for (const phase of ['coordinates', 'compute']) assert.match(run.stdout, new RegExp(`^ +${phase}`, 'm'));
+    assert.match(run.stdout, /Float64Array/);
+    assert.match(run.stdout, /\{re, im\}/);
+  });
+});
+
+describe('bad flags: one line, exit code 2, no stack trace', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a size of 0', ['--size', '0'], /--size.*'0' is invalid.*whole number ≥ 1/],
+    ['a size that is not a number', ['--size', 'abc'], /--size.*'abc' is invalid.*whole number ≥ 1/],
+    ['a fractional size', ['-s', '1.5'], /--size.*'1\.5' is invalid.*whole number ≥ 1/],
+    ['a negative maxiter', ['-m', '-3'], /--maxiter.*'-3' is invalid.*whole number ≥ 1/],
+    ['a region with three numbers', ['--region', '1,2,3'], /--region.*four numbers/],
+    ['an empty region', ['--region', '1,1,0,1'], /--region.*expected x1 < x2/],
+    ['a NaN in the region', ['--region', '0,1,NaN,1'], /--region/],
+    ['--width without --height', ['--width', '10'], /--width and --height go together/],
+    ['--size with --width', ['--size', '10', '--width', '5', '--height', '5'], /--size.*not both/],
+    ['an unknown backend', ['--backend', 'gpu'], /--backend.*'gpu' is invalid.*choices are serial/],
+    ['an unknown kernel', ['--kernel', 'fortran'], /kernel.*fortran/],
+    ['an unknown colour map', ['--colormap', 'rainbow'], /--colormap.*rainbow/],
+    ['a render too large for memory', ['--size', '200000'], /memory.*--max-memory/],
+    ['an unknown flag', ['--frobnicate'], /unknown option '--frobnicate'/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`rejects ${what}`, () => {
+      const run = mandel(['run', ...args, '--no-progress']);
+      assert.equal(run.code, 2, `exit code for ${args.join(' ')}: ${run.stderr}`);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, /^mandel: /);
+      assert.match(lines[0]!, message);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(run.stdout, '');
+    });
+  }
+
+  it('an unknown command', () => {
+    const run = mandel(['fly']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown command 'fly'/);
+  });
+});

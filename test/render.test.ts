@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { render } from '../src/render.js';
+import { TraceRecorder } from '../src/trace.js';
+import { tutorialWorkload } from '../src/workload.js';
+
+describe('render', () => {
+  it('reports progress after every chunk, rising to the total', async () => {
+    const seen: number[] = [];
+    const result = await render(tutorialWorkload({ size: 200, maxiter: 100 }), {
+      chunks: 10,
+      onProgress: (done, total) => seen.push(done / total),
+    });
+    assert.equal(seen.length, 10);
+    assert.ok(seen.every((v, i) => i === 0 || v > seen[i - 1]!));
+    assert.equal(seen.at(-1), 1);
+    assert.equal(result.trace.chunks.length, 10);
+  });
+
+  it('stops with ERR_ABORTED when its signal fires mid-render, and never returns partial counts', async () => {
+    const controller = new AbortController();
+    await assert.rejects(
+      render(tutorialWorkload({ size: 400, maxiter: 500 }), {
+        chunks: 50,
+        signal: controller.signal,
+        onProgress: (done) => done > 0 && controller.abort(),
+      }),
+      { code: 'ERR_ABORTED' },
+    );
+  });
+
+  it('refuses to start when its signal has already fired', async () => {
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), { signal: AbortSignal.abort() }), { code: 'ERR_ABORTED' });
+  });
+
+  it('gives the same counts whatever the schedule or chunk count', async () => {
+    const workload = tutorialWorkload({ size: 150, maxiter: 200 });
+    const reference = await render(workload, { chunks: 1 });
+    for (const schedule of ['contiguous', 'interleaved', 'tiles'] as const) {
+      for (const chunks of [2, 7, 30]) {
+        const other = await render(workload, { schedule, chunks });
+        assert.deepEqual(other.counts, reference.counts, `${schedule} × ${chunks}`);
+      }
+    }
+  });
+
+  it('rejects an unknown kernel and an unknown backend with their codes', async () => {
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), { kernel: 'gpu' }), { code: 'ERR_UNKNOWN_KERNEL' });
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), { backend: 'mpi' as 'serial' }), { code: 'ERR_UNKNOWN_BACKEND' });
+  });
+
+  it('traces every phase on one clock, with memory deltas when asked', async () => {
+    const recorder = new TraceRecorder({ memory: true });
+    await render(tutorialWorkload({ size: 100 }), { recorder });
+    const names = recorder.trace.phases.map((p) => p.name);
+    assert.deepEqual(names, ['coordinates', 'allocate', 'compute', 'summarise']);
+    const allocate = recorder.trace.phases[1]!;
+    assert.ok(allocate.memoryDelta!.arrayBuffers >= 2500 * 4, 'the counts buffer shows in array buffers');
+    const phases = recorder.trace.phases;
+    assert.ok(phases.every((p, i) => p.endMs >= p.startMs && (i === 0 || p.startMs >= phases[i - 1]!.endMs)));
+  });
+});
