@@ -15,7 +15,15 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "system packages: installing ${missing[*]}"
 sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo="sudo"
+  else
+    echo "system packages: missing ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+    # Outside CI the tests that need them skip or fail with that name; in CI it is fatal.
+    if [ -n "${CI:-}" ]; then exit 1; else exit 0; fi
+  fi
+fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
