@@ -15,9 +15,21 @@ export {
   type GridSpec,
 } from './workload.js';
 export { planChunks, SCHEDULES, type Chunk, type Schedule, type PlanOptions } from './plan.js';
-export { render, summarise, type RenderOptions, type RenderResult } from './render.js';
+export {
+  render,
+  summarise,
+  createBackend,
+  BACKENDS,
+  DEFAULT_CHUNKS,
+  DEFAULT_SCHEDULE,
+  type BackendName,
+  type BackendOptions,
+  type RenderOptions,
+  type RenderResult,
+} from './render.js';
 export type { Backend, ChunkJob, RunHooks } from './backends/types.js';
 export { SerialBackend } from './backends/serial.js';
+export { ThreadsBackend, type ThreadsBackendOptions } from './backends/threads.js';
 export type { Kernel, KernelInput } from './kernels/types.js';
 export { registerKernel, getKernel, kernelNames } from './kernels/registry.js';
 export { escapeCount } from './kernels/js.js';
@@ -28,4 +40,5 @@ export { encodePng, type ImageOptions } from './outputs/png.js';
 export { encodeNpyInt32, decodeNpyInt32 } from './outputs/npy.js';
 export { surfaceHtml } from './outputs/surface3d.js';
 export { colormapTable, COLORMAPS, type ColormapName } from './outputs/colormap.js';
+export { timelineSvg, traceJson, laneSummaries, type LaneSummary } from './outputs/timeline.js';
 export { writeOutputs, type OutputOptions, type WrittenFile } from './outputs/index.js';

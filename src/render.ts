@@ -3,8 +3,9 @@
  * and summarise the counts — with a trace of every step. This is the library's main entry;
  * the CLI is a thin layer over it.
  */
-import { AbortError, MandelError } from './errors.js';
+import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { SerialBackend } from './backends/serial.js';
+import { ThreadsBackend } from './backends/threads.js';
 import type { Backend } from './backends/types.js';
 import { getKernel } from './kernels/registry.js';
 import { chunkElements, planChunks, type Schedule } from './plan.js';
@@ -12,8 +13,12 @@ import { TraceRecorder, type Trace } from './trace.js';
 import { axesOf, elementsOf, type Workload } from './workload.js';
 
 export interface RenderOptions {
-  /** A backend instance (the caller closes it) or a built-in name. Default: serial. */
-  readonly backend?: Backend | 'serial';
+  /** A backend instance (the caller closes it) or a built-in name. Default: threads. */
+  readonly backend?: Backend | BackendName;
+  /** Threads of a built-in threads backend; default: the machine's available parallelism. */
+  readonly workers?: number;
+  /** Modules each worker thread imports to register extra kernels (built-in threads backend). */
+  readonly kernelModules?: readonly (string | URL)[];
   /** A registered kernel. Default: js. */
   readonly kernel?: string;
   readonly prune?: boolean;
@@ -53,19 +58,27 @@ export interface RenderResult {
   readonly trace: Trace;
 }
 
-const DEFAULT_CHUNKS = 100;
+/** Enough chunks for dynamic balance and smooth progress; each still costs only ~50 µs. */
+export const DEFAULT_CHUNKS = 100;
+export const DEFAULT_SCHEDULE: Schedule = 'contiguous';
 
 export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
   const kernel = getKernel(options.kernel ?? 'js');
   const ownBackend = options.backend === undefined || typeof options.backend === 'string';
-  const backend = ownBackend ? createBackend(options.backend ?? 'serial') : (options.backend as Backend);
+  const backend = ownBackend
+    ? createBackend((options.backend as BackendName | undefined) ?? 'threads', {
+        workers: options.workers,
+        kernelModules: options.kernelModules,
+      })
+    : (options.backend as Backend);
   const recorder = options.recorder ?? new TraceRecorder();
   const rows = workload.im.count;
   const cols = workload.re.count;
   const elements = elementsOf(workload);
   try {
     if (options.signal?.aborted) throw new AbortError();
-    const chunks = planChunks(workload, { schedule: options.schedule ?? 'contiguous', chunks: options.chunks ?? DEFAULT_CHUNKS });
+    const chunks = planChunks(workload, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunks ?? DEFAULT_CHUNKS });
+    if (backend.start) await recorder.phase('start workers', () => backend.start!());
     await recorder.phase('coordinates', () => axesOf(workload));
     // Shared memory, so a threads backend can write every chunk in place: no copy, no clone.
     const counts = await recorder.phase('allocate', () => new Int32Array(new SharedArrayBuffer(elements * Int32Array.BYTES_PER_ELEMENT)));
@@ -114,9 +127,27 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
   }
 }
 
-export function createBackend(name: string): Backend {
-  if (name === 'serial') return new SerialBackend();
-  throw new MandelError('ERR_UNKNOWN_BACKEND', `unknown backend "${name}"; available: serial`);
+export const BACKENDS = ['threads', 'serial'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendOptions {
+  readonly workers?: number | undefined;
+  readonly kernelModules?: readonly (string | URL)[] | undefined;
+}
+
+/** A built-in backend by name. The caller closes it. */
+export function createBackend(name: string, options: BackendOptions = {}): Backend {
+  switch (name) {
+    case 'serial':
+      if (options.workers !== undefined && options.workers !== 1) {
+        throw new InvalidOptionError(`the serial backend has exactly one worker (got workers ${options.workers}); use the threads backend`);
+      }
+      return new SerialBackend();
+    case 'threads':
+      return new ThreadsBackend({ workers: options.workers, kernelModules: options.kernelModules });
+    default:
+      throw new MandelError('ERR_UNKNOWN_BACKEND', `unknown backend "${name}"; available: ${BACKENDS.join(', ')}`);
+  }
 }
 
 /** The validation sum, and the updates brute force needs: k + 1 for a point escaping at k. */

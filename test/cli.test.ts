@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -47,9 +48,9 @@ describe('mandel run', () => {
     assert.equal(report.rows, 30);
     assert.equal(report.cols, 30);
     assert.equal(report.maxiter, 200);
-    assert.equal(report.backend, 'serial');
+    assert.equal(report.backend, 'threads');
     assert.equal(report.kernel, 'js');
-    assert.equal(report.workers, 1);
+    assert.equal(report.workers, availableParallelism());
     assert.equal(typeof report.seconds, 'number');
     const iterations = report.iterations as number;
     assert.ok(iterations >= 900 && iterations <= 900 * 200, `iterations ${iterations}`);
@@ -98,6 +99,52 @@ describe('mandel run', () => {
   });
 });
 
+describe('mandel run on the threads backend', () => {
+  it("is the default, and gives the tutorial's counts with every schedule", async () => {
+    const python = await pythonCounts(100, 1000);
+    for (const schedule of ['contiguous', 'interleaved', 'tiles']) {
+      const file = join(dir, `threads-${schedule}.npy`);
+      const run = mandel(['run', '--size', '100', '--workers', '2', '--schedule', schedule, '--chunks', '7', '--counts', file, '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const report = JSON.parse(run.stdout) as { backend: string; workers: number };
+      assert.deepEqual([report.backend, report.workers], ['threads', 2]);
+      assert.equal(firstDifference(decodeNpyInt32(readFileSync(file)).counts, python.counts), -1, schedule);
+    }
+  });
+
+  it('--trace and --timeline write every chunk, and one lane per worker', () => {
+    const trace = join(dir, 'trace.json');
+    const timeline = join(dir, 'timeline.svg');
+    const run = mandel(['run', '--size', '300', '--workers', '2', '--chunks', '20', '--trace', trace, '--timeline', timeline]);
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(readFileSync(trace, 'utf8')) as { chunks: { worker: string }[]; phases: { name: string }[]; lanes: unknown[] };
+    assert.equal(json.chunks.length, 20);
+    assert.deepEqual(new Set(json.chunks.map((c) => c.worker)), new Set(['thread-1', 'thread-2']));
+    assert.ok(json.phases.some((p) => p.name === 'start workers'));
+    const svg = readFileSync(timeline, 'utf8');
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /thread-1/);
+    assert.match(svg, /thread-2/);
+  });
+
+  it('stops on Ctrl-C (SIGINT) promptly, with a clear message and exit code 130', async () => {
+    const child = spawn(process.execPath, [bin, 'run', '--size', '8000', '-m', '2000', '--workers', '2', '--no-progress'], { cwd: dir });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const sent = performance.now();
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const took = performance.now() - sent;
+    assert.equal(code, 130, stderr);
+    assert.equal(stderr.trim(), 'mandel: the render was cancelled');
+    assert.equal(stdout, '', 'nothing reported for a partial render');
+    assert.ok(took < 3000, `exit took ${took.toFixed(0)} ms after SIGINT`);
+  });
+});
+
 describe('bad flags: one line, exit code 2, no stack trace', () => {
   const cases: [string, string[], RegExp][] = [
     ['a size of 0', ['--size', '0'], /--size.*'0' is invalid.*whole number ≥ 1/],
@@ -109,7 +156,11 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
     ['a NaN in the region', ['--region', '0,1,NaN,1'], /--region/],
     ['--width without --height', ['--width', '10'], /--width and --height go together/],
     ['--size with --width', ['--size', '10', '--width', '5', '--height', '5'], /--size.*not both/],
-    ['an unknown backend', ['--backend', 'gpu'], /--backend.*'gpu' is invalid.*choices are serial/],
+    ['an unknown backend', ['--backend', 'gpu'], /--backend.*'gpu' is invalid.*choices are threads, serial/],
+    ['workers on the serial backend', ['--backend', 'serial', '--workers', '4'], /serial backend has exactly one worker/],
+    ['zero workers', ['--workers', '0'], /--workers.*'0' is invalid/],
+    ['an unknown schedule', ['--schedule', 'random'], /--schedule.*'random' is invalid.*contiguous, interleaved, tiles/],
+    ['a timeline that is not SVG', ['--timeline', 't.pdf'], /--timeline.*\.svg/],
     ['an unknown kernel', ['--kernel', 'fortran'], /kernel.*fortran/],
     ['an unknown colour map', ['--colormap', 'rainbow'], /--colormap.*rainbow/],
     ['a render too large for memory', ['--size', '200000'], /memory.*--max-memory/],

@@ -31,7 +31,7 @@ describe("counts equal the tutorial's Python program, point for point", () => {
         maxiter,
         ...(region ? { region: { x1: region[0], x2: region[1], y1: region[2], y2: region[3] } } : {}),
       });
-      const result = await render(workload);
+      const result = await render(workload, { backend: 'serial' });
       assert.deepEqual([result.rows, result.cols], [oracle.rows, oracle.cols]);
       const at = firstDifference(result.counts, oracle.counts);
       assert.equal(at, -1, `first difference at point ${at}: mandel ${result.counts[at]}, python ${oracle.counts[at]}`);
@@ -39,7 +39,7 @@ describe("counts equal the tutorial's Python program, point for point", () => {
   }
 
   it("gives the tutorial's validation sum 51,214,485 and 51,414,419 brute-force updates for the defaults", async () => {
-    const result = await render(tutorialWorkload());
+    const result = await render(tutorialWorkload(), { backend: 'serial' });
     assert.equal(result.sum, 51_214_485);
     assert.equal(result.iterations, 51_414_419);
     assert.equal(result.bruteForceIterations, 51_414_419);

@@ -4,10 +4,11 @@ import { render } from '../src/render.js';
 import { TraceRecorder } from '../src/trace.js';
 import { tutorialWorkload } from '../src/workload.js';
 
-describe('render', () => {
+describe('render on the serial backend', () => {
   it('reports progress after every chunk, rising to the total', async () => {
     const seen: number[] = [];
     const result = await render(tutorialWorkload({ size: 200, maxiter: 100 }), {
+      backend: 'serial',
       chunks: 10,
       onProgress: (done, total) => seen.push(done / total),
     });
@@ -21,6 +22,7 @@ describe('render', () => {
     const controller = new AbortController();
     await assert.rejects(
       render(tutorialWorkload({ size: 400, maxiter: 500 }), {
+        backend: 'serial',
         chunks: 50,
         signal: controller.signal,
         onProgress: (done) => done > 0 && controller.abort(),
@@ -30,28 +32,30 @@ describe('render', () => {
   });
 
   it('refuses to start when its signal has already fired', async () => {
-    await assert.rejects(render(tutorialWorkload({ size: 10 }), { signal: AbortSignal.abort() }), { code: 'ERR_ABORTED' });
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), { backend: 'serial', signal: AbortSignal.abort() }), {
+      code: 'ERR_ABORTED',
+    });
   });
 
   it('gives the same counts whatever the schedule or chunk count', async () => {
     const workload = tutorialWorkload({ size: 150, maxiter: 200 });
-    const reference = await render(workload, { chunks: 1 });
+    const reference = await render(workload, { backend: 'serial', chunks: 1 });
     for (const schedule of ['contiguous', 'interleaved', 'tiles'] as const) {
       for (const chunks of [2, 7, 30]) {
-        const other = await render(workload, { schedule, chunks });
+        const other = await render(workload, { backend: 'serial', schedule, chunks });
         assert.deepEqual(other.counts, reference.counts, `${schedule} × ${chunks}`);
       }
     }
   });
 
   it('rejects an unknown kernel and an unknown backend with their codes', async () => {
-    await assert.rejects(render(tutorialWorkload({ size: 10 }), { kernel: 'gpu' }), { code: 'ERR_UNKNOWN_KERNEL' });
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), { backend: 'serial', kernel: 'gpu' }), { code: 'ERR_UNKNOWN_KERNEL' });
     await assert.rejects(render(tutorialWorkload({ size: 10 }), { backend: 'mpi' as 'serial' }), { code: 'ERR_UNKNOWN_BACKEND' });
   });
 
   it('traces every phase on one clock, with memory deltas when asked', async () => {
     const recorder = new TraceRecorder({ memory: true });
-    await render(tutorialWorkload({ size: 100 }), { recorder });
+    await render(tutorialWorkload({ size: 100 }), { backend: 'serial', recorder });
     const names = recorder.trace.phases.map((p) => p.name);
     assert.deepEqual(names, ['coordinates', 'allocate', 'compute', 'summarise']);
     const allocate = recorder.trace.phases[1]!;

@@ -14,7 +14,7 @@ const skip = browserSkipReason();
 
 describe('the 3D surface page in a real browser', { skip, timeout: 120_000 }, () => {
   it('renders offline: a WebGL canvas with a varied picture, no network, no errors', async () => {
-    const result = await render(tutorialWorkload({ size: 120, maxiter: 200 }));
+    const result = await render(tutorialWorkload({ size: 120, maxiter: 200 }), { backend: 'serial' });
     const file = join(mkdtempSync(join(tmpdir(), 'mandel-surface-')), 'surface.html');
     writeFileSync(file, surfaceHtml(result.counts, result.workload));
     const browser = await launchBrowser();

@@ -27,6 +27,8 @@ export interface Backend {
   readonly name: string;
   /** How many chunks can run at once. */
   readonly workers: number;
+  /** Starts threads or connections ahead of the first run, so start-up is timed apart. */
+  start?(): Promise<void>;
   /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
   run(job: ChunkJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
   /** Frees threads and connections; a closed backend cannot run again. */

@@ -31,3 +31,8 @@ export function region(text: string): Region {
   if (!(y1 < y2)) throw new InvalidArgumentError(`expected y1 < y2 (got ${y1} and ${y2}).`);
   return { x1, x2, y1, y2 };
 }
+
+export function svgFile(text: string): string {
+  if (!/\.svg$/i.test(text)) throw new InvalidArgumentError('expected a file name ending in .svg.');
+  return text;
+}

@@ -7,11 +7,12 @@ import { InvalidOptionError } from '../errors.js';
 import { measureRepresentations } from '../memory.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
 import { writeOutputs, type WrittenFile } from '../outputs/index.js';
-import { render, type RenderResult } from '../render.js';
+import { SCHEDULES, type Schedule } from '../plan.js';
+import { BACKENDS, DEFAULT_CHUNKS, DEFAULT_SCHEDULE, render, type BackendName, type RenderResult } from '../render.js';
 import { TraceRecorder } from '../trace.js';
 import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
 import { grouped, rate, signedBytes } from './format.js';
-import { positiveInteger, positiveNumber, region } from './parse.js';
+import { positiveInteger, positiveNumber, region, svgFile } from './parse.js';
 import { createProgress } from './progress.js';
 
 interface RunFlags {
@@ -21,7 +22,10 @@ interface RunFlags {
   width?: number;
   height?: number;
   region?: Region;
-  backend: string;
+  backend: BackendName;
+  workers?: number;
+  chunks?: number;
+  schedule: Schedule;
   kernel: string;
   out?: string;
   colormap: ColormapName;
@@ -29,6 +33,8 @@ interface RunFlags {
   counts?: string;
   plot3d?: string | boolean;
   plot3D?: string | boolean;
+  trace?: string;
+  timeline?: string;
   json?: boolean;
   profileMemory?: boolean;
   progress: boolean;
@@ -46,7 +52,10 @@ export function runCommand(signal: AbortSignal): Command {
     .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger)
     .option('--height <n>', 'a general render: rows (with --width)', positiveInteger)
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
-    .addOption(new Option('--backend <name>', 'where chunks run').choices(['serial']).default('serial'))
+    .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default('threads'))
+    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
+    .option('--chunks <n>', `how many chunks to split the work into (default ${DEFAULT_CHUNKS})`, positiveInteger)
+    .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
     .addOption(new Option('--kernel <name>', 'how counts are computed').default('js'))
     .option('-o, --out <file.png>', 'write the image as PNG')
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
@@ -54,6 +63,8 @@ export function runCommand(signal: AbortSignal): Command {
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
     .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
+    .option('--trace <file.json>', 'write the trace: phases and, per chunk, worker, queued/start/end times, bytes moved')
+    .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker', svgFile)
     .option('--json', 'print one JSON object instead of text')
     .option('--profile-memory', 'measure memory per phase and per representation')
     .option('--no-progress', 'never draw a progress bar')
@@ -96,7 +107,10 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   let result: RenderResult;
   try {
     result = await render(workload, {
-      backend: flags.backend as 'serial',
+      backend: flags.backend,
+      workers: flags.workers,
+      chunks: flags.chunks,
+      schedule: flags.schedule,
       kernel: flags.kernel,
       signal,
       recorder,
@@ -107,7 +121,15 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   }
   const files = await writeOutputs(
     result,
-    { png: flags.out, colormap: flags.colormap, scale: flags.scale, npy: flags.counts, surface: surfacePath(flags) },
+    {
+      png: flags.out,
+      colormap: flags.colormap,
+      scale: flags.scale,
+      npy: flags.counts,
+      surface: surfacePath(flags),
+      trace: flags.trace,
+      timeline: flags.timeline,
+    },
     recorder,
   );
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;

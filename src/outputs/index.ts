@@ -10,6 +10,7 @@ import type { ColormapName, Scale } from './colormap.js';
 import { encodeNpyInt32 } from './npy.js';
 import { encodePng } from './png.js';
 import { surfaceHtml } from './surface3d.js';
+import { timelineSvg, traceJson } from './timeline.js';
 
 export interface OutputOptions {
   readonly png?: string;
@@ -18,10 +19,14 @@ export interface OutputOptions {
   readonly npy?: string;
   readonly surface?: string;
   readonly surfaceMaxSide?: number;
+  /** The trace as JSON (phases, chunk events, lanes). */
+  readonly trace?: string;
+  /** The worker timeline as SVG. */
+  readonly timeline?: string;
 }
 
 export interface WrittenFile {
-  readonly kind: 'png' | 'npy' | 'surface';
+  readonly kind: 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
   readonly path: string;
   readonly bytes: number;
 }
@@ -54,6 +59,25 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
       save(surface, surfaceHtml(result.counts, result.workload, { maxSide: options.surfaceMaxSide })),
     );
     written.push({ kind: 'surface', path: surface, bytes });
+  }
+  if (options.timeline) {
+    const path = options.timeline;
+    const bytes = await recorder.phase('encode timeline', () => save(path, timelineSvg(result.trace)));
+    written.push({ kind: 'timeline', path, bytes });
+  }
+  // Last, so the trace holds every phase before it, outputs included.
+  if (options.trace) {
+    const path = options.trace;
+    const meta = {
+      rows: result.rows,
+      cols: result.cols,
+      maxiter: result.maxiter,
+      backend: result.backend,
+      kernel: result.kernel,
+      workers: result.workers,
+    };
+    const bytes = await save(path, traceJson(result.trace, meta));
+    written.push({ kind: 'trace', path, bytes });
   }
   return written;
 }

@@ -1,0 +1,42 @@
+/**
+ * What the threads backend posts to a worker thread and gets back. Both are small plain
+ * objects; the counts travel as an Int32Array over the render's SharedArrayBuffer, which
+ * structured cloning shares rather than copies, so the worker writes the image in place.
+ */
+import type { Chunk } from '../plan.js';
+import type { Workload } from '../workload.js';
+
+export interface ChunkTask {
+  readonly type: 'chunk';
+  readonly workload: Workload;
+  readonly chunk: Chunk;
+  readonly kernel: string;
+  readonly prune: boolean;
+  /** The full counts, rows × cols, on shared memory. */
+  readonly counts: Int32Array;
+}
+
+export interface WarmupTask {
+  readonly type: 'warmup';
+}
+
+export type ThreadTask = ChunkTask | WarmupTask;
+
+export interface ChunkOutcome {
+  readonly threadId: number;
+  /** Wall-clock times in ms since the epoch (performance.timeOrigin + now()), sub-ms. */
+  readonly startEpochMs: number;
+  readonly endEpochMs: number;
+  readonly iterations: number;
+}
+
+export interface WarmupOutcome {
+  readonly threadId: number;
+  readonly kernels: string[];
+}
+
+/** Passed once to every worker thread at start. */
+export interface ThreadWorkerData {
+  /** Module URLs each worker imports before its first task: they register extra kernels. */
+  readonly kernelModules: readonly string[];
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ThreadsBackend } from '../src/backends/threads.js';
+import './fixtures/faulty-kernels.js';
+import { SCHEDULES } from '../src/plan.js';
+import { render } from '../src/render.js';
+import { gridWorkload, type Workload } from '../src/workload.js';
+
+const faulty = new URL('./fixtures/faulty-kernels.ts', import.meta.url);
+
+/** A grid whose row at index `row` has imaginary part exactly 0.25 (the faulty kernels' trigger). */
+function poisonedWorkload(): Workload {
+  // Rows from 0.5 down in steps of 0.015625 (exact in binary): row 16 is 0.25.
+  return gridWorkload({ width: 40, height: 48, maxiter: 100, region: { x1: -2, x2: 0.5, y1: 0.5 - 48 * 0.015625, y2: 0.5 } });
+}
+
+describe('the threads backend', () => {
+  const pools = new Map<number, ThreadsBackend>();
+  before(() => {
+    for (const workers of [1, 2, 3]) pools.set(workers, new ThreadsBackend({ workers, kernelModules: [faulty] }));
+  });
+  after(async () => {
+    for (const pool of pools.values()) await pool.close();
+  });
+
+  it('equals the serial reference for every schedule, chunk count and worker count (random workloads)', async () => {
+    let seed = 2013;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+    for (let trial = 0; trial < 40; trial++) {
+      const x1 = -2.2 + random() * 2;
+      const y1 = -1.3 + random() * 1.8;
+      const span = 10 ** (-random() * 4); // down to 1e-4: zooms where counts are large
+      const workload = gridWorkload({
+        width: 1 + Math.floor(random() * 70),
+        height: 1 + Math.floor(random() * 70),
+        maxiter: 1 + Math.floor(random() * 400),
+        region: { x1, x2: x1 + span, y1, y2: y1 + span },
+      });
+      const options = { schedule: pick(SCHEDULES), chunks: 1 + Math.floor(random() * 40) };
+      const workers = pick([1, 2, 3]);
+      const serial = await render(workload, { backend: 'serial', chunks: 1 });
+      const threads = await render(workload, { backend: pools.get(workers)!, ...options });
+      assert.deepEqual(threads.counts, serial.counts, `trial ${trial}: ${JSON.stringify({ workload, options, workers })}`);
+      assert.equal(threads.iterations, serial.iterations);
+      assert.equal(threads.workers, workers);
+    }
+  });
+
+  it('traces every chunk once: its worker lane, times inside the compute phase, no bytes copied back', async () => {
+    const result = await render(poisonedWorkload(), { backend: pools.get(2)!, chunks: 12, schedule: 'interleaved' });
+    const ids = result.trace.chunks.map((event) => event.chunk.id).sort((a, b) => a - b);
+    assert.deepEqual(ids, [...Array(12).keys()]);
+    const compute = result.trace.phases.find((phase) => phase.name === 'compute')!;
+    for (const event of result.trace.chunks) {
+      assert.match(event.worker, /^thread-[12]$/);
+      assert.ok(event.queuedMs <= event.startMs + 1 && event.startMs <= event.endMs, JSON.stringify(event));
+      assert.ok(event.startMs >= compute.startMs - 1 && event.endMs <= compute.endMs + 1, JSON.stringify(event));
+      assert.equal(event.bytesOut, 0, 'counts are written in place on shared memory');
+      assert.ok(event.bytesIn > 0 && event.bytesIn < 1000, `a chunk descriptor is small (${event.bytesIn} bytes)`);
+    }
+    assert.ok(result.trace.phases.some((phase) => phase.name === 'start workers'));
+  });
+
+  it('names the failing chunk when a kernel throws, and keeps serving afterwards', async () => {
+    const backend = pools.get(2)!;
+    await assert.rejects(
+      render(poisonedWorkload(), { backend, kernel: 'throws-on-row', chunks: 6 }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'ERR_CHUNK_FAILED');
+        assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: poisoned row at im = 0\.25$/);
+        return true;
+      },
+    );
+    const again = await render(poisonedWorkload(), { backend, chunks: 6 });
+    const serial = await render(poisonedWorkload(), { backend: 'serial' });
+    assert.deepEqual(again.counts, serial.counts);
+  });
+
+  it('names the failing chunk when its worker thread dies, and the pool replaces the thread', async () => {
+    const backend = pools.get(2)!;
+    await assert.rejects(render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6 }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_CHUNK_FAILED');
+      assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: .+/);
+      return true;
+    });
+    const again = await render(poisonedWorkload(), { backend, chunks: 6 });
+    assert.equal(again.trace.chunks.length, 6);
+    assert.deepEqual(new Set(again.trace.chunks.map((event) => event.worker)).size <= 2, true);
+    const serial = await render(poisonedWorkload(), { backend: 'serial' });
+    assert.deepEqual(again.counts, serial.counts);
+  });
+
+  it('stops promptly with ERR_ABORTED when cancelled, and runs the next render in full', async () => {
+    const backend = pools.get(2)!;
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 120);
+    // 48 chunks of at least 50 ms each on 2 threads would take over a second.
+    await assert.rejects(render(poisonedWorkload(), { backend, kernel: 'slow', chunks: 48, signal: controller.signal }), {
+      code: 'ERR_ABORTED',
+    });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 600, `cancellation took ${elapsed.toFixed(0)} ms`);
+    const again = await render(poisonedWorkload(), { backend, chunks: 8 });
+    assert.equal(again.trace.chunks.length, 8);
+  });
+
+  it('refuses counts that are not on shared memory, and a nonsense worker count', async () => {
+    const backend = pools.get(1)!;
+    const job = { workload: poisonedWorkload(), chunks: [], kernel: 'js', prune: false };
+    await assert.rejects(backend.run(job, new Int32Array(4), { now: () => 0 }), { code: 'ERR_INVALID_OPTION' });
+    for (const workers of [0, 1.5, -1, 10_000]) {
+      assert.throws(() => new ThreadsBackend({ workers }), { code: 'ERR_INVALID_OPTION' }, `workers ${workers}`);
+    }
+  });
+});
