@@ -20,7 +20,7 @@ export {
   summarise,
   createBackend,
   BACKENDS,
-  DEFAULT_CHUNKS,
+  defaultChunkCount,
   DEFAULT_SCHEDULE,
   type BackendName,
   type BackendOptions,

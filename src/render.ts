@@ -23,7 +23,7 @@ export interface RenderOptions {
   readonly kernel?: string;
   readonly prune?: boolean;
   readonly schedule?: Schedule;
-  /** Default: about 100 chunks, enough for smooth progress at negligible cost. */
+  /** Default: see defaultChunkCount (4 per worker, more for big renders). */
   readonly chunks?: number;
   readonly signal?: AbortSignal;
   /** Points done so far, out of the total; called after every chunk. */
@@ -58,9 +58,24 @@ export interface RenderResult {
   readonly trace: Trace;
 }
 
-/** Enough chunks for dynamic balance and smooth progress; each still costs only ~50 µs. */
-export const DEFAULT_CHUNKS = 100;
-export const DEFAULT_SCHEDULE: Schedule = 'contiguous';
+/**
+ * Interleaved rows by default: every chunk samples the whole image, so chunks cost about
+ * the same whatever the region (contiguous bands of a zoom can differ a hundredfold).
+ */
+export const DEFAULT_SCHEDULE: Schedule = 'interleaved';
+/** Points per chunk above which the default plan splits further (~0.1–0.2 s of js work). */
+export const DEFAULT_CHUNK_ELEMENTS = 262_144;
+
+/**
+ * The default chunk count: four per worker, so dynamic pulling can even out what the
+ * schedule did not, and more for big renders so progress moves. Not more: a task costs
+ * 0.1–0.4 ms of hand-over on this kind of machine (bench/threads.ts). The serial backend
+ * has no hand-over cost, so it takes 100 chunks for a smooth progress bar.
+ */
+export function defaultChunkCount(workers: number, elements: number, backend: string): number {
+  if (backend === 'serial') return 100;
+  return Math.max(4 * workers, Math.ceil(elements / DEFAULT_CHUNK_ELEMENTS));
+}
 
 export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
   const kernel = getKernel(options.kernel ?? 'js');
@@ -77,7 +92,10 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
   const elements = elementsOf(workload);
   try {
     if (options.signal?.aborted) throw new AbortError();
-    const chunks = planChunks(workload, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunks ?? DEFAULT_CHUNKS });
+    const chunks = planChunks(workload, {
+      schedule: options.schedule ?? DEFAULT_SCHEDULE,
+      chunks: options.chunks ?? defaultChunkCount(backend.workers, elements, backend.name),
+    });
     if (backend.start) await recorder.phase('start workers', () => backend.start!());
     await recorder.phase('coordinates', () => axesOf(workload));
     // Shared memory, so a threads backend can write every chunk in place: no copy, no clone.

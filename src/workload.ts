@@ -13,7 +13,10 @@
  *   `start + i * step`, from the top-left corner of the region.
  */
 import { z } from 'zod';
+import { axisCoordinates, type Axis } from './axis.js';
 import { InvalidOptionError, MandelError } from './errors.js';
+
+export { axisCoordinates, type Axis } from './axis.js';
 
 /** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
 export interface Region {
@@ -27,17 +30,6 @@ export interface Region {
 export const TUTORIAL_REGION: Region = Object.freeze({ x1: -2.13, x2: 0.77, y1: -1.3, y2: 1.3 });
 export const DEFAULT_SIZE = 1000;
 export const DEFAULT_MAXITER = 1000;
-
-/**
- * One axis of the grid. `accumulate` spacing is the tutorial's: coordinate i is `start`
- * plus `step` added i times, each addition rounded. `multiply` spacing is `start + i * step`.
- */
-export interface Axis {
-  readonly start: number;
-  readonly step: number;
-  readonly count: number;
-  readonly spacing: 'accumulate' | 'multiply';
-}
 
 export interface Workload {
   /** Real parts, one per column, left to right. */
@@ -153,21 +145,6 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** The coordinates of an axis, computed exactly as its spacing says. */
-export function axisCoordinates(axis: Axis): Float64Array {
-  const out = new Float64Array(axis.count);
-  if (axis.spacing === 'accumulate') {
-    let value = axis.start;
-    for (let i = 0; i < axis.count; i++) {
-      out[i] = value;
-      value += axis.step;
-    }
-  } else {
-    for (let i = 0; i < axis.count; i++) out[i] = axis.start + i * axis.step;
-  }
-  return out;
 }
 
 /** Schema for a workload that arrives from elsewhere (a worker thread, a queue payload). */

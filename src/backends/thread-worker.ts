@@ -5,7 +5,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { getKernel, kernelNames } from '../kernels/registry.js';
-import { axisCoordinates, type Axis } from '../workload.js';
+import { axisCoordinates, type Axis } from '../axis.js';
 import { chunkKernelInput } from './chunk-input.js';
 import type { ChunkOutcome, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
 

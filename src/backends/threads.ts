@@ -23,10 +23,15 @@ export const MAX_THREADS = 256;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-/** Where the worker code is: compiled .js next to this file, or the .ts sources through tsx. */
-function workerFilename(): string {
+/**
+ * Where the worker code is: compiled .js next to this file, or the .ts sources through tsx.
+ * Compiled workers get no execArgv: by default threads inherit the parent's, and a loader
+ * such as `--import tsx` in it would cost every thread a few hundred ms at start-up.
+ */
+function workerSource(): { filename: string; execArgv?: string[] } {
   const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './thread-worker-tsx.mjs' : './thread-worker.js', here).href;
+  if (here.endsWith('.ts')) return { filename: new URL('./thread-worker-tsx.mjs', here).href };
+  return { filename: new URL('./thread-worker.js', here).href, execArgv: [] };
 }
 
 function moduleUrl(module: string | URL): string {
@@ -51,12 +56,12 @@ export class ThreadsBackend implements Backend {
     this.workers = workers;
     const workerData: ThreadWorkerData = { kernelModules: (options.kernelModules ?? []).map(moduleUrl) };
     this.pool = new Piscina({
-      filename: workerFilename(),
+      ...workerSource(),
       minThreads: workers,
       maxThreads: workers,
       // Threads live as long as the backend: restarting them would cost more than a chunk.
       idleTimeout: 2 ** 31 - 1,
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: 2,
       workerData,
     });
     // A thread that dies is replaced by piscina; its task is rejected and reported by run().

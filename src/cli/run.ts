@@ -8,7 +8,7 @@ import { measureRepresentations } from '../memory.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
 import { writeOutputs, type WrittenFile } from '../outputs/index.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
-import { BACKENDS, DEFAULT_CHUNKS, DEFAULT_SCHEDULE, render, type BackendName, type RenderResult } from '../render.js';
+import { BACKENDS, DEFAULT_SCHEDULE, render, type BackendName, type RenderResult } from '../render.js';
 import { TraceRecorder } from '../trace.js';
 import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
 import { grouped, rate, signedBytes } from './format.js';
@@ -54,7 +54,7 @@ export function runCommand(signal: AbortSignal): Command {
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
     .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default('threads'))
     .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
-    .option('--chunks <n>', `how many chunks to split the work into (default ${DEFAULT_CHUNKS})`, positiveInteger)
+    .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger)
     .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
     .addOption(new Option('--kernel <name>', 'how counts are computed').default('js'))
     .option('-o, --out <file.png>', 'write the image as PNG')
