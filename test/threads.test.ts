@@ -65,7 +65,7 @@ describe('the threads backend', () => {
   it('names the failing chunk when a kernel throws, and keeps serving afterwards', async () => {
     const backend = pools.get(2)!;
     await assert.rejects(
-      render(poisonedWorkload(), { backend, kernel: 'throws-on-row', chunks: 6 }),
+      render(poisonedWorkload(), { backend, kernel: 'throws-on-row', chunks: 6, schedule: 'contiguous' }),
       (error: Error & { code?: string }) => {
         assert.equal(error.code, 'ERR_CHUNK_FAILED');
         assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: poisoned row at im = 0\.25$/);
@@ -79,7 +79,7 @@ describe('the threads backend', () => {
 
   it('names the failing chunk when its worker thread dies, and the pool replaces the thread', async () => {
     const backend = pools.get(2)!;
-    await assert.rejects(render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6 }), (error: Error & { code?: string }) => {
+    await assert.rejects(render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6, schedule: 'contiguous' }), (error: Error & { code?: string }) => {
       assert.equal(error.code, 'ERR_CHUNK_FAILED');
       assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: .+/);
       return true;
