@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'out/', 'tmp/', 'native/build/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'out/', 'tmp/', 'wasm/', 'assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

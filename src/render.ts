@@ -19,8 +19,9 @@ export interface RenderOptions {
   readonly workers?: number;
   /** Modules each worker thread imports to register extra kernels (built-in threads backend). */
   readonly kernelModules?: readonly (string | URL)[];
-  /** A registered kernel. Default: js. */
+  /** A registered kernel, or `auto` (the default): the fastest available here. */
   readonly kernel?: string;
+  /** Skip work that provably cannot change a count (default true); false for brute force. */
   readonly prune?: boolean;
   readonly schedule?: Schedule;
   /** Default: see defaultChunkCount (4 per worker, more for big renders). */
@@ -53,6 +54,7 @@ export interface RenderResult {
   readonly computeMs: number;
   readonly backend: string;
   readonly kernel: string;
+  readonly prune: boolean;
   readonly workers: number;
   readonly chunks: number;
   readonly trace: Trace;
@@ -78,7 +80,7 @@ export function defaultChunkCount(workers: number, elements: number, backend: st
 }
 
 export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
-  const kernel = getKernel(options.kernel ?? 'js');
+  const kernel = getKernel(options.kernel ?? 'auto');
   const ownBackend = options.backend === undefined || typeof options.backend === 'string';
   const backend = ownBackend
     ? createBackend((options.backend as BackendName | undefined) ?? 'threads', {
@@ -104,7 +106,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     let iterations = 0;
     const computeStart = recorder.now();
     await recorder.phase('compute', () =>
-      backend.run({ workload, chunks, kernel: kernel.name, prune: options.prune ?? false }, counts, {
+      backend.run({ workload, chunks, kernel: kernel.name, prune: options.prune ?? true }, counts, {
         signal: options.signal,
         now: () => recorder.now(),
         onChunk: (event) => {
@@ -136,6 +138,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       computeMs,
       backend: backend.name,
       kernel: kernel.name,
+      prune: options.prune ?? true,
       workers: backend.workers,
       chunks: chunks.length,
       trace: recorder.trace,

@@ -35,7 +35,7 @@ describe('mandel run', () => {
     assert.match(run.stdout, /^Length of x: 50$/m);
     assert.match(run.stdout, /^Total elements: 2500$/m);
     assert.match(run.stdout, /compute took \d+\.\d{3} seconds/);
-    assert.match(run.stdout, /^Total iterations: [\d,]+ \([\d.]+ [kMG]? ?iterations\/s\)$/m);
+    assert.match(run.stdout, /^Total iterations: [\d,]+ \([\d.]+ [kMG]? ?iterations\/s\); pruning skipped [\d,]+ of [\d,]+$/m);
     assert.match(run.stdout, /^Total sum of elements \(for validation\): \d+$/m);
     assert.equal(run.stderr, '', 'no progress bar when stderr is not a TTY');
   });
@@ -49,7 +49,8 @@ describe('mandel run', () => {
     assert.equal(report.cols, 30);
     assert.equal(report.maxiter, 200);
     assert.equal(report.backend, 'threads');
-    assert.equal(report.kernel, 'js');
+    assert.equal(report.kernelChoice, 'auto');
+    assert.equal(report.prune, true);
     assert.equal(report.workers, availableParallelism());
     assert.equal(typeof report.seconds, 'number');
     const iterations = report.iterations as number;
@@ -128,7 +129,11 @@ describe('mandel run on the threads backend', () => {
   });
 
   it('stops on Ctrl-C (SIGINT) promptly, with a clear message and exit code 130', async () => {
-    const child = spawn(process.execPath, [bin, 'run', '--size', '8000', '-m', '2000', '--workers', '2', '--no-progress'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [bin, 'run', '--size', '8000', '-m', '2000', '--workers', '2', '--kernel', 'js', '--no-prune', '--no-progress'],
+      { cwd: dir },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     let stdout = '';

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
 import { tutorialWorkload } from '../src/workload.js';
 import { firstDifference, pythonCounts } from './helpers/oracle.js';
@@ -31,15 +32,24 @@ describe("counts equal the tutorial's Python program, point for point", () => {
         maxiter,
         ...(region ? { region: { x1: region[0], x2: region[1], y1: region[2], y2: region[3] } } : {}),
       });
-      const result = await render(workload, { backend: 'serial' });
-      assert.deepEqual([result.rows, result.cols], [oracle.rows, oracle.cols]);
-      const at = firstDifference(result.counts, oracle.counts);
-      assert.equal(at, -1, `first difference at point ${at}: mandel ${result.counts[at]}, python ${oracle.counts[at]}`);
+      // The js reference by brute force, and every compiled kernel, pruned and not.
+      for (const kernel of ['js', ...kernelNames().filter((name) => name === 'wasm' || name === 'native')]) {
+        for (const prune of [false, true]) {
+          const result = await render(workload, { backend: 'serial', kernel, prune });
+          assert.deepEqual([result.rows, result.cols], [oracle.rows, oracle.cols]);
+          const at = firstDifference(result.counts, oracle.counts);
+          assert.equal(
+            at,
+            -1,
+            `${kernel}, prune ${prune}: first difference at ${at}: mandel ${result.counts[at]}, python ${oracle.counts[at]}`,
+          );
+        }
+      }
     });
   }
 
   it("gives the tutorial's validation sum 51,214,485 and 51,414,419 brute-force updates for the defaults", async () => {
-    const result = await render(tutorialWorkload(), { backend: 'serial' });
+    const result = await render(tutorialWorkload(), { backend: 'serial', kernel: 'js', prune: false });
     assert.equal(result.sum, 51_214_485);
     assert.equal(result.iterations, 51_414_419);
     assert.equal(result.bruteForceIterations, 51_414_419);

@@ -79,11 +79,14 @@ describe('the threads backend', () => {
 
   it('names the failing chunk when its worker thread dies, and the pool replaces the thread', async () => {
     const backend = pools.get(2)!;
-    await assert.rejects(render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6, schedule: 'contiguous' }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'ERR_CHUNK_FAILED');
-      assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: .+/);
-      return true;
-    });
+    await assert.rejects(
+      render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6, schedule: 'contiguous' }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'ERR_CHUNK_FAILED');
+        assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in a worker thread: .+/);
+        return true;
+      },
+    );
     const again = await render(poisonedWorkload(), { backend, chunks: 6 });
     assert.equal(again.trace.chunks.length, 6);
     assert.deepEqual(new Set(again.trace.chunks.map((event) => event.worker)).size <= 2, true);

@@ -2,7 +2,10 @@
  * `mandel run`: render one workload and print what the tutorial printed (elements,
  * seconds, the validation sum), plus iterations and iterations/s; write the outputs asked.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
+import { getKernel, resolveAuto } from '../kernels/registry.js';
 import { InvalidOptionError } from '../errors.js';
 import { measureRepresentations } from '../memory.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
@@ -27,6 +30,8 @@ interface RunFlags {
   chunks?: number;
   schedule: Schedule;
   kernel: string;
+  prune: boolean;
+  kernelModule: string[];
   out?: string;
   colormap: ColormapName;
   scale: Scale;
@@ -43,6 +48,8 @@ interface RunFlags {
 
 const DEFAULT_SURFACE_FILE = 'mandelbrot-3d.html';
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function runCommand(signal: AbortSignal): Command {
   return new Command('run')
     .description('render the Mandelbrot set once, timed, and write the outputs asked for')
@@ -56,7 +63,13 @@ export function runCommand(signal: AbortSignal): Command {
     .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
     .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger)
     .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
-    .addOption(new Option('--kernel <name>', 'how counts are computed').default('js'))
+    .addOption(
+      new Option('--kernel <name>', 'how counts are computed: auto (the fastest here), native, wasm, js, or a registered one').default(
+        'auto',
+      ),
+    )
+    .option('--no-prune', 'brute force: iterate every point (pruning skips the cardioid, the bulb and exact cycles; counts are identical)')
+    .option('--kernel-module <file>', 'a module that registers kernels (repeatable); loaded here and by every worker', collect, [])
     .option('-o, --out <file.png>', 'write the image as PNG')
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
     .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
@@ -102,6 +115,25 @@ function surfacePath(flags: RunFlags): string | undefined {
 
 async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
   const workload = buildWorkload(flags);
+  const moduleUrls = flags.kernelModule.map((file) => pathToFileURL(resolve(file)).href);
+  for (const url of moduleUrls) {
+    try {
+      await import(url);
+    } catch (error) {
+      throw new InvalidOptionError(`--kernel-module ${url}: cannot load it: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  let kernelName = flags.kernel;
+  if (kernelName === 'auto') {
+    const auto = resolveAuto();
+    kernelName = auto.kernel.name;
+    // Say once why a faster kernel was passed over (an addon that did not build, say).
+    if (!flags.json)
+      for (const { name, reason } of auto.skipped)
+        process.stderr.write(`mandel: ${name} kernel unavailable (${reason}); auto uses ${kernelName}\n`);
+  } else {
+    getKernel(kernelName); // an unknown name fails here, before any thread starts
+  }
   const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
   const progress = createProgress(flags.progress && !flags.json, 'computing');
   let result: RenderResult;
@@ -111,7 +143,9 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
       workers: flags.workers,
       chunks: flags.chunks,
       schedule: flags.schedule,
-      kernel: flags.kernel,
+      kernel: kernelName,
+      prune: flags.prune,
+      kernelModules: moduleUrls,
       signal,
       recorder,
       onProgress: (done, total) => progress.update(done, total),
@@ -134,14 +168,15 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   );
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify(jsonReport(result, files, recorder, representations)) + '\n');
+    process.stdout.write(JSON.stringify(jsonReport(flags, result, files, recorder, representations)) + '\n');
   } else {
-    process.stdout.write(textReport(result, files, recorder, representations));
+    process.stdout.write(textReport(flags, result, files, recorder, representations));
   }
   return 0;
 }
 
 function jsonReport(
+  flags: RunFlags,
   result: RenderResult,
   files: WrittenFile[],
   recorder: TraceRecorder,
@@ -161,6 +196,8 @@ function jsonReport(
     iterationsPerSecond: result.iterations / seconds,
     backend: result.backend,
     kernel: result.kernel,
+    kernelChoice: flags.kernel,
+    prune: result.prune,
     workers: result.workers,
     chunks: result.chunks,
     files,
@@ -170,6 +207,7 @@ function jsonReport(
 }
 
 function textReport(
+  flags: RunFlags,
   result: RenderResult,
   files: WrittenFile[],
   recorder: TraceRecorder,
@@ -179,8 +217,11 @@ function textReport(
   const lines = [
     `Length of x: ${result.cols}`,
     `Total elements: ${result.elements}`,
-    `${result.backend} backend, ${result.kernel} kernel, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
-    `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)`,
+    `${result.backend} backend, ${result.kernel} kernel${flags.kernel === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
+    `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)` +
+      (result.prune
+        ? `; pruning skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)}`
+        : ''),
     `Total sum of elements (for validation): ${result.sum}`,
   ];
   for (const file of files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);

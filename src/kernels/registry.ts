@@ -1,28 +1,69 @@
 /**
  * The kernels this process knows, by name. Workers (threads, cluster) look kernels up here:
- * a job names a kernel, it never carries code.
+ * a job names a kernel, it never carries code. The built-in compiled kernels register
+ * themselves when they load; `auto` resolves to the fastest available.
  */
 import { MandelError } from '../errors.js';
 import { jsKernel } from './js.js';
+import { loadNativeKernel } from './native.js';
 import type { Kernel } from './types.js';
+import { loadWasmKernel } from './wasm.js';
 
 const kernels = new Map<string, Kernel>([[jsKernel.name, jsKernel]]);
+/** Built-in kernels that could not load here, and why. */
+const unavailable = new Map<string, string>();
+
+for (const [name, loaded] of [
+  ['native', loadNativeKernel()],
+  ['wasm', loadWasmKernel()],
+] as const) {
+  if ('kernel' in loaded) kernels.set(name, loaded.kernel);
+  else unavailable.set(name, loaded.reason);
+}
+
+/** Fastest first: what `auto` tries. */
+export const AUTO_ORDER = ['native', 'wasm', 'js'] as const;
 
 export function registerKernel(kernel: Kernel): void {
-  if (!/^[a-z][a-z0-9-]*$/.test(kernel.name)) {
-    throw new MandelError('ERR_INVALID_OPTION', `a kernel name is lower-case letters, digits and dashes (got "${kernel.name}")`);
+  if (!/^[a-z][a-z0-9-]*$/.test(kernel.name) || kernel.name === 'auto') {
+    throw new MandelError(
+      'ERR_INVALID_OPTION',
+      `a kernel name is lower-case letters, digits and dashes, not "auto" (got "${kernel.name}")`,
+    );
   }
   kernels.set(kernel.name, kernel);
 }
 
 export function getKernel(name: string): Kernel {
+  if (name === 'auto') return resolveAuto().kernel;
   const kernel = kernels.get(name);
   if (!kernel) {
-    throw new MandelError('ERR_UNKNOWN_KERNEL', `unknown kernel "${name}"; available: ${[...kernels.keys()].join(', ')}`);
+    const why = unavailable.get(name);
+    if (why) throw new MandelError('ERR_UNKNOWN_KERNEL', `kernel "${name}" is not available here: ${why}`);
+    throw new MandelError('ERR_UNKNOWN_KERNEL', `unknown kernel "${name}"; available: ${['auto', ...kernels.keys()].join(', ')}`);
   }
   return kernel;
 }
 
+/** What `auto` picks, and the faster built-ins it had to pass over, with their reasons. */
+export function resolveAuto(): { kernel: Kernel; skipped: { name: string; reason: string }[] } {
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of AUTO_ORDER) {
+    const kernel = kernels.get(name);
+    if (kernel) return { kernel, skipped };
+    skipped.push({ name, reason: unavailable.get(name) ?? 'not registered' });
+  }
+  return { kernel: jsKernel, skipped };
+}
+
 export function kernelNames(): string[] {
   return [...kernels.keys()];
+}
+
+/** Every built-in and registered kernel, with whether it runs here. */
+export function kernelStatus(): { name: string; available: boolean; description: string }[] {
+  return [
+    ...[...kernels.values()].map((kernel) => ({ name: kernel.name, available: true, description: kernel.description })),
+    ...[...unavailable.entries()].map(([name, reason]) => ({ name, available: false, description: reason })),
+  ];
 }

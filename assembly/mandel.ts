@@ -1,0 +1,339 @@
+/**
+ * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2), the same algorithm as
+ * native/kernel-body.h: 4 vectors of 2 points in flight; the escape test once per block of
+ * 8 iterations, and a block in which an active lane was flagged re-run one iteration at a
+ * time with the exact test; exact cycle detection at block boundaries when pruning.
+ * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
+ *
+ * Generated in this shape by hand-unrolling 4 vectors: AssemblyScript has no arrays of v128
+ * in registers, and locals are what keep the vectors out of memory.
+ */
+
+const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
+const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
+const GROUP: i32 = 8;
+
+// Per-group scratch: the points' real parts, their columns, their counts.
+const CR: usize = memory.data(GROUP * 8, 16);
+const IDX: usize = memory.data(GROUP * 4, 16);
+const COUNTS: usize = memory.data(GROUP * 4, 16);
+
+/** glibc's hypot (≥ 2.35, no FMA), as src/kernels/escape.ts. */
+function correctedHypot(ax: f64, ay: f64): f64 {
+  let h = Math.sqrt(ax * ax + ay * ay);
+  let t1: f64, t2: f64;
+  if (h <= 2.0 * ay) {
+    const delta = h - ay;
+    t1 = ax * (2.0 * delta - ax);
+    t2 = (delta - 2.0 * (ax - ay)) * delta;
+  } else {
+    const delta = h - ax;
+    t1 = 2.0 * delta * (ax - 2.0 * ay);
+    t2 = (4.0 * delta - ay) * ay + delta * delta;
+  }
+  return h - (t1 + t2) / (2.0 * h);
+}
+
+export function libmHypot(x: f64, y: f64): f64 {
+  if (!isFinite(x) || !isFinite(y)) {
+    const infinite = (!isNaN(x) && !isFinite(x)) || (!isNaN(y) && !isFinite(y));
+    return infinite ? Infinity : NaN;
+  }
+  x = Math.abs(x);
+  y = Math.abs(y);
+  const ax = x < y ? y : x;
+  const ay = x < y ? x : y;
+  const scale: f64 = 2.409919865102884e-181; // 2^-600
+  if (ax > 6.703903964971299e153) {
+    // 2^511
+    if (ay <= ax * 5.551115123125783e-17) return ax + ay; // 2^-54
+    return correctedHypot(ax * scale, ay * scale) / scale;
+  }
+  if (ay < 1.4916681462400413e-138) {
+    // 2^-459
+    if (ax >= ay / 5.551115123125783e-17) return ax + ay;
+    return correctedHypot(ax / scale, ay / scale) * scale;
+  }
+  if (ay <= ax * 5.551115123125783e-17) return ax + ay;
+  return correctedHypot(ax, ay);
+}
+
+// @ts-ignore: decorator
+@inline
+function escaped(re: f64, im: f64, m2: f64): bool {
+  return m2 > BAND_HIGH || libmHypot(re, im) > 2.0;
+}
+
+// @ts-ignore: decorator
+@inline
+function knownInside(x: f64, y: f64): bool {
+  const xq = x - 0.25;
+  const y2 = y * y;
+  const q = xq * xq + y2;
+  if (q * (q + xq) < 0.25 * y2 - 1e-9) return true;
+  const xb = x + 1.0;
+  return xb * xb + y2 < 0.0625 - 1e-9;
+}
+
+/** Iterates the n ≤ 8 points whose real parts are at CR, on row ci; counts go to COUNTS. */
+function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
+  const civ = f64x2.splat(ci);
+  const low = f64x2.splat(BAND_LOW);
+  const zero = f64x2.splat(0.0);
+  const on = i64x2.splat(-1);
+  const off = i64x2.splat(0);
+  for (let j = 0; j < GROUP; j++) {
+    if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
+    store<i32>(COUNTS + (<usize>j << 2), maxiter);
+  }
+  const cr0 = v128.load(CR + 0 * 16);
+  const cr1 = v128.load(CR + 1 * 16);
+  const cr2 = v128.load(CR + 2 * 16);
+  const cr3 = v128.load(CR + 3 * 16);
+  let act0 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 0 < n ? -1 : 0), 1, 2 * 0 + 1 < n ? -1 : 0);
+  let act1 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 1 < n ? -1 : 0), 1, 2 * 1 + 1 < n ? -1 : 0);
+  let act2 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 2 < n ? -1 : 0), 1, 2 * 2 + 1 < n ? -1 : 0);
+  let act3 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 3 < n ? -1 : 0), 1, 2 * 3 + 1 < n ? -1 : 0);
+  let zr0 = zero, zi0 = zero, zr2_0 = zero, zi2_0 = zero, sr0 = zero, si0 = zero;
+  let zr1 = zero, zi1 = zero, zr2_1 = zero, zi2_1 = zero, sr1 = zero, si1 = zero;
+  let zr2 = zero, zi2 = zero, zr2_2 = zero, zi2_2 = zero, sr2 = zero, si2 = zero;
+  let zr3 = zero, zi3 = zero, zr2_3 = zero, zi2_3 = zero, sr3 = zero, si3 = zero;
+  let t = zero, m2 = zero, same = zero;
+  let remaining = n;
+  let total: f64 = 0;
+  let it = 0;
+  let block: i64 = 0;
+  while (it < maxiter && remaining > 0) {
+    const steps = maxiter - it < 8 ? maxiter - it : 8;
+    const szr0 = zr0, szi0 = zi0, szr2_0 = zr2_0, szi2_0 = zi2_0;
+    const szr1 = zr1, szi1 = zi1, szr2_1 = zr2_1, szi2_1 = zi2_1;
+    const szr2 = zr2, szi2 = zi2, szr2_2 = zr2_2, szi2_2 = zi2_2;
+    const szr3 = zr3, szi3 = zi3, szr2_3 = zr2_3, szi2_3 = zi2_3;
+    let exact = steps < 8;
+    if (!exact) {
+      for (let k = 0; k < 8; k++) {
+        t = f64x2.mul(zr0, zi0);
+        zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+        zi0 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
+        t = f64x2.mul(zr1, zi1);
+        zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+        zi1 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
+        t = f64x2.mul(zr2, zi2);
+        zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+        zi2 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
+        t = f64x2.mul(zr3, zi3);
+        zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+        zi3 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_3 = f64x2.mul(zr3, zr3);
+        zi2_3 = f64x2.mul(zi3, zi3);
+      }
+      let flag = off;
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_0, zi2_0), low)), act0));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_1, zi2_1), low)), act1));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_2, zi2_2), low)), act2));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_3, zi2_3), low)), act3));
+      exact = v128.any_true(flag);
+    }
+    if (exact) {
+      zr0 = szr0; zi0 = szi0; zr2_0 = szr2_0; zi2_0 = szi2_0;
+      zr1 = szr1; zi1 = szi1; zr2_1 = szr2_1; zi2_1 = szi2_1;
+      zr2 = szr2; zi2 = szi2; zr2_2 = szr2_2; zi2_2 = szi2_2;
+      zr3 = szr3; zi3 = szi3; zr2_3 = szr2_3; zi2_3 = szi2_3;
+      for (let k = 0; k < steps; k++) {
+        t = f64x2.mul(zr0, zi0);
+        zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+        zi0 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
+        t = f64x2.mul(zr1, zi1);
+        zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+        zi1 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
+        t = f64x2.mul(zr2, zi2);
+        zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+        zi2 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
+        t = f64x2.mul(zr3, zi3);
+        zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+        zi3 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_3 = f64x2.mul(zr3, zr3);
+        zi2_3 = f64x2.mul(zi3, zi3);
+          m2 = f64x2.add(zr2_0, zi2_0);
+          if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
+            if (i64x2.extract_lane(act0, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 0, it + k);
+              act0 = i64x2.replace_lane(act0, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+            if (i64x2.extract_lane(act0, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 4, it + k);
+              act0 = i64x2.replace_lane(act0, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+          }
+          m2 = f64x2.add(zr2_1, zi2_1);
+          if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
+            if (i64x2.extract_lane(act1, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 8, it + k);
+              act1 = i64x2.replace_lane(act1, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+            if (i64x2.extract_lane(act1, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 12, it + k);
+              act1 = i64x2.replace_lane(act1, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+          }
+          m2 = f64x2.add(zr2_2, zi2_2);
+          if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
+            if (i64x2.extract_lane(act2, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 16, it + k);
+              act2 = i64x2.replace_lane(act2, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+            if (i64x2.extract_lane(act2, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 20, it + k);
+              act2 = i64x2.replace_lane(act2, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+          }
+          m2 = f64x2.add(zr2_3, zi2_3);
+          if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
+            if (i64x2.extract_lane(act3, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 24, it + k);
+              act3 = i64x2.replace_lane(act3, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+            if (i64x2.extract_lane(act3, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 28, it + k);
+              act3 = i64x2.replace_lane(act3, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+          }
+      }
+    }
+    it += steps;
+    if (prune && remaining > 0 && it < maxiter) {
+      same = v128.and(v128.and(f64x2.eq(zr0, sr0), f64x2.eq(zi0, si0)), act0);
+      if (v128.any_true(same)) {
+        if (i64x2.extract_lane(same, 0) != 0) {
+          act0 = i64x2.replace_lane(act0, 0, 0);
+          remaining--;
+          total += <f64>it;
+        }
+        if (i64x2.extract_lane(same, 1) != 0) {
+          act0 = i64x2.replace_lane(act0, 1, 0);
+          remaining--;
+          total += <f64>it;
+        }
+      }
+      same = v128.and(v128.and(f64x2.eq(zr1, sr1), f64x2.eq(zi1, si1)), act1);
+      if (v128.any_true(same)) {
+        if (i64x2.extract_lane(same, 0) != 0) {
+          act1 = i64x2.replace_lane(act1, 0, 0);
+          remaining--;
+          total += <f64>it;
+        }
+        if (i64x2.extract_lane(same, 1) != 0) {
+          act1 = i64x2.replace_lane(act1, 1, 0);
+          remaining--;
+          total += <f64>it;
+        }
+      }
+      same = v128.and(v128.and(f64x2.eq(zr2, sr2), f64x2.eq(zi2, si2)), act2);
+      if (v128.any_true(same)) {
+        if (i64x2.extract_lane(same, 0) != 0) {
+          act2 = i64x2.replace_lane(act2, 0, 0);
+          remaining--;
+          total += <f64>it;
+        }
+        if (i64x2.extract_lane(same, 1) != 0) {
+          act2 = i64x2.replace_lane(act2, 1, 0);
+          remaining--;
+          total += <f64>it;
+        }
+      }
+      same = v128.and(v128.and(f64x2.eq(zr3, sr3), f64x2.eq(zi3, si3)), act3);
+      if (v128.any_true(same)) {
+        if (i64x2.extract_lane(same, 0) != 0) {
+          act3 = i64x2.replace_lane(act3, 0, 0);
+          remaining--;
+          total += <f64>it;
+        }
+        if (i64x2.extract_lane(same, 1) != 0) {
+          act3 = i64x2.replace_lane(act3, 1, 0);
+          remaining--;
+          total += <f64>it;
+        }
+      }
+      block++;
+      if ((block & (block - 1)) == 0) {
+        sr0 = zr0; si0 = zi0;
+        sr1 = zr1; si1 = zi1;
+        sr2 = zr2; si2 = zi2;
+        sr3 = zr3; si3 = zi3;
+      }
+    }
+  }
+  return total + <f64>remaining * <f64>maxiter;
+}
+
+/**
+ * Counts of the rows × cols points (re at rePtr, im at imPtr), written contiguously at
+ * outPtr; returns the z updates performed.
+ */
+export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
+  let total: f64 = 0;
+  for (let row = 0; row < rows; row++) {
+    const ci = load<f64>(imPtr + (<usize>row << 3));
+    const line = outPtr + (<usize>row * <usize>cols << 2);
+    let n = 0;
+    for (let col = 0; col < cols; col++) {
+      const cr = load<f64>(rePtr + (<usize>col << 3));
+      if (prune && knownInside(cr, ci)) {
+        store<i32>(line + (<usize>col << 2), maxiter);
+        continue;
+      }
+      store<f64>(CR + (<usize>n << 3), cr);
+      store<i32>(IDX + (<usize>n << 2), col);
+      n++;
+      if (n == GROUP) {
+        total += group(n, ci, maxiter, prune);
+        for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+        n = 0;
+      }
+    }
+    if (n > 0) {
+      total += group(n, ci, maxiter, prune);
+      for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+    }
+  }
+  return total;
+}
+
+/** Returns the start of a scratch area of at least `bytes`, growing memory when needed. */
+export function reserve(bytes: usize): usize {
+  const base = (__heap_base + 15) & ~(<usize>15);
+  const need = base + bytes;
+  const have = <usize>memory.size() << 16;
+  if (need > have) {
+    if (memory.grow(<i32>((need - have + 0xffff) >> 16)) < 0) unreachable();
+  }
+  return base;
+}

@@ -1,0 +1,125 @@
+/*
+ * The N-API face of the native kernels: compute(re, im, maxiter, out, offset, rowStride,
+ * prune, isa?) writes counts straight into `out` (which may live on a SharedArrayBuffer)
+ * and returns the z updates performed. Arguments are checked here, so a bad call throws a
+ * JavaScript error instead of touching memory out of bounds.
+ */
+#include <node_api.h>
+#include <string.h>
+#include "kernels.h"
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, "ERR_NATIVE", "N-API call failed: " #call); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+static int typed_array(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return 0;
+  return type == want;
+}
+
+static int integer(napi_env env, napi_value value, double *out) {
+  if (napi_get_value_double(env, value, out) != napi_ok) return 0;
+  return *out == (double)(long long)*out;
+}
+
+static napi_value compute(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "compute(re, im, maxiter, out, offset, rowStride, prune[, isa])");
+    return NULL;
+  }
+  double *re, *im;
+  int32_t *out;
+  size_t cols, rows, out_length;
+  double maxiter, offset, row_stride;
+  bool prune = false;
+  if (!typed_array(env, argv[0], napi_float64_array, (void **)&re, &cols) ||
+      !typed_array(env, argv[1], napi_float64_array, (void **)&im, &rows)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "re and im must be Float64Arrays");
+    return NULL;
+  }
+  if (!typed_array(env, argv[3], napi_int32_array, (void **)&out, &out_length)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "out must be an Int32Array");
+    return NULL;
+  }
+  if (!integer(env, argv[2], &maxiter) || maxiter < 1 || maxiter > 2147483647.0 || !integer(env, argv[4], &offset) ||
+      !integer(env, argv[5], &row_stride) || napi_get_value_bool(env, argv[6], &prune) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "maxiter, offset and rowStride must be integers (maxiter >= 1), prune a boolean");
+    return NULL;
+  }
+  if (rows > 0 && cols > 0) {
+    double last = offset + (double)(rows - 1) * row_stride + (double)cols;
+    if (offset < 0 || row_stride < (double)cols || last > (double)out_length) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the chunk does not fit in out at this offset and rowStride");
+      return NULL;
+    }
+  }
+  const mandel_isa *isa = mandel_best_isa();
+  if (argc >= 8) {
+    napi_valuetype type;
+    CHECK(napi_typeof(env, argv[7], &type));
+    if (type == napi_string) {
+      char name[16];
+      size_t length;
+      CHECK(napi_get_value_string_utf8(env, argv[7], name, sizeof name, &length));
+      isa = NULL;
+      for (int i = 0; i < mandel_isa_count; i++) {
+        if (strcmp(mandel_isas[i].name, name) == 0 && mandel_isa_supported(&mandel_isas[i])) isa = &mandel_isas[i];
+      }
+      if (!isa) {
+        napi_throw_error(env, "ERR_UNSUPPORTED_ISA", "this CPU or build has no such instruction set");
+        return NULL;
+      }
+    }
+  }
+  double iterations = 0;
+  if (rows > 0 && cols > 0) {
+    iterations = isa->fn(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, prune);
+  }
+  napi_value result;
+  CHECK(napi_create_double(env, iterations, &result));
+  return result;
+}
+
+/* [{ name, lanes, vectors, supported }], widest first. */
+static napi_value isas(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value list;
+  CHECK(napi_create_array_with_length(env, mandel_isa_count, &list));
+  for (int i = 0; i < mandel_isa_count; i++) {
+    napi_value item, name, lanes, vectors, supported;
+    CHECK(napi_create_object(env, &item));
+    CHECK(napi_create_string_utf8(env, mandel_isas[i].name, NAPI_AUTO_LENGTH, &name));
+    CHECK(napi_create_int32(env, mandel_isas[i].lanes, &lanes));
+    CHECK(napi_create_int32(env, mandel_isas[i].vectors, &vectors));
+    CHECK(napi_get_boolean(env, mandel_isa_supported(&mandel_isas[i]), &supported));
+    CHECK(napi_set_named_property(env, item, "name", name));
+    CHECK(napi_set_named_property(env, item, "lanes", lanes));
+    CHECK(napi_set_named_property(env, item, "vectors", vectors));
+    CHECK(napi_set_named_property(env, item, "supported", supported));
+    CHECK(napi_set_element(env, list, i, item));
+  }
+  return list;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"compute", NULL, compute, NULL, NULL, NULL, napi_default, NULL},
+      {"isas", NULL, isas, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, 2, properties) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
