@@ -5,8 +5,8 @@
  * time with the exact test; exact cycle detection at block boundaries when pruning.
  * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
  *
- * Generated in this shape by hand-unrolling 4 vectors: AssemblyScript has no arrays of v128
- * in registers, and locals are what keep the vectors out of memory.
+ * Written by scripts/gen-wasm-kernel.py (V = 4): AssemblyScript keeps v128 values in
+ * registers only as named locals, so the vectors are unrolled there. Edit the generator.
  */
 
 const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
@@ -80,7 +80,6 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
   const civ = f64x2.splat(ci);
   const low = f64x2.splat(BAND_LOW);
   const zero = f64x2.splat(0.0);
-  const on = i64x2.splat(-1);
   const off = i64x2.splat(0);
   for (let j = 0; j < GROUP; j++) {
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
@@ -105,35 +104,182 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
   let block: i64 = 0;
   while (it < maxiter && remaining > 0) {
     const steps = maxiter - it < 8 ? maxiter - it : 8;
-    const szr0 = zr0, szi0 = zi0, szr2_0 = zr2_0, szi2_0 = zi2_0;
-    const szr1 = zr1, szi1 = zi1, szr2_1 = zr2_1, szi2_1 = zi2_1;
-    const szr2 = zr2, szi2 = zi2, szr2_2 = zr2_2, szi2_2 = zi2_2;
-    const szr3 = zr3, szi3 = zi3, szr2_3 = zr2_3, szi2_3 = zi2_3;
+    const szr0 = zr0, szi0 = zi0;
+    const szr1 = zr1, szi1 = zi1;
+    const szr2 = zr2, szi2 = zi2;
+    const szr3 = zr3, szi3 = zi3;
     let exact = steps < 8;
     if (!exact) {
-      for (let k = 0; k < 8; k++) {
-        t = f64x2.mul(zr0, zi0);
-        zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
-        zi0 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_0 = f64x2.mul(zr0, zr0);
-        zi2_0 = f64x2.mul(zi0, zi0);
-        t = f64x2.mul(zr1, zi1);
-        zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
-        zi1 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_1 = f64x2.mul(zr1, zr1);
-        zi2_1 = f64x2.mul(zi1, zi1);
-        t = f64x2.mul(zr2, zi2);
-        zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
-        zi2 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_2 = f64x2.mul(zr2, zr2);
-        zi2_2 = f64x2.mul(zi2, zi2);
-        t = f64x2.mul(zr3, zi3);
-        zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
-        zi3 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_3 = f64x2.mul(zr3, zr3);
-        zi2_3 = f64x2.mul(zi3, zi3);
-      }
+      // Eight steps written out: a wasm loop back-edge carries a stack check in V8.
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
       let flag = off;
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
       flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_0, zi2_0), low)), act0));
       flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_1, zi2_1), low)), act1));
       flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_2, zi2_2), low)), act2));
@@ -141,40 +287,48 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
       exact = v128.any_true(flag);
     }
     if (exact) {
-      zr0 = szr0; zi0 = szi0; zr2_0 = szr2_0; zi2_0 = szi2_0;
-      zr1 = szr1; zi1 = szi1; zr2_1 = szr2_1; zi2_1 = szi2_1;
-      zr2 = szr2; zi2 = szi2; zr2_2 = szr2_2; zi2_2 = szi2_2;
-      zr3 = szr3; zi3 = szi3; zr2_3 = szr2_3; zi2_3 = szi2_3;
+      zr0 = szr0; zi0 = szi0;
+      zr1 = szr1; zi1 = szi1;
+      zr2 = szr2; zi2 = szi2;
+      zr3 = szr3; zi3 = szi3;
       for (let k = 0; k < steps; k++) {
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
         t = f64x2.mul(zr0, zi0);
         zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
         zi0 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_0 = f64x2.mul(zr0, zr0);
-        zi2_0 = f64x2.mul(zi0, zi0);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
         t = f64x2.mul(zr1, zi1);
         zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
         zi1 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_1 = f64x2.mul(zr1, zr1);
-        zi2_1 = f64x2.mul(zi1, zi1);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
         t = f64x2.mul(zr2, zi2);
         zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
         zi2 = f64x2.add(f64x2.add(t, t), civ);
-        zr2_2 = f64x2.mul(zr2, zr2);
-        zi2_2 = f64x2.mul(zi2, zi2);
+        zr2_3 = f64x2.mul(zr3, zr3);
+        zi2_3 = f64x2.mul(zi3, zi3);
         t = f64x2.mul(zr3, zi3);
         zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
         zi3 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
         zr2_3 = f64x2.mul(zr3, zr3);
         zi2_3 = f64x2.mul(zi3, zi3);
           m2 = f64x2.add(zr2_0, zi2_0);
           if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
-            if (i64x2.extract_lane(act0, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
+            if (i64x2.extract_lane(act0, 0) != 0 && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 0, it + k);
               act0 = i64x2.replace_lane(act0, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act0, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
+            if (i64x2.extract_lane(act0, 1) != 0 && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 4, it + k);
               act0 = i64x2.replace_lane(act0, 1, 0);
               remaining--;
@@ -183,13 +337,13 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
           }
           m2 = f64x2.add(zr2_1, zi2_1);
           if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
-            if (i64x2.extract_lane(act1, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
+            if (i64x2.extract_lane(act1, 0) != 0 && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 8, it + k);
               act1 = i64x2.replace_lane(act1, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act1, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
+            if (i64x2.extract_lane(act1, 1) != 0 && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 12, it + k);
               act1 = i64x2.replace_lane(act1, 1, 0);
               remaining--;
@@ -198,13 +352,13 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
           }
           m2 = f64x2.add(zr2_2, zi2_2);
           if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
-            if (i64x2.extract_lane(act2, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
+            if (i64x2.extract_lane(act2, 0) != 0 && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 16, it + k);
               act2 = i64x2.replace_lane(act2, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act2, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
+            if (i64x2.extract_lane(act2, 1) != 0 && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 20, it + k);
               act2 = i64x2.replace_lane(act2, 1, 0);
               remaining--;
@@ -213,13 +367,13 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
           }
           m2 = f64x2.add(zr2_3, zi2_3);
           if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
-            if (i64x2.extract_lane(act3, 0) != 0 && f64x2.extract_lane(m2, 0) > BAND_LOW && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
+            if (i64x2.extract_lane(act3, 0) != 0 && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 24, it + k);
               act3 = i64x2.replace_lane(act3, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act3, 1) != 0 && f64x2.extract_lane(m2, 1) > BAND_LOW && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
+            if (i64x2.extract_lane(act3, 1) != 0 && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 28, it + k);
               act3 = i64x2.replace_lane(act3, 1, 0);
               remaining--;

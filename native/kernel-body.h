@@ -15,7 +15,9 @@
 #define GROUP_SIZE (LANES * VECTORS)
 
 static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int prune, int32_t *counts) {
-  VD cr[VECTORS], zr[VECTORS], zi[VECTORS], zr2[VECTORS], zi2[VECTORS], sr[VECTORS], si[VECTORS];
+  VD cr[VECTORS], zr[VECTORS], zi[VECTORS], sr[VECTORS], si[VECTORS];
+  /* z ← z² + c from z alone: zr², zi² are recomputed, not carried, so the live state per
+     vector is zr, zi, cr and four vectors stay in registers even with 16 of them (SSE2). */
   VL active[VECTORS];
   const VD civ = ci - (VD){0};
   const VD low = MANDEL_BAND_LOW - (VD){0};
@@ -27,7 +29,7 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
       cr[v][l] = j < n ? cr_in[j] : 0.0;
       active[v][l] = j < n ? -1 : 0;
     }
-    zr[v] = zi[v] = zr2[v] = zi2[v] = sr[v] = si[v] = (VD){0};
+    zr[v] = zi[v] = sr[v] = si[v] = (VD){0};
   }
   for (int j = 0; j < GROUP_SIZE; j++) counts[j] = maxiter;
 
@@ -35,27 +37,23 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
   long block = 0;
   while (it < maxiter && remaining > 0) {
     int steps = maxiter - it < 8 ? maxiter - it : 8;
-    VD szr[VECTORS], szi[VECTORS], szr2[VECTORS], szi2[VECTORS];
+    VD szr[VECTORS], szi[VECTORS];
     VL flag[VECTORS];
     int exact = steps < 8;
     for (int v = 0; v < VECTORS; v++) {
       szr[v] = zr[v];
       szi[v] = zi[v];
-      szr2[v] = zr2[v];
-      szi2[v] = zi2[v];
       flag[v] = (VL){0};
     }
     if (!exact) {
       for (int k = 0; k < 8; k++) {
         for (int v = 0; v < VECTORS; v++) {
-          VD t = zr[v] * zi[v];
-          zr[v] = zr2[v] - zi2[v] + cr[v];
+          VD a = zr[v] * zr[v], b = zi[v] * zi[v], t = zr[v] * zi[v];
+          zr[v] = a - b + cr[v];
           zi[v] = t + t + civ;
-          zr2[v] = zr[v] * zr[v];
-          zi2[v] = zi[v] * zi[v];
         }
       }
-      for (int v = 0; v < VECTORS; v++) flag[v] = ~(VL)(zr2[v] + zi2[v] <= low);
+      for (int v = 0; v < VECTORS; v++) flag[v] = ~(VL)(zr[v] * zr[v] + zi[v] * zi[v] <= low);
       VL any = (VL){0};
       for (int v = 0; v < VECTORS; v++) any |= flag[v] & active[v];
       for (int l = 0; l < LANES; l++) exact |= any[l] != 0;
@@ -64,17 +62,13 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
       for (int v = 0; v < VECTORS; v++) {
         zr[v] = szr[v];
         zi[v] = szi[v];
-        zr2[v] = szr2[v];
-        zi2[v] = szi2[v];
       }
       for (int k = 0; k < steps; k++) {
         for (int v = 0; v < VECTORS; v++) {
-          VD t = zr[v] * zi[v];
-          zr[v] = zr2[v] - zi2[v] + cr[v];
+          VD a = zr[v] * zr[v], b = zi[v] * zi[v], t = zr[v] * zi[v];
+          zr[v] = a - b + cr[v];
           zi[v] = t + t + civ;
-          zr2[v] = zr[v] * zr[v];
-          zi2[v] = zi[v] * zi[v];
-          VD m2 = zr2[v] + zi2[v];
+          VD m2 = zr[v] * zr[v] + zi[v] * zi[v];
           VL near = (VL)(m2 > low) & active[v];
           for (int l = 0; l < LANES; l++) {
             if (near[l] && mandel_escaped(zr[v][l], zi[v][l], m2[l])) {

@@ -1,0 +1,122 @@
+/**
+ * Kernels side by side, one thread, the tutorial's default workload (500 × 500, maxiter
+ * 1000): iterations per second of js, wasm and native, brute force and pruned, next to two
+ * plain C builds of the same SIMD loop compiled here as the machine's references:
+ *   widest: gcc -O3 -march=native -ffp-contract=off   (AVX-512 where the CPU has it)
+ *   128-bit: gcc -O3 -mno-avx -msse2 -ffp-contract=off (SSE2 only, like WebAssembly's f64x2)
+ * Medians after a warm-up; the C references run before and after the JS kernels and their
+ * runs are pooled, so drift of this shared machine falls on both sides of each ratio.
+ *
+ *   npm run build && node --import tsx bench/kernels.ts [--reps 9]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { axisCoordinates, getKernel, kernelNames, tutorialWorkload } from '../dist/index.js';
+
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '9' } } });
+const reps = Number(values.reps);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = `${root}tmp/bench`;
+mkdirSync(out, { recursive: true });
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+// The references: the same sources the addon is built from.
+const sources = [`${root}native/kernels.c`, `${root}bench/c/reference.c`, `-I${root}native`, '-lm'];
+const builds = {
+  widest: { flags: ['-O3', '-march=native', '-ffp-contract=off'], isa: '' },
+  '128-bit': { flags: ['-O3', '-mno-avx', '-msse2', '-ffp-contract=off'], isa: 'sse2' },
+};
+for (const [name, build] of Object.entries(builds)) {
+  execFileSync('gcc', [...build.flags, '-std=gnu11', '-Wno-psabi', '-o', `${out}/reference-${name}`, ...sources]);
+}
+// Which ISA is "widest" here: the best the addon reports, else the best the CPU runs.
+builds.widest.isa = (() => {
+  for (const isa of ['avx512', 'avx2', 'sse2']) {
+    try {
+      execFileSync(`${out}/reference-widest`, [isa, '1', '0'], { stdio: 'pipe' });
+      return isa;
+    } catch {
+      // not supported here; try the next
+    }
+  }
+  return 'sse2';
+})();
+
+interface Run {
+  times: number[];
+  iterations: number;
+  sum: number;
+}
+const cRuns = new Map<string, Run>();
+function runReference(name: keyof typeof builds, prune: boolean): void {
+  const text = execFileSync(`${out}/reference-${name}`, [builds[name].isa, String(reps + 1), prune ? '1' : '0'], { encoding: 'utf8' });
+  const run = JSON.parse(text) as Run;
+  const key = `${name}/${prune}`;
+  const pooled = cRuns.get(key);
+  const times = run.times.slice(1); // the first run warms caches
+  cRuns.set(key, pooled ? { ...run, times: [...pooled.times, ...times] } : { ...run, times });
+}
+
+const workload = tutorialWorkload();
+const re = axisCoordinates(workload.re);
+const im = axisCoordinates(workload.im);
+function runKernel(name: string, prune: boolean): Run & { cold: number } {
+  const kernel = getKernel(name);
+  const counts = new Int32Array(re.length * im.length);
+  const times: number[] = [];
+  let iterations = 0;
+  for (let r = 0; r <= reps; r++) {
+    const start = performance.now();
+    iterations = kernel.compute({ re, im, maxiter: workload.maxiter, out: counts, offset: 0, rowStride: re.length, prune });
+    times.push(performance.now() - start);
+  }
+  return { times: times.slice(1), cold: times[0]!, iterations, sum: counts.reduce((s, v) => s + v, 0) };
+}
+
+for (const prune of [false, true]) for (const name of Object.keys(builds) as (keyof typeof builds)[]) runReference(name, prune);
+const kernels = ['js', 'wasm', 'native'].filter((name) => kernelNames().includes(name));
+const jsRuns = new Map<string, Run & { cold: number }>();
+for (const prune of [false, true]) for (const name of kernels) jsRuns.set(`${name}/${prune}`, runKernel(name, prune));
+for (const prune of [false, true]) for (const name of Object.keys(builds) as (keyof typeof builds)[]) runReference(name, prune);
+
+const rate = (run: Run) => run.iterations / median(run.times) / 1e6; // G iterations/s (times are in ms)
+console.log(`mandel bench/kernels: default workload (500 × 500, maxiter 1000), one thread, median of ${reps} runs after a warm-up\n`);
+console.log('  kernel                          mode         median ms   cold ms   iterations    G it/s   vs widest C   vs 128-bit C');
+for (const prune of [false, true]) {
+  const mode = prune ? 'pruned' : 'brute force';
+  const widest = cRuns.get(`widest/${prune}`)!;
+  const narrow = cRuns.get(`128-bit/${prune}`)!;
+  // Pruned runs do different work per kernel (cycle checks at different points), so their
+  // ratios compare time for the same counts, not iterations/s.
+  const speed = (run: Run) => (prune ? 1 / median(run.times) : rate(run));
+  const row = (label: string, run: Run, cold?: number) =>
+    console.log(
+      `  ${label.padEnd(31)} ${mode.padEnd(12)} ${median(run.times).toFixed(2).padStart(9)} ${(cold === undefined ? '' : cold.toFixed(1)).padStart(9)}   ${run.iterations.toLocaleString('en').padStart(11)} ${rate(run).toFixed(2).padStart(9)}   ${(speed(run) / speed(widest)).toFixed(2).padStart(11)}   ${(speed(run) / speed(narrow)).toFixed(2).padStart(12)}`,
+    );
+  row(`C reference, widest (${builds.widest.isa})`, widest);
+  row('C reference, 128-bit (sse2)', narrow);
+  for (const name of kernels) {
+    const run = jsRuns.get(`${name}/${prune}`)!;
+    if (run.sum !== widest.sum) throw new Error(`${name} gave sum ${run.sum}, the reference ${widest.sum}`);
+    row(name === 'native' ? `native (${getKernel('native').description.match(/, (\w+):/)?.[1] ?? '?'})` : name, run, run.cold);
+  }
+  console.log('');
+}
+const brute = (name: string) => jsRuns.get(`${name}/false`);
+const widestBrute = cRuns.get('widest/false')!;
+const narrowBrute = cRuns.get('128-bit/false')!;
+if (brute('native'))
+  console.log(`native / widest C reference (brute force): ${(rate(brute('native')!) / rate(widestBrute)).toFixed(3)}   (target ≥ 0.9)`);
+if (brute('wasm'))
+  console.log(`wasm / 128-bit C reference (brute force):  ${(rate(brute('wasm')!) / rate(narrowBrute)).toFixed(3)}   (target ≥ 0.8)`);
+const pruned = jsRuns.get(`${kernels.at(-1)}/true`)!;
+console.log(
+  `pruning, ${kernels.at(-1)}: ${pruned.iterations.toLocaleString('en')} of ${widestBrute.iterations.toLocaleString('en')} brute-force iterations, ${(widestBrute.iterations / pruned.iterations).toFixed(1)}× fewer, same counts (sum ${pruned.sum})`,
+);
