@@ -33,8 +33,10 @@ const median = (xs: number[]) => {
 const ms = (x: number) => x.toFixed(1).padStart(8);
 
 console.log(`mandel bench/threads: ${cores} cores available, js kernel, brute force, median of ${reps} runs per point\n`);
+/** Brute force with the reference kernel: the same work whatever the backend. */
+const BRUTE = { kernel: 'js', prune: false } as const;
 const serialRun = async (workload: ReturnType<typeof tutorialWorkload>) =>
-  (await render(workload, { backend: 'serial', chunks: 1 })).computeMs;
+  (await render(workload, { backend: 'serial', chunks: 1, ...BRUTE })).computeMs;
 
 for (const size of sizes) {
   const workload = tutorialWorkload({ size, maxiter: 1000 });
@@ -55,7 +57,7 @@ for (const size of sizes) {
           const busy: number[] = [];
           let last;
           for (let r = 0; r < reps; r++) {
-            last = await render(workload, { backend, schedule, chunks });
+            last = await render(workload, { backend, schedule, chunks, ...BRUTE });
             times.push(last.computeMs);
             const busyMs = last.trace.chunks.reduce((sum, e) => sum + e.endMs - e.startMs, 0);
             busy.push(busyMs / (last.computeMs * Math.min(workers, cores)));
@@ -72,7 +74,7 @@ for (const size of sizes) {
     }
   }
   const serial = median(serialTimes);
-  const first = await render(workload, { backend: 'serial', chunks: 1 });
+  const first = await render(workload, { backend: 'serial', chunks: 1, ...BRUTE });
   console.log(`--size ${size}: ${workload.im.count} × ${workload.re.count} points, ${first.iterations.toLocaleString('en')} iterations`);
   console.log(`  serial backend (main thread), median of ${serialTimes.length}:            compute ${ms(serial)} ms`);
   console.log('  workers  schedule     chunks   start-up ms   compute ms   speed-up   efficiency   busy%');
@@ -91,7 +93,7 @@ for (const size of sizes) {
     try {
       for (let r = 0; r < Math.max(5, reps); r++) {
         const alone = await serialRun(workload);
-        const parallel = (await render(workload, { backend, schedule: two.schedule, chunks: two.chunks })).computeMs;
+        const parallel = (await render(workload, { backend, schedule: two.schedule, chunks: two.chunks, ...BRUTE })).computeMs;
         ratios.push(alone / parallel / 2);
       }
     } finally {

@@ -39,4 +39,6 @@ export interface WarmupOutcome {
 export interface ThreadWorkerData {
   /** Module URLs each worker imports before its first task: they register extra kernels. */
   readonly kernelModules: readonly string[];
+  /** The worker module itself, for the tsx bootstrap to load. */
+  readonly workerFile: string;
 }

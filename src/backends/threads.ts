@@ -24,14 +24,17 @@ export const MAX_THREADS = 256;
 const epochNow = () => performance.timeOrigin + performance.now();
 
 /**
- * Where the worker code is: compiled .js next to this file, or the .ts sources through tsx.
+ * Where the worker code is: compiled .js next to this file, or — from the .ts sources, or
+ * with a kernel module written in TypeScript — through a bootstrap that registers tsx.
  * Compiled workers get no execArgv: by default threads inherit the parent's, and a loader
  * such as `--import tsx` in it would cost every thread a few hundred ms at start-up.
  */
-function workerSource(): { filename: string; execArgv?: string[] } {
+function workerSource(kernelModules: readonly string[]): { filename: string; execArgv: string[]; workerFile: string } {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return { filename: new URL('./thread-worker-tsx.mjs', here).href };
-  return { filename: new URL('./thread-worker.js', here).href, execArgv: [] };
+  const fromSource = here.endsWith('.ts');
+  const workerFile = new URL(fromSource ? './thread-worker.ts' : './thread-worker.js', here).href;
+  const needsTsx = fromSource || kernelModules.some((url) => /\.[cm]?ts$/.test(url));
+  return { filename: needsTsx ? new URL('./thread-worker-tsx.mjs', here).href : workerFile, execArgv: [], workerFile };
 }
 
 function moduleUrl(module: string | URL): string {
@@ -54,9 +57,11 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError(`workers must be a whole number from 1 to ${MAX_THREADS} (got ${workers})`);
     }
     this.workers = workers;
-    const workerData: ThreadWorkerData = { kernelModules: (options.kernelModules ?? []).map(moduleUrl) };
+    const kernelModules = (options.kernelModules ?? []).map(moduleUrl);
+    const { workerFile, ...source } = workerSource(kernelModules);
+    const workerData: ThreadWorkerData = { kernelModules, workerFile };
     this.pool = new Piscina({
-      ...workerSource(),
+      ...source,
       minThreads: workers,
       maxThreads: workers,
       // Threads live as long as the backend: restarting them would cost more than a chunk.
