@@ -3,8 +3,16 @@
  * shaded by the chunk's iterations, so idle time and imbalance are visible at a glance.
  * Drawn with ECharts' server-side SVG renderer (no browser, no native dependencies).
  */
-import * as echarts from 'echarts';
+import { createRequire } from 'node:module';
+import type * as Echarts from 'echarts';
 import type { Trace } from '../trace.js';
+
+// ECharts takes ~0.6 s to load, so it is loaded on first use, not with mandel.
+let echartsModule: typeof Echarts | undefined;
+function echarts(): typeof Echarts {
+  echartsModule ??= createRequire(import.meta.url)('echarts') as typeof Echarts;
+  return echartsModule;
+}
 
 export interface TimelineOptions {
   readonly title?: string;
@@ -43,7 +51,7 @@ export function timelineSvg(trace: Trace, options: TimelineOptions = {}): string
   const maxIterations = Math.max(1, ...trace.chunks.map((event) => event.iterations));
   const width = options.width ?? 960;
   const height = options.height ?? Math.max(220, 110 + lanes.length * 36);
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   const data = trace.chunks.map((event) => ({
     value: [laneIndex.get(event.worker)!, event.startMs, event.endMs, event.chunk.id, event.iterations],
     itemStyle: { color: shade(event.iterations / maxIterations), borderColor: '#ffffff', borderWidth: 0.5 },
