@@ -10,7 +10,11 @@ export type MandelErrorCode =
   | 'ERR_CHUNK_FAILED' // a kernel threw or a worker died while computing a chunk
   | 'ERR_UNKNOWN_KERNEL'
   | 'ERR_UNKNOWN_BACKEND'
-  | 'ERR_OUTPUT'; // writing an output file failed
+  | 'ERR_OUTPUT' // writing an output file failed
+  | 'ERR_REDIS' // Redis cannot be reached, or answered with an error
+  | 'ERR_NOT_FOUND' // no such render in Redis (never submitted, or expired)
+  | 'ERR_NOT_FINISHED' // the render's chunks are not all done yet
+  | 'ERR_RENDER_FAILED'; // a chunk of a cluster render failed for good
 
 export class MandelError extends Error {
   readonly code: MandelErrorCode;

@@ -6,6 +6,8 @@
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { SerialBackend } from './backends/serial.js';
 import { ThreadsBackend } from './backends/threads.js';
+import { checkRedisUrl } from './cluster/url.js';
+import { DEFAULT_CLUSTER_CHUNKS } from './cluster/wire.js';
 import type { Backend } from './backends/types.js';
 import { getKernel } from './kernels/registry.js';
 import { chunkElements, planChunks, type Schedule } from './plan.js';
@@ -19,6 +21,8 @@ export interface RenderOptions {
   readonly workers?: number;
   /** Modules each worker thread imports to register extra kernels (built-in threads backend). */
   readonly kernelModules?: readonly (string | URL)[];
+  /** Redis URL of the built-in cluster backend. */
+  readonly redis?: string;
   /** A registered kernel, or `auto` (the default): the fastest available here. */
   readonly kernel?: string;
   /** Skip work that provably cannot change a count (default true); false for brute force. */
@@ -76,6 +80,7 @@ export const DEFAULT_CHUNK_ELEMENTS = 262_144;
  */
 export function defaultChunkCount(workers: number, elements: number, backend: string): number {
   if (backend === 'serial') return 100;
+  if (backend === 'cluster') return DEFAULT_CLUSTER_CHUNKS;
   return Math.max(4 * workers, Math.ceil(elements / DEFAULT_CHUNK_ELEMENTS));
 }
 
@@ -83,7 +88,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
   const kernel = getKernel(options.kernel ?? 'auto');
   const ownBackend = options.backend === undefined || typeof options.backend === 'string';
   const backend = ownBackend
-    ? createBackend((options.backend as BackendName | undefined) ?? 'threads', {
+    ? await createBackend((options.backend as BackendName | undefined) ?? 'threads', {
         workers: options.workers,
         kernelModules: options.kernelModules,
       })
@@ -148,16 +153,18 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
   }
 }
 
-export const BACKENDS = ['threads', 'serial'] as const;
+export const BACKENDS = ['threads', 'serial', 'cluster'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendOptions {
   readonly workers?: number | undefined;
   readonly kernelModules?: readonly (string | URL)[] | undefined;
+  /** The cluster backend's Redis URL. */
+  readonly redis?: string | undefined;
 }
 
-/** A built-in backend by name. The caller closes it. */
-export function createBackend(name: string, options: BackendOptions = {}): Backend {
+/** A built-in backend by name. The caller closes it. (Async: the cluster's client loads on demand.) */
+export async function createBackend(name: string, options: BackendOptions = {}): Promise<Backend> {
   switch (name) {
     case 'serial':
       if (options.workers !== undefined && options.workers !== 1) {
@@ -166,6 +173,14 @@ export function createBackend(name: string, options: BackendOptions = {}): Backe
       return new SerialBackend();
     case 'threads':
       return new ThreadsBackend({ workers: options.workers, kernelModules: options.kernelModules });
+    case 'cluster':
+      if (options.workers !== undefined)
+        throw new InvalidOptionError('the cluster backend has as many workers as run `mandel worker`; drop --workers');
+      {
+        const redis = checkRedisUrl(options.redis);
+        const { ClusterBackend } = await import('./backends/cluster.js');
+        return new ClusterBackend({ redis });
+      }
     default:
       throw new MandelError('ERR_UNKNOWN_BACKEND', `unknown backend "${name}"; available: ${BACKENDS.join(', ')}`);
   }

@@ -13,6 +13,8 @@ export function chunkKernelInput(
   maxiter: number,
   counts: Int32Array,
   prune: boolean,
+  /** Write into a buffer of the chunk alone (row-major, colCount wide) instead of the image. */
+  packed = false,
 ): KernelInput {
   const chunkRe = re.subarray(chunk.col0, chunk.col0 + chunk.colCount);
   let chunkIm: Float64Array;
@@ -27,8 +29,8 @@ export function chunkKernelInput(
     im: chunkIm,
     maxiter,
     out: counts,
-    offset: chunk.row0 * cols + chunk.col0,
-    rowStride: chunk.rowStep * cols,
+    offset: packed ? 0 : chunk.row0 * cols + chunk.col0,
+    rowStride: packed ? chunk.colCount : chunk.rowStep * cols,
     prune,
   };
 }

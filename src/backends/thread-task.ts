@@ -12,8 +12,9 @@ export interface ChunkTask {
   readonly chunk: Chunk;
   readonly kernel: string;
   readonly prune: boolean;
-  /** The full counts, rows × cols, on shared memory. */
+  /** The full counts, rows × cols, on shared memory; or the chunk's alone when `packed`. */
   readonly counts: Int32Array;
+  readonly packed?: boolean;
 }
 
 export interface WarmupTask {

@@ -33,7 +33,7 @@ export default function runTask(task: ThreadTask): ChunkOutcome | WarmupOutcome 
   const re = coordinates(task.workload.re);
   const im = coordinates(task.workload.im);
   const startEpochMs = epochNow();
-  const input = chunkKernelInput(task.chunk, re, im, task.workload.re.count, task.workload.maxiter, task.counts, task.prune);
+  const input = chunkKernelInput(task.chunk, re, im, task.workload.re.count, task.workload.maxiter, task.counts, task.prune, task.packed);
   const iterations = kernel.compute(input);
   return { threadId, startEpochMs, endEpochMs: epochNow(), iterations };
 }

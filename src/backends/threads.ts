@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 import type { Chunk } from '../plan.js';
+import type { Workload } from '../workload.js';
 import type { ChunkOutcome, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
 import type { Backend, ChunkJob, RunHooks } from './types.js';
 
@@ -135,6 +136,33 @@ export class ThreadsBackend implements Backend {
     await Promise.all(settle);
     if (hooks.signal?.aborted) throw new AbortError();
     if (firstError) throw firstError;
+  }
+
+  /**
+   * One chunk into a buffer of its own (row-major over the chunk), for callers that move
+   * chunk results elsewhere — the cluster worker stores them in Redis. The buffer is shared
+   * memory, so the thread writes it in place. Rejects with the kernel's error, or with an
+   * AbortError when `signal` fires (the thread running the chunk is stopped).
+   */
+  async computeChunk(
+    workload: Workload,
+    chunk: Chunk,
+    kernel: string,
+    prune: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ counts: Int32Array; iterations: number; worker: string; startEpochMs: number; endEpochMs: number }> {
+    if (this.closed) throw new MandelError('ERR_UNKNOWN_BACKEND', 'this threads backend has been closed');
+    await this.start();
+    const counts = new Int32Array(new SharedArrayBuffer(chunk.rowCount * chunk.colCount * 4));
+    const task: ThreadTask = { type: 'chunk', workload, chunk, kernel, prune, counts, packed: true };
+    const outcome = (await this.pool.run(task, signal ? { signal } : {})) as ChunkOutcome;
+    return {
+      counts,
+      iterations: outcome.iterations,
+      worker: this.label(outcome.threadId),
+      startEpochMs: outcome.startEpochMs,
+      endEpochMs: outcome.endEpochMs,
+    };
   }
 
   async close(): Promise<void> {

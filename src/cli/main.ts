@@ -1,14 +1,18 @@
 /**
  * The `mandel` command line: parses flags, calls the library, maps errors to exit codes.
- * Exit codes: 0 done, 1 failed while running, 2 bad usage (flags, limits), 130 cancelled.
+ * Exit codes: 0 done, 1 failed while running (Redis unreachable included), 2 bad usage
+ * (flags, limits), 3 a cluster render not finished yet, 130 cancelled.
  */
 import { Command, CommanderError } from 'commander';
 import { isMandelError } from '../errors.js';
+import { resultCommand, statusCommand, submitCommand, workerCommand } from './cluster.js';
 import { runCommand } from './run.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** `mandel result` on a render whose chunks are not all done yet. */
+export const EXIT_NOT_FINISHED = 3;
 export const EXIT_CANCELLED = 130;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,11 +27,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ outputError: (text) => (usageError = text.trim()) })
     .showSuggestionAfterError(true);
   // Commands built with `new Command` inherit nothing from the program unless told to.
-  const run = runCommand(controller.signal).copyInheritedSettings(program);
-  program.addCommand(run);
+  const commands = [
+    runCommand(controller.signal),
+    workerCommand(controller.signal),
+    submitCommand(controller.signal),
+    statusCommand(),
+    resultCommand(),
+  ].map((command) => command.copyInheritedSettings(program));
+  for (const command of commands) program.addCommand(command);
   try {
     await program.parseAsync(argv);
-    return (run.getOptionValue('exitCode') as number | undefined) ?? EXIT_OK;
+    const ran = commands.find((command) => command.getOptionValue('exitCode') !== undefined);
+    return (ran?.getOptionValue('exitCode') as number | undefined) ?? EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT_OK; // --help, --version
@@ -37,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (isMandelError(error)) {
       process.stderr.write(`mandel: ${error.message}\n`);
       if (error.code === 'ERR_ABORTED') return EXIT_CANCELLED;
+      if (error.code === 'ERR_NOT_FINISHED') return EXIT_NOT_FINISHED;
       return error.code === 'ERR_INVALID_OPTION' ||
         error.code === 'ERR_TOO_LARGE' ||
         error.code === 'ERR_UNKNOWN_KERNEL' ||

@@ -9,7 +9,7 @@ import { getKernel, resolveAuto } from '../kernels/registry.js';
 import { InvalidOptionError } from '../errors.js';
 import { measureRepresentations } from '../memory.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
-import { writeOutputs, type WrittenFile } from '../outputs/index.js';
+import { writeOutputs, type OutputOptions, type WrittenFile } from '../outputs/index.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import { BACKENDS, DEFAULT_SCHEDULE, render, type BackendName, type RenderResult } from '../render.js';
 import { TraceRecorder } from '../trace.js';
@@ -18,20 +18,25 @@ import { grouped, rate, signedBytes } from './format.js';
 import { positiveInteger, positiveNumber, region, svgFile } from './parse.js';
 import { createProgress } from './progress.js';
 
-interface RunFlags {
+export interface WorkloadFlags {
   size?: number;
   maxiter?: number;
   maxiterations?: number;
   width?: number;
   height?: number;
   region?: Region;
-  backend: BackendName;
-  workers?: number;
+  maxMemory?: number;
+}
+
+export interface ComputeFlags {
   chunks?: number;
   schedule: Schedule;
   kernel: string;
   prune: boolean;
   kernelModule: string[];
+}
+
+export interface OutputFlags {
   out?: string;
   colormap: ColormapName;
   scale: Scale;
@@ -41,26 +46,35 @@ interface RunFlags {
   trace?: string;
   timeline?: string;
   json?: boolean;
+}
+
+interface RunFlags extends WorkloadFlags, ComputeFlags, OutputFlags {
+  backend: BackendName;
+  workers?: number;
+  redis?: string;
   profileMemory?: boolean;
   progress: boolean;
-  maxMemory?: number;
 }
 
 const DEFAULT_SURFACE_FILE = 'mandelbrot-3d.html';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function runCommand(signal: AbortSignal): Command {
-  return new Command('run')
-    .description('render the Mandelbrot set once, timed, and write the outputs asked for')
+/** --size … --region, --maxiter, --max-memory: what to render. */
+export function addWorkloadOptions(command: Command): Command {
+  return command
     .option('-s, --size <n>', `the tutorial's size: a grid of about n/2 × n/2 points (default ${DEFAULT_SIZE})`, positiveInteger)
     .option('-m, --maxiter <n>', `iteration limit (default ${DEFAULT_MAXITER})`, positiveInteger)
     .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger))
     .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger)
     .option('--height <n>', 'a general render: rows (with --width)', positiveInteger)
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
-    .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default('threads'))
-    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
+    .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber);
+}
+
+/** --chunks, --schedule, --kernel, --no-prune, --kernel-module: how to split and compute it. */
+export function addComputeOptions(command: Command): Command {
+  return command
     .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger)
     .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
     .addOption(
@@ -69,7 +83,12 @@ export function runCommand(signal: AbortSignal): Command {
       ),
     )
     .option('--no-prune', 'brute force: iterate every point (pruning skips the cardioid, the bulb and exact cycles; counts are identical)')
-    .option('--kernel-module <file>', 'a module that registers kernels (repeatable); loaded here and by every worker', collect, [])
+    .option('--kernel-module <file>', 'a module that registers kernels (repeatable); loaded here and by every worker', collect, []);
+}
+
+/** -o, --colormap, --scale, --counts, --plot3d, --trace, --timeline, --json: what to write. */
+export function addOutputOptions(command: Command): Command {
+  return command
     .option('-o, --out <file.png>', 'write the image as PNG')
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
     .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
@@ -78,17 +97,28 @@ export function runCommand(signal: AbortSignal): Command {
     .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
     .option('--trace <file.json>', 'write the trace: phases and, per chunk, worker, queued/start/end times, bytes moved')
     .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker', svgFile)
-    .option('--json', 'print one JSON object instead of text')
+    .option('--json', 'print one JSON object instead of text');
+}
+
+export function runCommand(signal: AbortSignal): Command {
+  const command = new Command('run').description('render the Mandelbrot set once, timed, and write the outputs asked for');
+  addWorkloadOptions(command);
+  command
+    .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default('threads'))
+    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
+    .option('--redis <url>', "the cluster backend's Redis (default: $REDIS_URL)", process.env.REDIS_URL);
+  addComputeOptions(command);
+  addOutputOptions(command);
+  return command
     .option('--profile-memory', 'measure memory per phase and per representation')
     .option('--no-progress', 'never draw a progress bar')
-    .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber)
-    .action(async (flags: RunFlags, command: Command) => {
+    .action(async (flags: RunFlags, self: Command) => {
       const code = await runAction(flags, signal);
-      command.setOptionValue('exitCode', code);
+      self.setOptionValue('exitCode', code);
     });
 }
 
-function buildWorkload(flags: RunFlags): Workload {
+export function buildWorkload(flags: WorkloadFlags): Workload {
   if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
     throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
   }
@@ -107,14 +137,14 @@ function buildWorkload(flags: RunFlags): Workload {
   return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
 }
 
-function surfacePath(flags: RunFlags): string | undefined {
+function surfacePath(flags: OutputFlags): string | undefined {
   const value = flags.plot3d ?? flags.plot3D;
   if (value === undefined || value === false) return undefined;
   return value === true ? DEFAULT_SURFACE_FILE : value;
 }
 
-async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
-  const workload = buildWorkload(flags);
+/** Loads --kernel-module files, resolves `auto` (saying what it passed over), checks the name. */
+export async function prepareKernel(flags: ComputeFlags & { json?: boolean }): Promise<{ kernelName: string; moduleUrls: string[] }> {
   const moduleUrls = flags.kernelModule.map((file) => pathToFileURL(resolve(file)).href);
   for (const url of moduleUrls) {
     try {
@@ -134,6 +164,12 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   } else {
     getKernel(kernelName); // an unknown name fails here, before any thread starts
   }
+  return { kernelName, moduleUrls };
+}
+
+async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
+  const workload = buildWorkload(flags);
+  const { kernelName, moduleUrls } = await prepareKernel(flags);
   const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
   const progress = createProgress(flags.progress && !flags.json, 'computing');
   let result: RenderResult;
@@ -141,6 +177,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
     result = await render(workload, {
       backend: flags.backend,
       workers: flags.workers,
+      redis: flags.redis,
       chunks: flags.chunks,
       schedule: flags.schedule,
       kernel: kernelName,
@@ -153,19 +190,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   } finally {
     progress.stop();
   }
-  const files = await writeOutputs(
-    result,
-    {
-      png: flags.out,
-      colormap: flags.colormap,
-      scale: flags.scale,
-      npy: flags.counts,
-      surface: surfacePath(flags),
-      trace: flags.trace,
-      timeline: flags.timeline,
-    },
-    recorder,
-  );
+  const files = await writeOutputs(result, outputOptions(flags), recorder);
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
   if (flags.json) {
     process.stdout.write(JSON.stringify(jsonReport(flags, result, files, recorder, representations)) + '\n');
@@ -175,8 +200,20 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   return 0;
 }
 
-function jsonReport(
-  flags: RunFlags,
+export function outputOptions(flags: OutputFlags): OutputOptions {
+  return {
+    png: flags.out,
+    colormap: flags.colormap,
+    scale: flags.scale,
+    npy: flags.counts,
+    surface: surfacePath(flags),
+    trace: flags.trace,
+    timeline: flags.timeline,
+  };
+}
+
+export function jsonReport(
+  flags: { kernel: string },
   result: RenderResult,
   files: WrittenFile[],
   recorder: TraceRecorder,
@@ -206,8 +243,8 @@ function jsonReport(
   };
 }
 
-function textReport(
-  flags: RunFlags,
+export function textReport(
+  flags: { kernel: string },
   result: RenderResult,
   files: WrittenFile[],
   recorder: TraceRecorder,

@@ -9,14 +9,24 @@ import { loadNativeKernel } from './native.js';
 import type { Kernel } from './types.js';
 import { loadWasmKernel } from './wasm.js';
 
-const kernels = new Map<string, Kernel>([[jsKernel.name, jsKernel]]);
+/**
+ * One registry per process, even when mandel is loaded twice (its compiled and its source
+ * modules, or two copies in node_modules): a kernel registered through either is known to
+ * both, so a worker never refuses a kernel that a module did register.
+ */
+const REGISTRY = Symbol.for('mandel.kernels.v1');
+const shared = globalThis as { [REGISTRY]?: { kernels: Map<string, Kernel>; unavailable: Map<string, string> } };
+const registry = (shared[REGISTRY] ??= { kernels: new Map<string, Kernel>([[jsKernel.name, jsKernel]]), unavailable: new Map() });
+const kernels = registry.kernels;
 /** Built-in kernels that could not load here, and why. */
-const unavailable = new Map<string, string>();
+const unavailable = registry.unavailable;
 
-for (const [name, loaded] of [
-  ['native', loadNativeKernel()],
-  ['wasm', loadWasmKernel()],
+for (const [name, load] of [
+  ['native', loadNativeKernel],
+  ['wasm', loadWasmKernel],
 ] as const) {
+  if (kernels.has(name) || unavailable.has(name)) continue; // the other copy loaded it
+  const loaded = load();
   if ('kernel' in loaded) kernels.set(name, loaded.kernel);
   else unavailable.set(name, loaded.reason);
 }

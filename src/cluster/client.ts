@@ -1,0 +1,277 @@
+/**
+ * The producer side of the cluster: submit a render as one BullMQ job per chunk, follow its
+ * progress, and assemble its result from Redis. Nothing here computes; any number of
+ * `mandel worker` processes, started before or after, do.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AbortError, MandelError } from '../errors.js';
+import { chunkElements, planChunks, type Chunk, type Schedule } from '../plan.js';
+import type { ChunkEvent } from '../trace.js';
+import { parseOrThrow, workloadSchema, type Workload } from '../workload.js';
+import { connectRedis, displayUrl, waitForRedis } from './connection.js';
+import {
+  CHUNK_QUEUE,
+  DEFAULT_CLUSTER_CHUNKS,
+  DEFAULT_PREFIX,
+  DEFAULT_TTL_SECONDS,
+  WIRE_VERSION,
+  chunkSchema,
+  decodeCounts,
+  jobId,
+  keys,
+  metaSchema,
+  type ChunkMeta,
+  type ChunkPayload,
+} from './wire.js';
+
+export interface ClusterClientOptions {
+  readonly redis: string;
+  readonly prefix?: string;
+  /** How long a command may wait for Redis before failing (ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface SubmitOptions {
+  readonly kernel: string;
+  readonly prune: boolean;
+  readonly chunks?: Chunk[];
+  readonly chunkCount?: number;
+  readonly schedule?: Schedule;
+  /** Seconds the render's keys live after the last chunk is stored. */
+  readonly ttl?: number;
+}
+
+export interface RenderProgress {
+  readonly id: string;
+  readonly chunks: number;
+  readonly done: number;
+  readonly state: 'queued' | 'running' | 'done' | 'failed';
+  readonly error?: string;
+}
+
+export interface QueueStatus {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly failed: number;
+  readonly completed: number;
+  readonly workers: number;
+}
+
+export interface ClusterResult {
+  readonly id: string;
+  readonly workload: Workload;
+  readonly kernel: string;
+  readonly prune: boolean;
+  readonly counts: Int32Array;
+  readonly iterations: number;
+  /** One event per chunk, times in ms since the epoch, bytesOut = compressed bytes read. */
+  readonly chunks: ChunkEvent[];
+  readonly assembleMs: number;
+}
+
+export class ClusterClient {
+  readonly prefix: string;
+  private readonly redis: Redis;
+  private readonly queue: Queue;
+  private readonly url: string;
+  private readonly timeoutMs: number;
+  private ready?: Promise<void>;
+
+  constructor(options: ClusterClientOptions) {
+    this.url = options.redis;
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.redis = connectRedis(options.redis, { name: 'mandel-client' });
+    this.queue = new Queue(CHUNK_QUEUE, {
+      connection: this.redis,
+      prefix: this.prefix,
+      // The events stream keeps return values; bound it so Redis memory stays flat.
+      streams: { events: { maxLen: 1000 } },
+    });
+    this.queue.on('error', () => {}); // surfaced by the commands themselves, with context
+  }
+
+  /** Fails with ERR_REDIS within the timeout when Redis is unreachable. */
+  connect(): Promise<void> {
+    this.ready ??= waitForRedis(this.redis, this.url, this.timeoutMs);
+    return this.ready;
+  }
+
+  async submit(workload: Workload, options: SubmitOptions): Promise<{ id: string; chunks: number }> {
+    await this.connect();
+    const checked = parseOrThrow(workloadSchema, workload, 'workload');
+    const chunks =
+      options.chunks ??
+      planChunks(checked, { schedule: options.schedule ?? 'interleaved', chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS });
+    const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
+    const id = randomUUID();
+    const k = keys(this.prefix, id);
+    await this.command(() =>
+      this.redis
+        .multi()
+        .hset(k.render, {
+          v: WIRE_VERSION,
+          workload: JSON.stringify(checked),
+          kernel: options.kernel,
+          prune: options.prune ? '1' : '0',
+          chunks: chunks.length,
+          chunkPlan: JSON.stringify(chunks),
+          createdEpochMs: Date.now(),
+          ttl,
+        })
+        .expire(k.render, ttl)
+        .exec(),
+    );
+    const jobs = chunks.map((chunk) => {
+      const data: ChunkPayload = {
+        v: WIRE_VERSION,
+        render: id,
+        workload: checked,
+        chunk,
+        kernel: options.kernel,
+        prune: options.prune,
+        ttl,
+      };
+      return {
+        name: 'chunk',
+        data,
+        opts: {
+          jobId: jobId(id, chunk.id),
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 500 },
+          removeOnComplete: true,
+          removeOnFail: { age: ttl },
+        },
+      };
+    });
+    await this.command(() => this.queue.addBulk(jobs));
+    return { id, chunks: chunks.length };
+  }
+
+  async progress(id: string): Promise<RenderProgress> {
+    await this.connect();
+    const k = keys(this.prefix, id);
+    const [render, done] = await this.command(() => Promise.all([this.redis.hmget(k.render, 'chunks', 'error'), this.redis.scard(k.done)]));
+    const [chunksText, error] = render;
+    if (chunksText === null) throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
+    const chunks = Number(chunksText);
+    const state = error ? 'failed' : done >= chunks ? 'done' : done > 0 ? 'running' : 'queued';
+    return { id, chunks, done, state, ...(error ? { error } : {}) };
+  }
+
+  async queueStatus(): Promise<QueueStatus> {
+    await this.connect();
+    const [counts, workers] = await this.command(() =>
+      Promise.all([this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), this.queue.getWorkersCount()]),
+    );
+    return {
+      waiting: counts.waiting ?? 0,
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+      completed: counts.completed ?? 0,
+      workers,
+    };
+  }
+
+  /** Polls until every chunk is stored; rejects on a failed chunk or when `signal` fires. */
+  async wait(
+    id: string,
+    options: { signal?: AbortSignal; pollMs?: number; onProgress?: (p: RenderProgress) => void } = {},
+  ): Promise<RenderProgress> {
+    for (;;) {
+      if (options.signal?.aborted)
+        throw new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
+      const progress = await this.progress(id);
+      options.onProgress?.(progress);
+      if (progress.state === 'failed') throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${progress.error}`);
+      if (progress.state === 'done') return progress;
+      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => {});
+    }
+  }
+
+  /** The whole render from Redis, assembled; ERR_NOT_FINISHED while chunks are missing. */
+  async result(id: string): Promise<ClusterResult> {
+    const progress = await this.progress(id);
+    if (progress.state === 'failed') throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${progress.error}`);
+    if (progress.state !== 'done') {
+      throw new MandelError(
+        'ERR_NOT_FINISHED',
+        `render ${id} is not finished: ${progress.done} of ${progress.chunks} chunks done (mandel status ${id})`,
+      );
+    }
+    const k = keys(this.prefix, id);
+    const fields = await this.command(() => this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'));
+    const [workloadText, kernel, prune, planText] = fields;
+    if (!workloadText || !kernel || !planText) throw new MandelError('ERR_NOT_FOUND', `render ${id} has expired keys`);
+    const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
+    const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
+    const started = performance.now();
+    const cols = workload.re.count;
+    const counts = new Int32Array(new SharedArrayBuffer(cols * workload.im.count * 4));
+    const events: ChunkEvent[] = [];
+    let iterations = 0;
+    // Fetch in batches: each result is up to a few hundred KB compressed.
+    for (let start = 0; start < plan.length; start += 32) {
+      const batch = plan.slice(start, start + 32);
+      const [buffers, metas] = await this.command(() =>
+        Promise.all([
+          this.redis.mgetBuffer(...batch.map((chunk) => k.chunk(chunk.id))),
+          this.redis.hmget(k.meta, ...batch.map((chunk) => String(chunk.id))),
+        ]),
+      );
+      batch.forEach((chunk, i) => {
+        const data = buffers[i];
+        const metaText = metas[i];
+        if (!data || !metaText)
+          throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
+        const meta = parseOrThrow(metaSchema, JSON.parse(metaText), `meta of chunk ${chunk.id}`) as ChunkMeta;
+        const values = decodeCounts(data, chunkElements(chunk));
+        for (let r = 0; r < chunk.rowCount; r++) {
+          const row = chunk.row0 + r * chunk.rowStep;
+          counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+        }
+        iterations += meta.iterations;
+        events.push({
+          chunk,
+          worker: meta.worker,
+          queuedMs: 0,
+          startMs: meta.startEpochMs,
+          endMs: meta.endEpochMs,
+          iterations: meta.iterations,
+          bytesIn: 0,
+          bytesOut: data.length,
+        });
+      });
+    }
+    return { id, workload, kernel, prune: prune === '1', counts, iterations, chunks: events, assembleMs: performance.now() - started };
+  }
+
+  /** Removes the render's chunk jobs that no worker has taken, and marks it cancelled. */
+  async cancel(id: string): Promise<void> {
+    await this.connect();
+    const k = keys(this.prefix, id);
+    const chunks = Number(await this.command(() => this.redis.hget(k.render, 'chunks')));
+    await this.command(() => this.redis.hset(k.render, 'error', 'cancelled by its submitter'));
+    for (let n = 0; n < chunks; n++) await this.command(() => this.queue.remove(jobId(id, n))).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => {});
+    this.redis.disconnect();
+  }
+
+  /** Runs a Redis command, turning connection failures into one clear ERR_REDIS. */
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof MandelError) throw error;
+      throw new MandelError('ERR_REDIS', `Redis at ${displayUrl(this.url)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

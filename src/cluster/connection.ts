@@ -1,0 +1,69 @@
+/**
+ * Redis connections for the cluster. URLs are redis:// or rediss:// (TLS), with an optional
+ * ACL user and password (redis://user:password@host:port/db); ioredis does the rest.
+ * Workers retry forever with back-off (a Redis restart must not end them); commands of the
+ * CLI fail after a bounded time with a clear error instead of hanging.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { MandelError } from '../errors.js';
+import { checkRedisUrl, displayUrl } from './url.js';
+
+export { checkRedisUrl, displayUrl } from './url.js';
+
+/** Back-off between reconnection attempts: 100 ms doubling up to 5 s. */
+export const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
+
+export interface ConnectOptions {
+  /** Workers: retry every command until Redis is back (BullMQ requires it for blocking reads). */
+  readonly persistent?: boolean;
+  /** Called on connection errors (already throttled by the back-off). */
+  readonly onError?: (error: Error) => void;
+  readonly name?: string;
+}
+
+export function connectRedis(url: string, options: ConnectOptions = {}): Redis {
+  const redisOptions: RedisOptions = {
+    connectionName: options.name ?? 'mandel',
+    maxRetriesPerRequest: options.persistent ? null : 1,
+    enableOfflineQueue: true,
+    connectTimeout: 5000,
+    retryStrategy: reconnectDelay,
+  };
+  const redis = new Redis(checkRedisUrl(url), redisOptions);
+  redis.on('error', (error: Error) => options.onError?.(error));
+  return redis;
+}
+
+/** Resolves once Redis answers PING; rejects with ERR_REDIS after `timeoutMs`. */
+export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+  let lastError = 'no answer';
+  const onError = (error: Error) => (lastError = error.message || String(error));
+  redis.on('error', onError);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        await withTimeout(redis.ping(), Math.max(1, deadline - Date.now()));
+        return;
+      } catch (error) {
+        // Keep the connection's own error (ECONNREFUSED, WRONGPASS…) over a bare time-out.
+        const message = (error as Error).message;
+        if (message && message !== 'timed out') lastError = message;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(0, deadline - Date.now()))));
+      }
+    }
+    throw new MandelError('ERR_REDIS', `cannot reach Redis at ${displayUrl(url)} within ${timeoutMs / 1000} s (${lastError})`);
+  } finally {
+    redis.off('error', onError);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+    );
+  });
+}

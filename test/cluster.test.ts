@@ -1,0 +1,312 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ClusterClient } from '../src/cluster/client.js';
+import { keys, CHUNK_QUEUE } from '../src/cluster/wire.js';
+import { startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
+import { render } from '../src/render.js';
+import { tutorialWorkload, type Workload } from '../src/workload.js';
+import './fixtures/faulty-kernels.js';
+import { freePort, RedisServer, redisSkipReason } from './helpers/redis.js';
+
+const skip = redisSkipReason();
+const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+const faulty = fileURLToPath(new URL('./fixtures/faulty-kernels.ts', import.meta.url));
+
+async function reference(workload: Workload): Promise<Int32Array> {
+  return (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts;
+}
+
+function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const value = check();
+      if (value) return resolve(value);
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+describe('the cluster backend, against a real redis-server', { skip, timeout: 120_000 }, () => {
+  let server: RedisServer;
+  const clients: ClusterClient[] = [];
+  const workers: RunningWorker[] = [];
+  const children: ChildProcess[] = [];
+  const newClient = () => {
+    const client = new ClusterClient({ redis: server.url, timeoutMs: 10_000 });
+    clients.push(client);
+    return client;
+  };
+  const newWorker = async (options: { lockMs?: number; chunkTimeoutMs?: number; events?: WorkerEvent[]; redis?: string } = {}) => {
+    const worker = await startWorker({
+      redis: options.redis ?? server.url,
+      threads: 1,
+      kernelModules: [faulty],
+      // One lock length for every worker of the queue: BullMQ's stalled check runs at most
+      // once per stalledInterval of whichever worker ran it last.
+      lockMs: options.lockMs ?? 1000,
+      chunkTimeoutMs: options.chunkTimeoutMs,
+      log: (event) => options.events?.push(event),
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  const closeWorkers = async () => {
+    for (const worker of workers.splice(0)) await worker.close();
+  };
+
+  before(async () => {
+    server = await RedisServer.start();
+  });
+  // Each test decides which workers run: none is left over from the one before.
+  beforeEach(() => closeWorkers());
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const worker of workers) await worker.close().catch(() => {});
+    for (const client of clients) await client.close();
+    await server.destroy();
+  });
+
+  it('keeps a render posted while no worker runs, and a worker started later does it exactly', async () => {
+    const client = newClient();
+    const workload = tutorialWorkload({ size: 300, maxiter: 400 });
+    const { id, chunks } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 12 });
+    assert.equal(chunks, 12);
+    const queued = await client.progress(id);
+    assert.deepEqual([queued.state, queued.done], ['queued', 0]);
+    assert.equal((await client.queueStatus()).waiting, 12);
+    await assert.rejects(client.result(id), { code: 'ERR_NOT_FINISHED', message: /0 of 12 chunks done/ });
+    const worker = await newWorker();
+    await client.wait(id);
+    const result = await client.result(id);
+    assert.deepEqual(result.counts, await reference(workload));
+    assert.ok(result.chunks.every((event) => event.worker.endsWith('/thread-1') && event.bytesOut > 0));
+    await worker.close();
+    await closeWorkers();
+  });
+
+  it('`mandel result` exits 3 with a clear line while the render is not finished', async () => {
+    const { id } = await newClient().submit(tutorialWorkload({ size: 50 }), { kernel: 'js', prune: false, chunkCount: 2 });
+    const run = spawnSync(process.execPath, [bin, 'result', id, '--redis', server.url], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(run.status, 3, run.stderr);
+    assert.equal(run.stderr.trim(), `mandel: render ${id} is not finished: 0 of 2 chunks done (mandel status ${id})`);
+    // Leave nothing queued for the next tests.
+    await newClient().cancel(id);
+  });
+
+  it('finishes the job when a worker is killed (kill -9) in the middle of a chunk', async () => {
+    const client = newClient();
+    const workload = tutorialWorkload({ size: 200, maxiter: 200 });
+    // 16 chunks of ≥ 50 ms each on one thread: the victim is always inside one.
+    const { id } = await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 16 });
+    const victim = spawn(
+      process.execPath,
+      ['--import', 'tsx', bin, 'worker', '--redis', server.url, '--threads', '1', '--lock-ms', '1000', '--kernel-module', faulty],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.push(victim);
+    let log = '';
+    victim.stdout!.setEncoding('utf8').on('data', (text: string) => (log += text));
+    await eventually('the victim to finish its first chunk', () => /chunk \d+:/.test(log));
+    victim.kill('SIGKILL');
+    await eventually('the victim to die', () => victim.exitCode !== null || victim.signalCode !== null);
+    const before = await client.progress(id);
+    assert.ok(before.done < 16, 'the victim must not have finished everything');
+    const t0 = Date.now();
+    await newWorker({ lockMs: 1000 });
+    await client.wait(id);
+    assert.ok(Date.now() - t0 < 15_000, `recovered in ${Date.now() - t0} ms`);
+    assert.deepEqual((await client.result(id)).counts, await reference(workload));
+    await closeWorkers();
+  });
+
+  it('completes queued jobs after Redis is stopped and restarted (AOF)', async () => {
+    const client = newClient();
+    const workload = tutorialWorkload({ size: 160, maxiter: 300 });
+    const { id } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 8 });
+    await client.close();
+    await server.restart();
+    const after = newClient();
+    assert.equal((await after.progress(id)).state, 'queued');
+    await newWorker();
+    await after.wait(id);
+    assert.deepEqual((await after.result(id)).counts, await reference(workload));
+    await closeWorkers();
+  });
+
+  it('fails a malformed or hostile payload with its reason, and the worker keeps serving', async () => {
+    const events: WorkerEvent[] = [];
+    await newWorker({ events });
+    const connection = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const queue = new Queue(CHUNK_QUEUE, { connection, prefix: 'mandel' });
+    after(async () => {
+      await queue.close();
+      connection.disconnect();
+    });
+    const good = tutorialWorkload({ size: 40 });
+    const chunk = { id: 0, row0: 0, rowStep: 1, rowCount: 2, col0: 0, colCount: 20 };
+    const hostile = [
+      { name: 'not an object', data: 'rm -rf /' },
+      { name: 'no version', data: { render: 'r1', workload: good, chunk, kernel: 'js', prune: false, ttl: 60 } },
+      { name: 'code as kernel', data: { v: 1, render: 'r2', workload: good, chunk, kernel: 'process.exit(1)', prune: false, ttl: 60 } },
+      { name: 'unknown kernel', data: { v: 1, render: 'r3', workload: good, chunk, kernel: 'constructor', prune: false, ttl: 60 } },
+      {
+        name: 'chunk outside',
+        data: { v: 1, render: 'r4', workload: good, chunk: { ...chunk, row0: 10_000 }, kernel: 'js', prune: false, ttl: 60 },
+      },
+      {
+        name: 'huge axis',
+        data: { v: 1, render: 'r5', workload: { ...good, re: { ...good.re, count: 2 ** 25 } }, chunk, kernel: 'js', prune: false, ttl: 60 },
+      },
+      { name: 'extra field', data: { v: 1, render: 'r6', workload: good, chunk, kernel: 'js', prune: false, ttl: 60, code: 'x' } },
+    ];
+    for (const job of hostile) await queue.add('chunk', job.data, { jobId: `hostile-${job.name.replace(/ /g, '-')}`, attempts: 3 });
+    await eventually('all hostile jobs to fail', () => events.filter((e) => e.type === 'failed').length >= hostile.length);
+    const failed = events.filter((e): e is Extract<WorkerEvent, { type: 'failed' }> => e.type === 'failed');
+    assert.ok(
+      failed.every((e) => e.final),
+      'invalid payloads are not retried',
+    );
+    for (const e of failed) assert.match(e.reason, /invalid chunk job payload|kernel "constructor"/, e.reason);
+    const reasons = await Promise.all(
+      hostile.map(async (job) => (await queue.getJob(`hostile-${job.name.replace(/ /g, '-')}`))?.failedReason ?? ''),
+    );
+    assert.match(reasons[4]!, /below the last row/);
+    assert.match(reasons[5]!, /at most 16,777,216 points/);
+    assert.match(reasons[3]!, /unknown kernel "constructor"/);
+    // The same worker still computes good renders.
+    const client = newClient();
+    const { id } = await client.submit(good, { kernel: 'js', prune: false, chunkCount: 4 });
+    await client.wait(id);
+    assert.deepEqual((await client.result(id)).counts, await reference(good));
+    await closeWorkers();
+  });
+
+  it('a chunk that outlasts its lock several times completes once (lock renewal); a chunk time limit fails it clearly', async () => {
+    const events: WorkerEvent[] = [];
+    await newWorker({ lockMs: 1000, events });
+    const client = newClient();
+    const workload = tutorialWorkload({ size: 20, maxiter: 50 });
+    const { id } = await client.submit(workload, { kernel: 'spin-3s', prune: false, chunkCount: 1 });
+    await client.wait(id);
+    assert.deepEqual((await client.result(id)).counts, await reference(workload));
+    assert.equal(events.filter((e) => e.type === 'chunk').length, 1, 'computed exactly once, never declared stalled');
+    await closeWorkers();
+
+    await newWorker({ chunkTimeoutMs: 500 });
+    const limited = await client.submit(workload, { kernel: 'spin-3s', prune: false, chunkCount: 1 });
+    await assert.rejects(client.wait(limited.id), {
+      code: 'ERR_RENDER_FAILED',
+      message: /chunk 0: chunk 0 ran over the per-chunk time limit of 500 ms/,
+    });
+  });
+
+  it('keeps Redis memory bounded: no completed jobs kept, every render key expires', async () => {
+    await newWorker();
+    const client = newClient();
+    const { id } = await client.submit(tutorialWorkload({ size: 40 }), { kernel: 'js', prune: false, chunkCount: 3, ttl: 120 });
+    await client.wait(id);
+    const redis = new Redis(server.url);
+    try {
+      const k = keys('mandel', id);
+      for (const key of [k.render, k.done, k.meta, k.chunk(0)]) {
+        const ttl = await redis.ttl(key);
+        assert.ok(ttl > 0 && ttl <= 120, `${key} expires (ttl ${ttl})`);
+      }
+      assert.equal(await redis.zcard('mandel:chunks:completed'), 0, 'completed jobs are removed');
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('an unreachable Redis', { skip, timeout: 60_000 }, () => {
+  it('the CLI says so in one line within its timeout, exit code 1, no hang', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [bin, 'status', '--redis', `redis://127.0.0.1:${port}`, '--timeout', '1'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(
+      run.stderr.trim(),
+      new RegExp(`^mandel: cannot reach Redis at redis://127\\.0\\.0\\.1:${port} within 1 s \\(.*ECONNREFUSED.*\\)$`),
+    );
+    assert.ok(Date.now() - started < 10_000);
+  });
+
+  it('a worker retries with back-off without crashing, and serves once Redis comes up', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const events: WorkerEvent[] = [];
+    const worker = await startWorker({ redis: url, threads: 1, log: (event) => events.push(event) });
+    let server: RedisServer | undefined;
+    try {
+      await eventually('a redis-error event', () => events.some((e) => e.type === 'redis-error'));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      server = await RedisServer.start(port);
+      await eventually('the worker to be ready', () => events.some((e) => e.type === 'ready'), 30_000);
+      const client = new ClusterClient({ redis: url });
+      try {
+        const workload = tutorialWorkload({ size: 60 });
+        const { id } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 3 });
+        await client.wait(id);
+        assert.deepEqual((await client.result(id)).counts, await reference(workload));
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await worker.close();
+      await server?.destroy();
+    }
+  });
+
+  it('a password-protected Redis works with the password in the URL, and fails clearly without', async () => {
+    const server = await RedisServer.start(undefined, [
+      '--user',
+      'default',
+      'off',
+      '--user',
+      'mandel',
+      'on',
+      '>s3cret',
+      '~*',
+      '&*',
+      '+@all',
+    ]);
+    const url = `redis://mandel:s3cret@127.0.0.1:${server.port}`;
+    const worker = await startWorker({ redis: url, threads: 1 });
+    const client = new ClusterClient({ redis: url });
+    try {
+      const workload = tutorialWorkload({ size: 40 });
+      const { id } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 2 });
+      await client.wait(id);
+      assert.deepEqual((await client.result(id)).counts, await reference(workload));
+      const wrong = spawnSync(
+        process.execPath,
+        [bin, 'status', '--redis', `redis://mandel:wrong@127.0.0.1:${server.port}`, '--timeout', '1'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      assert.equal(wrong.status, 1);
+      assert.match(wrong.stderr, /redis:\/\/mandel:\*\*\*@127\.0\.0\.1/, 'the password is masked');
+      assert.doesNotMatch(wrong.stderr, /wrong/);
+    } finally {
+      await client.close();
+      await worker.close();
+      await server.destroy();
+    }
+  });
+});
