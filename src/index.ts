@@ -30,6 +30,8 @@ export {
 export type { Backend, ChunkJob, RunHooks } from './backends/types.js';
 export { SerialBackend } from './backends/serial.js';
 export { ThreadsBackend, type ThreadsBackendOptions } from './backends/threads.js';
+// The cluster (BullMQ, ioredis) is its own entry point, 'mandel/cluster', so that importing
+// 'mandel' does not load a Redis client.
 export type { Kernel, KernelInput } from './kernels/types.js';
 export { registerKernel, getKernel, kernelNames } from './kernels/registry.js';
 export { escapeCount } from './kernels/js.js';

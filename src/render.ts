@@ -91,6 +91,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     ? await createBackend((options.backend as BackendName | undefined) ?? 'threads', {
         workers: options.workers,
         kernelModules: options.kernelModules,
+        redis: options.redis,
       })
     : (options.backend as Backend);
   const recorder = options.recorder ?? new TraceRecorder();

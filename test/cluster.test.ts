@@ -16,6 +16,25 @@ const skip = redisSkipReason();
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
 const faulty = fileURLToPath(new URL('./fixtures/faulty-kernels.ts', import.meta.url));
 
+/** Runs the CLI without blocking this process, whose event loop serves the in-process workers. */
+function mandelAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 async function reference(workload: Workload): Promise<Int32Array> {
   return (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts;
 }
@@ -208,6 +227,36 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       code: 'ERR_RENDER_FAILED',
       message: /chunk 0: chunk 0 ran over the per-chunk time limit of 500 ms/,
     });
+  });
+
+  it('`mandel submit --json` returns an id at once; `run --backend cluster` submits, waits and reports like run', async () => {
+    const submit = spawnSync(process.execPath, [bin, 'submit', '--size', '80', '--json', '--redis', server.url], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(submit.status, 0, submit.stderr);
+    const { id, chunks } = JSON.parse(submit.stdout) as { id: string; chunks: number };
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.equal(chunks, 41); // 64 asked, capped at the rows of --size 80 (41: the repeated addition overshoots)
+    await newWorker();
+    const env = { ...process.env, REDIS_URL: server.url };
+    const run = await mandelAsync(['run', '--backend', 'cluster', '--size', '200', '--json'], env);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { backend: string; sum: number; workers: number };
+    const expected = await reference(tutorialWorkload({ size: 200 }));
+    assert.equal(report.backend, 'cluster');
+    assert.equal(
+      report.sum,
+      expected.reduce((a, b) => a + b, 0),
+    );
+    assert.equal(report.workers, 1);
+    await newClient().wait(id);
+    const result = await mandelAsync(['result', id, '--json'], env);
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(
+      (JSON.parse(result.stdout) as { sum: number }).sum,
+      (await reference(tutorialWorkload({ size: 80 }))).reduce((a, b) => a + b, 0),
+    );
   });
 
   it('keeps Redis memory bounded: no completed jobs kept, every render key expires', async () => {

@@ -40,22 +40,27 @@ export class ClusterBackend implements Backend {
       chunks: [...job.chunks],
       ttl: this.options.ttl,
     });
+    // Worker clocks are epoch ms; the render's clock starts at its origin.
+    const toMainClock = hooks.now() - Date.now();
+    const lanes = new Set<string>();
     try {
-      await this.client.wait(id, { signal: hooks.signal });
+      await this.client.collect(id, {
+        counts,
+        signal: hooks.signal,
+        onChunk: (event) => {
+          lanes.add(event.worker);
+          hooks.onChunk?.({ ...event, queuedMs, startMs: event.startMs + toMainClock, endMs: event.endMs + toMainClock });
+        },
+      });
     } catch (error) {
       if (error instanceof AbortError) {
         await this.client.cancel(id).catch(() => {});
         throw new AbortError();
       }
       throw error;
+    } finally {
+      this.lanes = lanes.size;
     }
-    const result = await this.client.result(id);
-    counts.set(result.counts);
-    const toMainClock = hooks.now() - Date.now();
-    for (const event of result.chunks) {
-      hooks.onChunk?.({ ...event, queuedMs, startMs: event.startMs + toMainClock, endMs: event.endMs + toMainClock, bytesIn: 0 });
-    }
-    this.lanes = new Set(result.chunks.map((event) => event.worker)).size;
   }
 
   async close(): Promise<void> {

@@ -204,51 +204,83 @@ export class ClusterClient {
         `render ${id} is not finished: ${progress.done} of ${progress.chunks} chunks done (mandel status ${id})`,
       );
     }
+    return this.collect(id);
+  }
+
+  /**
+   * Follows a render and assembles each chunk as soon as it is stored, so fetching and
+   * decoding overlap the computing and only the last chunk is left when it ends. Resolves
+   * when every chunk is in `counts` (allocated when not given); rejects on a failed chunk
+   * or when `signal` fires. `onChunk` sees each chunk once, in arrival order.
+   */
+  async collect(
+    id: string,
+    options: { counts?: Int32Array; signal?: AbortSignal; pollMs?: number; onChunk?: (event: ChunkEvent) => void } = {},
+  ): Promise<ClusterResult> {
+    await this.connect();
     const k = keys(this.prefix, id);
-    const fields = await this.command(() => this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'));
-    const [workloadText, kernel, prune, planText] = fields;
-    if (!workloadText || !kernel || !planText) throw new MandelError('ERR_NOT_FOUND', `render ${id} has expired keys`);
+    const [workloadText, kernel, prune, planText] = await this.command(() =>
+      this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'),
+    );
+    if (!workloadText || !kernel || !planText)
+      throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
     const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
     const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
-    const started = performance.now();
     const cols = workload.re.count;
-    const counts = new Int32Array(new SharedArrayBuffer(cols * workload.im.count * 4));
+    const counts = options.counts ?? new Int32Array(new SharedArrayBuffer(cols * workload.im.count * 4));
     const events: ChunkEvent[] = [];
+    const seen = new Set<number>();
     let iterations = 0;
-    // Fetch in batches: each result is up to a few hundred KB compressed.
-    for (let start = 0; start < plan.length; start += 32) {
-      const batch = plan.slice(start, start + 32);
-      const [buffers, metas] = await this.command(() =>
-        Promise.all([
-          this.redis.mgetBuffer(...batch.map((chunk) => k.chunk(chunk.id))),
-          this.redis.hmget(k.meta, ...batch.map((chunk) => String(chunk.id))),
-        ]),
-      );
-      batch.forEach((chunk, i) => {
-        const data = buffers[i];
-        const metaText = metas[i];
-        if (!data || !metaText)
-          throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
-        const meta = parseOrThrow(metaSchema, JSON.parse(metaText), `meta of chunk ${chunk.id}`) as ChunkMeta;
-        const values = decodeCounts(data, chunkElements(chunk));
-        for (let r = 0; r < chunk.rowCount; r++) {
-          const row = chunk.row0 + r * chunk.rowStep;
-          counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
-        }
-        iterations += meta.iterations;
-        events.push({
-          chunk,
-          worker: meta.worker,
-          queuedMs: 0,
-          startMs: meta.startEpochMs,
-          endMs: meta.endEpochMs,
-          iterations: meta.iterations,
-          bytesIn: 0,
-          bytesOut: data.length,
+    let assembleMs = 0;
+    while (seen.size < plan.length) {
+      if (options.signal?.aborted)
+        throw new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
+      const [done, error] = await this.command(() => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error')]));
+      if (error) throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${error}`);
+      const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
+      if (fresh.length === 0) {
+        await sleep(options.pollMs ?? 50, undefined, { signal: options.signal }).catch(() => {});
+        continue;
+      }
+      for (let start = 0; start < fresh.length; start += 32) {
+        const batch = fresh.slice(start, start + 32).map((n) => plan[n]!);
+        const [buffers, metas] = await this.command(() =>
+          Promise.all([
+            this.redis.mgetBuffer(...batch.map((chunk) => k.chunk(chunk.id))),
+            this.redis.hmget(k.meta, ...batch.map((chunk) => String(chunk.id))),
+          ]),
+        );
+        const started = performance.now();
+        batch.forEach((chunk, i) => {
+          const data = buffers[i];
+          const metaText = metas[i];
+          if (!data || !metaText)
+            throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
+          const meta = parseOrThrow(metaSchema, JSON.parse(metaText), `meta of chunk ${chunk.id}`) as ChunkMeta;
+          const values = decodeCounts(data, chunkElements(chunk));
+          for (let r = 0; r < chunk.rowCount; r++) {
+            const row = chunk.row0 + r * chunk.rowStep;
+            counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+          }
+          iterations += meta.iterations;
+          seen.add(chunk.id);
+          const event: ChunkEvent = {
+            chunk,
+            worker: meta.worker,
+            queuedMs: 0,
+            startMs: meta.startEpochMs,
+            endMs: meta.endEpochMs,
+            iterations: meta.iterations,
+            bytesIn: 0,
+            bytesOut: data.length,
+          };
+          events.push(event);
+          options.onChunk?.(event);
         });
-      });
+        assembleMs += performance.now() - started;
+      }
     }
-    return { id, workload, kernel, prune: prune === '1', counts, iterations, chunks: events, assembleMs: performance.now() - started };
+    return { id, workload, kernel, prune: prune === '1', counts, iterations, chunks: events, assembleMs };
   }
 
   /** Removes the render's chunk jobs that no worker has taken, and marks it cancelled. */

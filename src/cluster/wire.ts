@@ -114,6 +114,8 @@ export function encodeCounts(counts: Int32Array): Buffer {
 export function decodeCounts(data: Buffer, expected: number): Int32Array {
   const bytes = inflateRawSync(data);
   if (bytes.length !== expected * 4) throw new Error(`a chunk result holds ${bytes.length / 4} counts, expected ${expected}`);
+  // A view, no copy, when the inflated bytes are 4-byte aligned (large outputs always are).
+  if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, expected);
   const counts = new Int32Array(expected);
   new Uint8Array(counts.buffer).set(bytes);
   return counts;

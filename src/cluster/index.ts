@@ -1,0 +1,27 @@
+/**
+ * 'mandel/cluster': the Redis-queue backend, its client (submit, status, result) and its
+ * worker. docs/wire-format.md describes what travels through Redis.
+ */
+export { ClusterBackend, type ClusterBackendOptions } from '../backends/cluster.js';
+export {
+  ClusterClient,
+  type ClusterClientOptions,
+  type SubmitOptions,
+  type RenderProgress,
+  type QueueStatus,
+  type ClusterResult,
+} from './client.js';
+export { startWorker, type WorkerOptions, type WorkerEvent, type RunningWorker } from './worker.js';
+export {
+  CHUNK_QUEUE,
+  DEFAULT_PREFIX,
+  DEFAULT_TTL_SECONDS,
+  WIRE_VERSION,
+  keys,
+  jobId,
+  encodeCounts,
+  decodeCounts,
+  parsePayload,
+  type ChunkPayload,
+  type ChunkMeta,
+} from './wire.js';
