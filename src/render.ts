@@ -46,7 +46,7 @@ export interface RenderResult {
   readonly cols: number;
   readonly elements: number;
   readonly maxiter: number;
-  /** Escape counts, row-major, top row first, on a SharedArrayBuffer. */
+  /** Escape counts, row-major, top row first (on a SharedArrayBuffer for the threads backend). */
   readonly counts: Int32Array;
   /** The tutorial's validation figure: the sum of all counts. */
   readonly sum: number;
@@ -106,8 +106,12 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     });
     if (backend.start) await recorder.phase('start workers', () => backend.start!());
     await recorder.phase('coordinates', () => axesOf(workload));
-    // Shared memory, so a threads backend can write every chunk in place: no copy, no clone.
-    const counts = await recorder.phase('allocate', () => new Int32Array(new SharedArrayBuffer(elements * Int32Array.BYTES_PER_ELEMENT)));
+    // Shared memory when threads write every chunk in place (no copy, no clone); plain memory
+    // otherwise, where copies into it take V8's fast path (into shared memory they do not).
+    const counts = await recorder.phase('allocate', () => {
+      const bytes = elements * Int32Array.BYTES_PER_ELEMENT;
+      return new Int32Array(backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    });
     let doneElements = 0;
     let iterations = 0;
     const computeStart = recorder.now();

@@ -46,6 +46,7 @@ function moduleUrl(module: string | URL): string {
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';
+  readonly sharedMemory = true;
   readonly workers: number;
   private readonly pool: Piscina<ThreadTask, ChunkOutcome | WarmupOutcome>;
   private readonly labels = new Map<number, string>();

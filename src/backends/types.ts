@@ -27,6 +27,8 @@ export interface Backend {
   readonly name: string;
   /** How many chunks can run at once. */
   readonly workers: number;
+  /** True when chunks are written from other threads: render() then puts the counts on shared memory. */
+  readonly sharedMemory?: boolean;
   /** Starts threads or connections ahead of the first run, so start-up is timed apart. */
   start?(): Promise<void>;
   /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */

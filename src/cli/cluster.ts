@@ -98,6 +98,9 @@ export function workerCommand(signal: AbortSignal): Command {
           signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
         );
         await worker.close();
+        // A Redis client still retrying a dead server can hold the event loop open after a
+        // clean close; the worker's work is done, so do not let that keep the process alive.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
         self.setOptionValue('exitCode', 0);
       },
     );

@@ -227,7 +227,7 @@ export class ClusterClient {
     const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
     const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
     const cols = workload.re.count;
-    const counts = options.counts ?? new Int32Array(new SharedArrayBuffer(cols * workload.im.count * 4));
+    const counts = options.counts ?? new Int32Array(cols * workload.im.count);
     const events: ChunkEvent[] = [];
     const seen = new Set<number>();
     let iterations = 0;
@@ -258,6 +258,8 @@ export class ClusterClient {
             throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
           const meta = parseOrThrow(metaSchema, JSON.parse(metaText), `meta of chunk ${chunk.id}`) as ChunkMeta;
           const values = decodeCounts(data, chunkElements(chunk));
+          // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
+          // element (10× slower), which is why the counts here are not shared.
           for (let r = 0; r < chunk.rowCount; r++) {
             const row = chunk.row0 + r * chunk.rowStep;
             counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
