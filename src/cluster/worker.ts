@@ -149,7 +149,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         // Finish the chunks in hand when Redis is there to take their results; without
         // Redis nothing can be stored, so stop at once rather than wait for it forever.
         const graceful = connection.status === 'ready' ? worker.close() : Promise.resolve();
-        const gaveUp = await Promise.race([graceful.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true))]);
+        const gaveUp = await Promise.race([
+          graceful.then(() => false),
+          new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true)),
+        ]);
         if (gaveUp || connection.status !== 'ready') await worker.close(true).catch(() => {});
         await threads.close();
         connection.disconnect();
