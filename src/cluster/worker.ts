@@ -116,6 +116,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     prefix,
     concurrency,
     lockDuration: lockMs,
+    // Renew four times per lock length (BullMQ's default is twice): a busy host can delay a
+    // renewal by a good part of the lock without the chunk being taken for stalled.
+    lockRenewTime: Math.max(100, Math.floor(lockMs / 4)),
     stalledInterval: lockMs,
     maxStalledCount: 2,
     name,
