@@ -151,10 +151,16 @@ export class ThreadsBackend implements Backend {
     kernel: string,
     prune: boolean,
     signal?: AbortSignal,
+    /** Where to write (shared memory, at least the chunk's size); a fresh buffer otherwise. */
+    out?: Int32Array,
   ): Promise<{ counts: Int32Array; iterations: number; worker: string; startEpochMs: number; endEpochMs: number }> {
     if (this.closed) throw new MandelError('ERR_UNKNOWN_BACKEND', 'this threads backend has been closed');
     await this.start();
-    const counts = new Int32Array(new SharedArrayBuffer(chunk.rowCount * chunk.colCount * 4));
+    const elements = chunk.rowCount * chunk.colCount;
+    if (out && (!(out.buffer instanceof SharedArrayBuffer) || out.length < elements)) {
+      throw new InvalidOptionError(`computeChunk: out must be on a SharedArrayBuffer and hold ${elements} counts`);
+    }
+    const counts = out ? out.subarray(0, elements) : new Int32Array(new SharedArrayBuffer(elements * 4));
     const task: ThreadTask = { type: 'chunk', workload, chunk, kernel, prune, counts, packed: true };
     const outcome = (await this.pool.run(task, signal ? { signal } : {})) as ChunkOutcome;
     return {

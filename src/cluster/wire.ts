@@ -112,7 +112,9 @@ export function encodeCounts(counts: Int32Array): Buffer {
 }
 
 export function decodeCounts(data: Buffer, expected: number): Int32Array {
-  const bytes = inflateRawSync(data);
+  // One output chunk of the known size: zlib's default 16 KiB chunks would be concatenated,
+  // a second copy of every result.
+  const bytes = inflateRawSync(data, { chunkSize: Math.max(64, expected * 4) });
   if (bytes.length !== expected * 4) throw new Error(`a chunk result holds ${bytes.length / 4} counts, expected ${expected}`);
   // A view, no copy, when the inflated bytes are 4-byte aligned (large outputs always are).
   if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, expected);

@@ -60,6 +60,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const connection = connectRedis(options.redis, { persistent: true, name: `mandel-worker:${name}`, onError: onRedisError });
   connection.on('ready', () => (lastRedisError = ''));
 
+  const buffers: Int32Array[] = [];
   const processor = async (job: Job): Promise<{ iterations: number }> => {
     let payload;
     try {
@@ -69,9 +70,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw new UnrecoverableError(isMandelError(error) ? error.message : `invalid job payload: ${String(error)}`);
     }
     const signal = options.chunkTimeoutMs ? AbortSignal.timeout(options.chunkTimeoutMs) : undefined;
+    // Reuse result buffers: fresh memory costs page faults on every chunk, which on a
+    // small VM take time from the kernels themselves.
+    const elements = payload.chunk.rowCount * payload.chunk.colCount;
+    let buffer = buffers.pop();
+    if (!buffer || buffer.length < elements) buffer = new Int32Array(new SharedArrayBuffer(elements * 4));
+    const out = buffer.subarray(0, elements);
     let result;
     try {
-      result = await threads.computeChunk(payload.workload, payload.chunk, payload.kernel, payload.prune, signal);
+      result = await threads.computeChunk(payload.workload, payload.chunk, payload.kernel, payload.prune, signal, out);
     } catch (error) {
       if (signal?.aborted) {
         throw new UnrecoverableError(`chunk ${payload.chunk.id} ran over the per-chunk time limit of ${options.chunkTimeoutMs} ms`);
@@ -79,6 +86,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw error; // retried (attempts), e.g. a thread that died
     }
     const data = encodeCounts(result.counts);
+    buffers.push(buffer);
     const meta: ChunkMeta = {
       worker: `${name}/${result.worker}`,
       startEpochMs: result.startEpochMs,
