@@ -154,7 +154,11 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       trace: recorder.trace,
     };
   } finally {
-    if (ownBackend) await backend.close();
+    // A pool started for this render is stopped with it; that takes time too, so it is traced.
+    if (ownBackend) {
+      if (backend.start) await recorder.phase('stop workers', () => backend.close());
+      else await backend.close();
+    }
   }
 }
 

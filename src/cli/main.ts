@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isMandelError } from '../errors.js';
+import { benchCommand } from './bench.js';
 import { resultCommand, statusCommand, submitCommand, workerCommand } from './cluster.js';
 import { runCommand } from './run.js';
 
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     submitCommand(controller.signal),
     statusCommand(),
     resultCommand(),
+    benchCommand(),
   ].map((command) => command.copyInheritedSettings(program));
   for (const command of commands) program.addCommand(command);
   try {

@@ -2,7 +2,9 @@
  * `mandel run`: render one workload and print what the tutorial printed (elements,
  * seconds, the validation sum), plus iterations and iterations/s; write the outputs asked.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { explain } from '../analysis/explain.js';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { getKernel, resolveAuto } from '../kernels/registry.js';
@@ -53,6 +55,7 @@ interface RunFlags extends WorkloadFlags, ComputeFlags, OutputFlags {
   workers?: number;
   redis?: string;
   profileMemory?: boolean;
+  explain?: boolean;
   progress: boolean;
 }
 
@@ -111,6 +114,7 @@ export function runCommand(signal: AbortSignal): Command {
   addOutputOptions(command);
   return command
     .option('--profile-memory', 'measure memory per phase and per representation')
+    .option('--explain', 'split the wall time from the trace (start-up, work, imbalance, hand-over, output) and say what would help')
     .option('--no-progress', 'never draw a progress bar')
     .action(async (flags: RunFlags, self: Command) => {
       const code = await runAction(flags, signal);
@@ -192,10 +196,17 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   }
   const files = await writeOutputs(result, outputOptions(flags), recorder);
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
+  const explanation = flags.explain
+    ? explain(recorder.trace, { kernel: result.kernel, backend: result.backend, workers: result.workers, cores: availableParallelism() })
+    : undefined;
   if (flags.json) {
-    process.stdout.write(JSON.stringify(jsonReport(flags, result, files, recorder, representations)) + '\n');
+    const report = jsonReport(flags, result, files, recorder, representations);
+    process.stdout.write(
+      JSON.stringify(explanation ? { ...report, explanation: { ...explanation.parts, advice: explanation.advice } } : report) + '\n',
+    );
   } else {
     process.stdout.write(textReport(flags, result, files, recorder, representations));
+    if (explanation) process.stdout.write(`\n${explanation.text}\n`);
   }
   return 0;
 }

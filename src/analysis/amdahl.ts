@@ -1,0 +1,57 @@
+/**
+ * Amdahl's law from measurements. With a serial fraction f, n workers give a speed-up
+ * S(n) = 1 / (f + (1 − f) / n). Rearranged, 1/S − 1/n = f · (1 − 1/n): a line through the
+ * origin in x = 1 − 1/n, so f is fitted by least squares on 1/speed-up, as the tutorial asked.
+ * The Karp–Flatt metric e = (1/S − 1/n) / (1 − 1/n) is the same f measured at one point: if
+ * it grows with n, something other than a fixed serial part (overhead, too few cores) is
+ * eating the speed-up.
+ */
+
+export interface SpeedupPoint {
+  readonly workers: number;
+  readonly speedup: number;
+}
+
+export interface AmdahlFit {
+  /** Fitted serial fraction f, 0 … 1. */
+  readonly serialFraction: number;
+  /** Root-mean-square error of the fitted speed-ups against the measured ones. */
+  readonly rmse: number;
+  /** Points with more than one worker that the fit used. */
+  readonly points: number;
+  /** The speed-up the fit predicts at 8, 32 and 128 workers, and its ceiling 1/f. */
+  readonly predicted: { readonly workers: number; readonly speedup: number }[];
+  readonly ceiling: number;
+}
+
+export function amdahlSpeedup(serialFraction: number, workers: number): number {
+  return 1 / (serialFraction + (1 - serialFraction) / workers);
+}
+
+/** Karp–Flatt: the serial fraction implied by one measured speed-up; undefined at n = 1. */
+export function karpFlatt(speedup: number, workers: number): number | undefined {
+  if (workers <= 1) return undefined;
+  return (1 / speedup - 1 / workers) / (1 - 1 / workers);
+}
+
+export function fitAmdahl(points: readonly SpeedupPoint[]): AmdahlFit | undefined {
+  const usable = points.filter((p) => p.workers > 1 && p.speedup > 0 && Number.isFinite(p.speedup));
+  if (usable.length === 0) return undefined;
+  let sxy = 0;
+  let sxx = 0;
+  for (const { workers, speedup } of usable) {
+    const x = 1 - 1 / workers;
+    const y = 1 / speedup - 1 / workers;
+    sxy += x * y;
+    sxx += x * x;
+  }
+  const serialFraction = Math.min(1, Math.max(0, sxy / sxx));
+  const rmse = Math.sqrt(usable.reduce((sum, p) => sum + (amdahlSpeedup(serialFraction, p.workers) - p.speedup) ** 2, 0) / usable.length);
+  return {
+    serialFraction,
+    rmse,
+    points: usable.length,
+    predicted: [8, 32, 128].map((workers) => ({ workers, speedup: amdahlSpeedup(serialFraction, workers) })),
+    ceiling: serialFraction > 0 ? 1 / serialFraction : Infinity,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * `mandel bench`: the sweep, its table, the Amdahl fit, the explanation, and optionally the
+ * HTML report and its charts as SVG files. Lists are comma-separated.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runBench, type BenchPoint } from '../analysis/bench.js';
+import { SCHEDULES, type Schedule } from '../plan.js';
+import { positiveInteger } from './parse.js';
+
+const list =
+  <T>(parse: (item: string) => T) =>
+  (text: string): T[] => {
+    const items = text.split(',').map((item) => item.trim());
+    if (items.length === 0 || items.some((item) => item === '')) throw new InvalidArgumentError('expected a comma-separated list.');
+    return items.map(parse);
+  };
+const chunkItem = (item: string): number | 'auto' => (item === 'auto' ? 'auto' : positiveInteger(item));
+const scheduleItem = (item: string): Schedule => {
+  if (!(SCHEDULES as readonly string[]).includes(item)) throw new InvalidArgumentError(`expected schedules among ${SCHEDULES.join(', ')}.`);
+  return item as Schedule;
+};
+const backendItem = (item: string): 'serial' | 'threads' => {
+  if (item !== 'serial' && item !== 'threads')
+    throw new InvalidArgumentError('expected backends among serial, threads (the sweep runs on this machine).');
+  return item;
+};
+
+interface BenchFlags {
+  size: number;
+  maxiter: number;
+  backends: ('serial' | 'threads')[];
+  workers: number[];
+  chunks: (number | 'auto')[];
+  schedules: Schedule[];
+  kernels: string[];
+  prune: boolean;
+  reps: number;
+  report?: string;
+  charts?: string;
+  json?: boolean;
+}
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('sweep backends × workers × chunks × schedules × kernels; table, Amdahl fit, explanation, report')
+    .option('-s, --size <n>', "the tutorial's size", positiveInteger, 1000)
+    .option('-m, --maxiter <n>', 'iteration limit', positiveInteger, 1000)
+    .option('--backends <list>', 'serial,threads', list(backendItem), ['serial', 'threads'])
+    .option('--workers <list>', 'thread counts', list(positiveInteger), [1, 2, 4])
+    .option('--chunks <list>', 'chunk counts, or auto', list(chunkItem), ['auto'])
+    .option('--schedules <list>', SCHEDULES.join(','), list(scheduleItem), ['interleaved', 'contiguous'])
+    .option('--kernels <list>', 'kernels (js by default: the one with work worth sharing)', list(String), ['js'])
+    .addOption(new Option('--prune', 'prune (default: brute force, so every run does the same work)').default(false))
+    .option('--reps <n>', 'runs per point; the median is kept', positiveInteger, 3)
+    .option('--report <file.html>', 'write the HTML report (self-contained, offline)')
+    .option('--charts <dir>', 'write the charts as SVG files')
+    .option('--json', 'print the whole result as one JSON object')
+    .action(async (flags: BenchFlags, self: Command) => {
+      const { getKernel } = await import('../kernels/registry.js');
+      for (const kernel of flags.kernels) getKernel(kernel); // unknown names fail before any run
+      const row = (p: BenchPoint) =>
+        `${p.backend.padEnd(8)} ${p.kernel.padEnd(7)} ${String(p.workers).padStart(7)}  ${p.schedule.padEnd(12)} ${String(p.chunks).padStart(6)} ${p.medianMs.toFixed(1).padStart(10)} ${p.startupMs.toFixed(1).padStart(11)} ${p.speedup.toFixed(2).padStart(9)} ${p.efficiency.toFixed(2).padStart(11)} ${(p.karpFlatt === null ? '' : p.karpFlatt.toFixed(3)).padStart(11)}`;
+      if (!flags.json) {
+        process.stdout.write(
+          `mandel bench: --size ${flags.size}, maxiter ${flags.maxiter}, ${flags.prune ? 'pruned' : 'brute force'}, median of ${flags.reps}\n`,
+        );
+        process.stdout.write('backend  kernel  workers  schedule     chunks  median ms  start-up ms  speed-up  efficiency  Karp–Flatt\n');
+      }
+      const result = await runBench({
+        size: flags.size,
+        maxiter: flags.maxiter,
+        backends: flags.backends,
+        workers: flags.workers,
+        chunks: flags.chunks,
+        schedules: flags.schedules,
+        kernels: flags.kernels,
+        prune: flags.prune,
+        reps: flags.reps,
+        onPoint: (point) => flags.json || process.stdout.write(row(point) + '\n'),
+      });
+      const files: string[] = [];
+      if (flags.report || flags.charts) {
+        const { benchCharts, benchReportHtml } = await import('../outputs/report.js');
+        const charts = benchCharts(result);
+        if (flags.charts) {
+          await mkdir(flags.charts, { recursive: true });
+          for (const [name, svg] of Object.entries(charts)) {
+            const file = join(flags.charts, `${name}.svg`);
+            await writeFile(file, svg);
+            files.push(file);
+          }
+        }
+        if (flags.report) {
+          await writeFile(flags.report, benchReportHtml(result, charts));
+          files.push(flags.report);
+        }
+      }
+      if (flags.json) {
+        process.stdout.write(
+          JSON.stringify({
+            ...result,
+            files,
+            timeline: undefined,
+            explanation: {
+              ...result.explanation.parts,
+              advice: result.explanation.advice,
+              text: result.explanation.text,
+              config: result.explanation.config,
+            },
+          }) + '\n',
+        );
+      } else {
+        const lines = [''];
+        for (const [kernel, fit] of Object.entries(result.amdahl)) {
+          lines.push(
+            fit
+              ? `Amdahl fit (${kernel}): serial fraction ${fit.serialFraction.toFixed(4)} (fitted on ${fit.points} point${fit.points === 1 ? '' : 's'}, rms error ${fit.rmse.toFixed(3)}); predicted speed-up ${fit.predicted.map((p) => `${p.speedup.toFixed(2)}× at ${p.workers}`).join(', ')}; ceiling ${Number.isFinite(fit.ceiling) ? fit.ceiling.toFixed(1) + '×' : 'none'}`
+              : `Amdahl fit (${kernel}): no multi-worker points`,
+          );
+        }
+        lines.push(`Caveat: ${result.caveat}`, '', `Where the time went (${result.explanation.config}): ${result.explanation.text}`);
+        for (const file of files) lines.push(`Wrote ${file}`);
+        process.stdout.write(lines.join('\n') + '\n');
+      }
+      self.setOptionValue('exitCode', 0);
+    });
+}
