@@ -156,7 +156,7 @@ describe('mandel bench', () => {
     assert.equal(run.status, 0, run.stderr);
     const result = JSON.parse(run.stdout) as {
       points: { backend: string; workers: number; speedup: number; efficiency: number }[];
-      amdahl: { js: { serialFraction: number; predicted: unknown[] } };
+      amdahl: { serialFraction: number; predicted: unknown[]; byKernel: { js: { serialFraction: number } } };
       explanation: Record<string, number | string>;
       files: string[];
     };
@@ -165,8 +165,9 @@ describe('mandel bench', () => {
       ['serial×1', 'threads×1', 'threads×2'],
     );
     for (const p of result.points) assert.ok(Math.abs(p.efficiency - p.speedup / p.workers) < 1e-12);
-    assert.equal(typeof result.amdahl.js.serialFraction, 'number');
-    assert.equal(result.amdahl.js.predicted.length, 3);
+    assert.equal(typeof result.amdahl.serialFraction, 'number');
+    assert.equal(result.amdahl.byKernel.js.serialFraction, result.amdahl.serialFraction);
+    assert.equal(result.amdahl.predicted.length, 3);
     const e = result.explanation as Record<string, number>;
     const parts = e.startupMs! + e.setupMs! + e.workMs! + e.imbalanceMs! + e.handoverMs! + e.summaryMs! + e.outputMs! + e.otherMs!;
     assert.ok(Math.abs(parts - e.wallMs!) <= 0.05 * e.wallMs!);

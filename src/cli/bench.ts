@@ -101,6 +101,8 @@ export function benchCommand(): Command {
         process.stdout.write(
           JSON.stringify({
             ...result,
+            // amdahl.serialFraction (and the rest of the fit) for the first kernel; every kernel under byKernel.
+            amdahl: { ...(result.amdahl[flags.kernels[0]!] ?? {}), byKernel: result.amdahl },
             files,
             timeline: undefined,
             explanation: {
