@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
@@ -356,6 +359,81 @@ describe('an unreachable Redis', { skip, timeout: 60_000 }, () => {
       await client.close();
       await worker.close();
       await server.destroy();
+    }
+  });
+
+  it('rediss:// (TLS) works when the server certificate is trusted, and fails clearly when it is not', async () => {
+    // A throw-away CA and a server certificate for 127.0.0.1, made here with openssl.
+    const dir = mkdtempSync(join(tmpdir(), 'mandel-tls-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=mandel test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    );
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.pem',
+    );
+    const tlsPort = await freePort();
+    const server = await RedisServer.start(undefined, [
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      join(dir, 'server.pem'),
+      '--tls-key-file',
+      join(dir, 'server.key'),
+      '--tls-ca-cert-file',
+      join(dir, 'ca.pem'),
+      '--tls-auth-clients',
+      'no',
+    ]);
+    const url = `rediss://127.0.0.1:${tlsPort}`;
+    const trusted = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
+    const worker = spawn(process.execPath, [bin, 'worker', '--redis', url, '--threads', '1'], { env: trusted, stdio: 'ignore' });
+    try {
+      const submit = await mandelAsync(['submit', '--redis', url, '--size', '60', '--wait', '--json', '--no-progress'], trusted);
+      assert.equal(submit.status, 0, submit.stderr);
+      const { id } = JSON.parse(submit.stdout) as { id: string };
+      const result = await mandelAsync(['result', id, '--redis', url, '--json'], trusted);
+      assert.equal(result.status, 0, result.stderr);
+      const expected = await reference(tutorialWorkload({ size: 60 }));
+      assert.equal(
+        (JSON.parse(result.stdout) as { sum: number }).sum,
+        expected.reduce((a, b) => a + b, 0),
+      );
+      const untrusted = await mandelAsync(['status', '--redis', url, '--timeout', '2'], process.env);
+      assert.equal(untrusted.status, 1);
+      assert.match(untrusted.stderr.trim(), /^mandel: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ within 2 s \(.*certificate.*\)$/);
+    } finally {
+      worker.kill('SIGKILL');
+      await server.destroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

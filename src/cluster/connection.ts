@@ -48,7 +48,7 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
       } catch (error) {
         // Keep the connection's own error (ECONNREFUSED, WRONGPASS…) over a bare time-out.
         const message = (error as Error).message;
-        if (message && message !== 'timed out') lastError = message;
+        if (message && message !== 'timed out' && !/max retries per request/i.test(message)) lastError = message;
         await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(0, deadline - Date.now()))));
       }
     }
