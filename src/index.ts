@@ -36,11 +36,19 @@ export type { Kernel, KernelInput } from './kernels/types.js';
 export { registerKernel, getKernel, kernelNames } from './kernels/registry.js';
 export { escapeCount } from './kernels/js.js';
 export { escapes } from './kernels/escape.js';
-export { TraceRecorder, type Trace, type ChunkEvent, type PhaseEvent, type MemorySample } from './trace.js';
+export {
+  TraceRecorder,
+  laneSummaries,
+  type LaneSummary,
+  type Trace,
+  type ChunkEvent,
+  type PhaseEvent,
+  type MemorySample,
+} from './trace.js';
 export { measureRepresentations, type RepresentationCost } from './memory.js';
 export { encodePng, type ImageOptions } from './outputs/png.js';
 export { encodeNpyInt32, decodeNpyInt32 } from './outputs/npy.js';
 export { surfaceHtml } from './outputs/surface3d.js';
 export { colormapTable, COLORMAPS, type ColormapName } from './outputs/colormap.js';
-export { timelineSvg, traceJson, laneSummaries, type LaneSummary } from './outputs/timeline.js';
+export { timelineSvg, traceJson } from './outputs/timeline.js';
 export { writeOutputs, type OutputOptions, type WrittenFile } from './outputs/index.js';

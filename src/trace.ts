@@ -37,6 +37,30 @@ export interface Trace {
   readonly chunks: ChunkEvent[];
 }
 
+export interface LaneSummary {
+  readonly worker: string;
+  readonly chunks: number;
+  readonly busyMs: number;
+  /** Busy time over the compute phase's length. */
+  readonly utilisation: number;
+}
+
+/** Per worker: chunks, busy time, and utilisation of the compute phase. */
+export function laneSummaries(trace: Trace): LaneSummary[] {
+  const compute = trace.phases.find((phase) => phase.name === 'compute');
+  const span = compute ? compute.endMs - compute.startMs : 0;
+  const lanes = new Map<string, { chunks: number; busyMs: number }>();
+  for (const event of trace.chunks) {
+    const lane = lanes.get(event.worker) ?? { chunks: 0, busyMs: 0 };
+    lane.chunks += 1;
+    lane.busyMs += Math.max(0, event.endMs - event.startMs);
+    lanes.set(event.worker, lane);
+  }
+  return [...lanes.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([worker, lane]) => ({ worker, ...lane, utilisation: span > 0 ? lane.busyMs / span : 0 }));
+}
+
 /** Records phases against one clock; `phase` times an async step and, if asked, its memory. */
 export class TraceRecorder {
   readonly trace: Trace;

@@ -6,7 +6,7 @@
  * transfer, serialisation and assembly while no lane computed); the other phases are taken
  * as recorded; whatever lies between phases is "other".
  */
-import type { Trace } from '../trace.js';
+import { laneSummaries, type Trace } from '../trace.js';
 
 export interface WallTimeParts {
   readonly wallMs: number;
@@ -39,11 +39,10 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
   const wallMs = phases.length > 0 ? end - start : 0;
   const length = (predicate: (name: string) => boolean) => sum(phases.filter((p) => predicate(p.name)).map((p) => p.endMs - p.startMs));
   const computeMs = length((name) => name === 'compute');
-  const busy = new Map<string, number>();
-  for (const event of trace.chunks) busy.set(event.worker, (busy.get(event.worker) ?? 0) + Math.max(0, event.endMs - event.startMs));
-  const lanes = Math.max(1, busy.size);
-  const average = sum([...busy.values()]) / lanes;
-  const busiest = Math.max(0, ...busy.values());
+  const busy = laneSummaries(trace).map((lane) => lane.busyMs);
+  const lanes = Math.max(1, busy.length);
+  const average = sum(busy) / lanes;
+  const busiest = Math.max(0, ...busy);
   const workMs = Math.min(computeMs, average);
   const imbalanceMs = Math.min(computeMs - workMs, Math.max(0, busiest - average));
   const handoverMs = Math.max(0, computeMs - workMs - imbalanceMs);

@@ -4,21 +4,13 @@
  * (ECharts' server-side renderer, loaded on first use) and one self-contained HTML page that
  * holds them inline: no script, no network, opens anywhere.
  */
-import { createRequire } from 'node:module';
-import type * as Echarts from 'echarts';
 import { amdahlSpeedup } from '../analysis/amdahl.js';
 import type { BenchResult } from '../analysis/bench.js';
+import { renderSvgChart } from './chart.js';
 import { timelineSvg } from './timeline.js';
 
-let echartsModule: typeof Echarts | undefined;
-const echarts = () => (echartsModule ??= createRequire(import.meta.url)('echarts') as typeof Echarts);
-
 function svgChart(option: Record<string, unknown>, width = 720, height = 400): string {
-  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
-  chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option });
-  const svg = chart.renderToSVGString();
-  chart.dispose();
-  return svg;
+  return renderSvgChart({ animation: false, backgroundColor: '#ffffff', ...option }, width, height);
 }
 
 export interface ReportCharts {
