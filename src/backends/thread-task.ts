@@ -43,3 +43,6 @@ export interface ThreadWorkerData {
   /** The worker module itself, for the tsx bootstrap to load. */
   readonly workerFile: string;
 }
+
+/** Wall-clock ms since the epoch with sub-ms precision, comparable across threads. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();

@@ -7,7 +7,7 @@ import { threadId, workerData } from 'node:worker_threads';
 import { getKernel, kernelNames } from '../kernels/registry.js';
 import { axisCoordinates, type Axis } from '../axis.js';
 import { chunkKernelInput } from './chunk-input.js';
-import type { ChunkOutcome, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
+import { epochNow, type ChunkOutcome, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
 
 const data = (workerData ?? { kernelModules: [] }) as ThreadWorkerData;
 for (const url of data.kernelModules) await import(url);
@@ -24,8 +24,6 @@ function coordinates(axis: Axis): Float64Array {
   }
   return values;
 }
-
-const epochNow = () => performance.timeOrigin + performance.now();
 
 export default function runTask(task: ThreadTask): ChunkOutcome | WarmupOutcome {
   if (task.type === 'warmup') return { threadId, kernels: kernelNames() };

@@ -10,7 +10,7 @@ import { Piscina } from 'piscina';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
-import type { ChunkOutcome, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
+import { epochNow, type ChunkOutcome, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
 import type { Backend, ChunkJob, RunHooks } from './types.js';
 
 export interface ThreadsBackendOptions {
@@ -21,8 +21,6 @@ export interface ThreadsBackendOptions {
 }
 
 export const MAX_THREADS = 256;
-
-const epochNow = () => performance.timeOrigin + performance.now();
 
 /**
  * Where the worker code is: compiled .js next to this file, or — from the .ts sources, or

@@ -4,8 +4,6 @@
  * `result` (assemble a finished render and write its outputs). `REDIS_URL` stands in for
  * --redis. Every command takes --json.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { writeOutputs } from '../outputs/index.js';
 import { summarise, type RenderResult } from '../render.js';
@@ -19,7 +17,9 @@ import {
   addOutputOptions,
   addWorkloadOptions,
   buildWorkload,
+  collect,
   jsonReport,
+  loadKernelModules,
   outputOptions,
   prepareKernel,
   textReport,
@@ -60,7 +60,7 @@ export function workerCommand(signal: AbortSignal): Command {
     .option('--concurrency <n>', 'chunks taken at once (default: one per thread)', positiveInteger)
     .option('--lock-ms <ms>', "job lock, renewed while a chunk runs; a dead worker's chunk is retried after it", positiveInteger, 30_000)
     .option('--chunk-timeout <ms>', 'fail a chunk that runs longer than this (default: no limit)', positiveInteger)
-    .option('--kernel-module <file>', 'a module that registers kernels (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .option('--kernel-module <file>', 'a module that registers kernels (repeatable)', collect, [])
     .option('--json', 'log one JSON object per event')
     .action(
       async (
@@ -69,8 +69,7 @@ export function workerCommand(signal: AbortSignal): Command {
       ) => {
         const { startWorker } = await import('../cluster/worker.js');
         const { checkRedisUrl } = await import('../cluster/url.js');
-        const kernelModules = flags.kernelModule.map((file) => pathToFileURL(resolve(file)).href);
-        for (const url of kernelModules) await import(url);
+        const kernelModules = await loadKernelModules(flags.kernelModule);
         const worker = await startWorker({
           redis: checkRedisUrl(flags.redis),
           prefix: flags.prefix,

@@ -61,7 +61,8 @@ interface RunFlags extends WorkloadFlags, ComputeFlags, OutputFlags {
 
 const DEFAULT_SURFACE_FILE = 'mandelbrot-3d.html';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** commander's accumulator for a repeatable option. */
+export const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** --size … --region, --maxiter, --max-memory: what to render. */
 export function addWorkloadOptions(command: Command): Command {
@@ -147,16 +148,22 @@ function surfacePath(flags: OutputFlags): string | undefined {
   return value === true ? DEFAULT_SURFACE_FILE : value;
 }
 
-/** Loads --kernel-module files, resolves `auto` (saying what it passed over), checks the name. */
-export async function prepareKernel(flags: ComputeFlags & { json?: boolean }): Promise<{ kernelName: string; moduleUrls: string[] }> {
-  const moduleUrls = flags.kernelModule.map((file) => pathToFileURL(resolve(file)).href);
-  for (const url of moduleUrls) {
+/** Imports --kernel-module files here (they register kernels); returns their URLs for the workers. */
+export async function loadKernelModules(files: readonly string[]): Promise<string[]> {
+  const urls = files.map((file) => pathToFileURL(resolve(file)).href);
+  for (const url of urls) {
     try {
       await import(url);
     } catch (error) {
       throw new InvalidOptionError(`--kernel-module ${url}: cannot load it: ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  return urls;
+}
+
+/** Loads --kernel-module files, resolves `auto` (saying what it passed over), checks the name. */
+export async function prepareKernel(flags: ComputeFlags & { json?: boolean }): Promise<{ kernelName: string; moduleUrls: string[] }> {
+  const moduleUrls = await loadKernelModules(flags.kernelModule);
   let kernelName = flags.kernel;
   if (kernelName === 'auto') {
     const auto = resolveAuto();
