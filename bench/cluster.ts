@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { ThreadsBackend, gridWorkload, render, tutorialWorkload } from '../dist/index.js';
 import { ClusterBackend, ClusterClient } from '../dist/cluster/index.js';
 import { RedisServer } from '../test/helpers/redis.js';
+import { median } from '../dist/analysis/stats.js';
 
 const { values } = parseArgs({
   options: { size: { type: 'string', default: '8400' }, reps: { type: 'string', default: '3' }, tiny: { type: 'string', default: '4000' } },
@@ -23,7 +24,6 @@ const size = Number(values.size);
 const reps = Number(values.reps);
 const tiny = Number(values.tiny);
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const server = await RedisServer.start();
 const workers: ChildProcess[] = [];

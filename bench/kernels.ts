@@ -14,18 +14,13 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { axisCoordinates, getKernel, kernelNames, tutorialWorkload } from '../dist/index.js';
+import { median } from '../dist/analysis/stats.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '9' } } });
 const reps = Number(values.reps);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}tmp/bench`;
 mkdirSync(out, { recursive: true });
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 // The references: the same sources the addon is built from.
 const sources = [`${root}native/kernels.c`, `${root}bench/c/reference.c`, `-I${root}native`, '-lm'];

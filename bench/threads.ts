@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCHEDULES, defaultChunkCount, ThreadsBackend, render, timelineSvg, tutorialWorkload, type Schedule } from '../dist/index.js';
+import { median } from '../dist/analysis/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,11 +26,6 @@ const workerCounts = values.workers.split(',').map(Number);
 const reps = Number(values.reps);
 const cores = availableParallelism();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const ms = (x: number) => x.toFixed(1).padStart(8);
 
 console.log(`mandel bench/threads: ${cores} cores available, js kernel, brute force, median of ${reps} runs per point\n`);

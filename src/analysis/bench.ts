@@ -12,6 +12,7 @@ import { TraceRecorder, type PhaseEvent, type Trace } from '../trace.js';
 import { tutorialWorkload } from '../workload.js';
 import { fitAmdahl, karpFlatt, type AmdahlFit } from './amdahl.js';
 import { explain, type Explanation } from './explain.js';
+import { median } from './stats.js';
 
 export interface BenchOptions {
   readonly size?: number;
@@ -58,12 +59,6 @@ export interface BenchResult {
   readonly caveat: string;
   readonly seconds: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const started = performance.now();

@@ -157,7 +157,7 @@ export class ClusterClient {
     const k = keys(this.prefix, id);
     const [render, done] = await this.command(() => Promise.all([this.redis.hmget(k.render, 'chunks', 'error'), this.redis.scard(k.done)]));
     const [chunksText, error] = render;
-    if (chunksText === null) throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
+    if (chunksText === null) throw notFound(id);
     const chunks = Number(chunksText);
     const state = error ? 'failed' : done >= chunks ? 'done' : done > 0 ? 'running' : 'queued';
     return { id, chunks, done, state, ...(error ? { error } : {}) };
@@ -184,11 +184,10 @@ export class ClusterClient {
     options: { signal?: AbortSignal; pollMs?: number; onProgress?: (p: RenderProgress) => void } = {},
   ): Promise<RenderProgress> {
     for (;;) {
-      if (options.signal?.aborted)
-        throw new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
+      if (options.signal?.aborted) throw stoppedWaiting(id);
       const progress = await this.progress(id);
       options.onProgress?.(progress);
-      if (progress.state === 'failed') throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${progress.error}`);
+      if (progress.state === 'failed') throw renderFailed(id, progress.error);
       if (progress.state === 'done') return progress;
       await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => {});
     }
@@ -197,7 +196,7 @@ export class ClusterClient {
   /** The whole render from Redis, assembled; ERR_NOT_FINISHED while chunks are missing. */
   async result(id: string): Promise<ClusterResult> {
     const progress = await this.progress(id);
-    if (progress.state === 'failed') throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${progress.error}`);
+    if (progress.state === 'failed') throw renderFailed(id, progress.error);
     if (progress.state !== 'done') {
       throw new MandelError(
         'ERR_NOT_FINISHED',
@@ -222,8 +221,7 @@ export class ClusterClient {
     const [workloadText, kernel, prune, planText] = await this.command(() =>
       this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'),
     );
-    if (!workloadText || !kernel || !planText)
-      throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
+    if (!workloadText || !kernel || !planText) throw notFound(id);
     const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
     const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
     const cols = workload.re.count;
@@ -233,10 +231,9 @@ export class ClusterClient {
     let iterations = 0;
     let assembleMs = 0;
     while (seen.size < plan.length) {
-      if (options.signal?.aborted)
-        throw new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
+      if (options.signal?.aborted) throw stoppedWaiting(id);
       const [done, error] = await this.command(() => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error')]));
-      if (error) throw new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${error}`);
+      if (error) throw renderFailed(id, error);
       const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
       if (fresh.length === 0) {
         await sleep(options.pollMs ?? 50, undefined, { signal: options.signal }).catch(() => {});
@@ -309,3 +306,7 @@ export class ClusterClient {
     }
   }
 }
+
+const notFound = (id: string) => new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
+const renderFailed = (id: string, reason: string | undefined) => new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${reason}`);
+const stoppedWaiting = (id: string) => new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);

@@ -69,11 +69,3 @@ export function resolveAuto(): { kernel: Kernel; skipped: { name: string; reason
 export function kernelNames(): string[] {
   return [...kernels.keys()];
 }
-
-/** Every built-in and registered kernel, with whether it runs here. */
-export function kernelStatus(): { name: string; available: boolean; description: string }[] {
-  return [
-    ...[...kernels.values()].map((kernel) => ({ name: kernel.name, available: true, description: kernel.description })),
-    ...[...unavailable.entries()].map(([name, reason]) => ({ name, available: false, description: reason })),
-  ];
-}
