@@ -31,6 +31,9 @@ export const keys = (prefix: string, id: string) => ({
   chunk: (n: number) => `${prefix}:render:${id}:chunk:${n}`,
 });
 
+/** A render id: safe inside a Redis key and a BullMQ job id. */
+export const RENDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** BullMQ job ids may not contain ':'. */
 export const jobId = (renderId: string, chunk: number) => `${renderId}-${chunk}`;
 
@@ -57,7 +60,7 @@ export const chunkSchema = z.strictObject({
 export const payloadSchema = z
   .strictObject({
     v: z.literal(WIRE_VERSION),
-    render: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'render must be 1–64 letters, digits, - or _'),
+    render: z.string().regex(RENDER_ID, 'render must be 1–64 letters, digits, - or _'),
     workload: workloadSchema,
     chunk: chunkSchema,
     kernel: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'kernel must be a registered kernel name'),

@@ -14,7 +14,7 @@ import { ThreadsBackend } from '../backends/threads.js';
 import { isMandelError } from '../errors.js';
 import { getKernel } from '../kernels/registry.js';
 import { connectRedis, displayUrl } from './connection.js';
-import { CHUNK_QUEUE, DEFAULT_PREFIX, encodeCounts, keys, parsePayload, type ChunkMeta } from './wire.js';
+import { CHUNK_QUEUE, DEFAULT_PREFIX, RENDER_ID, encodeCounts, keys, parsePayload, type ChunkMeta } from './wire.js';
 
 export interface WorkerOptions {
   readonly redis: string;
@@ -140,7 +140,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // Tell the render's followers, if the payload named a render we can trust as a key.
     const render = (job.data as { render?: unknown } | undefined)?.render;
     const chunk = (job.data as { chunk?: { id?: unknown } } | undefined)?.chunk?.id;
-    if (typeof render === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(render)) {
+    if (typeof render === 'string' && RENDER_ID.test(render)) {
       connection
         .hset(keys(prefix, render).render, 'error', `chunk ${typeof chunk === 'number' ? chunk : '?'}: ${error.message}`)
         .catch(() => {});
