@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCHEDULES, defaultChunkCount, ThreadsBackend, render, timelineSvg, tutorialWorkload, type Schedule } from '../dist/index.js';
+import { SCHEDULES, ThreadsBackend, render, timelineSvg, tutorialWorkload, type Schedule } from '../dist/index.js';
 import { median } from '../dist/analysis/stats.js';
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ for (const size of sizes) {
     const startup = performance.now() - startAt;
     try {
       for (const schedule of SCHEDULES as readonly Schedule[]) {
-        for (const chunks of [...new Set([workers, defaultChunkCount(workers, workload.re.count * workload.im.count, 'threads'), 64])]) {
+        for (const chunks of [...new Set([workers, backend.defaultChunks(workload.re.count * workload.im.count), 64])]) {
           serialTimes.push(await serialRun(workload));
           const times: number[] = [];
           const busy: number[] = [];

@@ -28,3 +28,24 @@ export function axisCoordinates(axis: Axis): Float64Array {
   }
   return out;
 }
+
+/**
+ * The one axes cache. A workload that crossed a thread or a queue is a new object with the
+ * same values, so the cache is keyed by the axes' values, not by object; every chunk of a
+ * render then reuses coordinates built once per process (or thread). Bounded: a few renders.
+ */
+const axesCache = new Map<string, { re: Float64Array; im: Float64Array }>();
+const AXES_CACHE_ENTRIES = 8;
+const axisKey = (axis: Axis) => `${axis.spacing}:${axis.start}:${axis.step}:${axis.count}`;
+
+/** Both axes of a grid, built once and shared by every caller asking for the same axes. */
+export function axesOf(grid: { readonly re: Axis; readonly im: Axis }): { re: Float64Array; im: Float64Array } {
+  const key = `${axisKey(grid.re)}|${axisKey(grid.im)}`;
+  let axes = axesCache.get(key);
+  if (!axes) {
+    if (axesCache.size >= AXES_CACHE_ENTRIES) axesCache.delete(axesCache.keys().next().value!);
+    axes = { re: axisCoordinates(grid.re), im: axisCoordinates(grid.im) };
+    axesCache.set(key, axes);
+  }
+  return axes;
+}

@@ -4,12 +4,13 @@
  */
 
 export type MandelErrorCode =
-  | 'ERR_INVALID_OPTION' // a flag, option or HTTP/queue field is out of range or malformed
+  | 'ERR_INVALID_OPTION' // a flag, an option or a queue field is out of range or malformed
   | 'ERR_TOO_LARGE' // the render's memory estimate is beyond the configured limit
   | 'ERR_ABORTED' // the caller cancelled through an AbortSignal
   | 'ERR_CHUNK_FAILED' // a kernel threw or a worker died while computing a chunk
   | 'ERR_UNKNOWN_KERNEL'
   | 'ERR_UNKNOWN_BACKEND'
+  | 'ERR_POOL_CLOSED' // a closed thread pool or backend was asked to run again (a program error, not bad usage)
   | 'ERR_OUTPUT' // writing an output file failed
   | 'ERR_REDIS' // Redis cannot be reached, or answered with an error
   | 'ERR_NOT_FOUND' // no such render in Redis (never submitted, or expired)
@@ -26,7 +27,7 @@ export class MandelError extends Error {
   }
 }
 
-/** Bad input from a user: a flag, an option object, an HTTP request or a queue payload. */
+/** Bad input from a user: a flag, an option object or a queue payload. */
 export class InvalidOptionError extends MandelError {
   constructor(message: string) {
     super('ERR_INVALID_OPTION', message);

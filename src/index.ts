@@ -8,26 +8,19 @@ export {
   axisCoordinates,
   elementsOf,
   TUTORIAL_REGION,
+  DEFAULT_SIZE,
+  DEFAULT_MAXITER,
   type Workload,
   type Axis,
   type Region,
   type TutorialSpec,
   type GridSpec,
 } from './workload.js';
-export { planChunks, SCHEDULES, type Chunk, type Schedule, type PlanOptions } from './plan.js';
-export {
-  render,
-  summarise,
-  createBackend,
-  BACKENDS,
-  defaultChunkCount,
-  DEFAULT_SCHEDULE,
-  type BackendName,
-  type BackendOptions,
-  type RenderOptions,
-  type RenderResult,
-} from './render.js';
-export type { Backend, ChunkJob, RunHooks } from './backends/types.js';
+export { planChunks, SCHEDULES, DEFAULT_SCHEDULE, type Chunk, type Schedule, type PlanOptions } from './plan.js';
+export { render, type RenderOptions } from './render.js';
+export { summarise, type RenderResult } from './result.js';
+export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './backends/create.js';
+export type { Backend, RenderJob, RunHooks } from './backends/types.js';
 export { SerialBackend } from './backends/serial.js';
 export { ThreadsBackend, type ThreadsBackendOptions } from './backends/threads.js';
 // The cluster (BullMQ, ioredis) is its own entry point, 'mandel/cluster', so that importing
@@ -38,11 +31,13 @@ export { escapeCount } from './kernels/js.js';
 export { escapes } from './kernels/escape.js';
 export {
   TraceRecorder,
+  PHASE,
   laneSummaries,
   type LaneSummary,
   type Trace,
   type ChunkEvent,
   type PhaseEvent,
+  type PhaseName,
   type MemorySample,
 } from './trace.js';
 export { measureRepresentations, type RepresentationCost } from './memory.js';

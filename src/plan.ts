@@ -23,7 +23,14 @@ export interface Chunk {
 export const SCHEDULES = ['contiguous', 'interleaved', 'tiles'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
+/**
+ * Interleaved rows by default: every chunk samples the whole image, so chunks cost about
+ * the same whatever the region (contiguous bands of a zoom can differ a hundredfold).
+ */
+export const DEFAULT_SCHEDULE: Schedule = 'interleaved';
+
 export interface PlanOptions {
+  /** Default: DEFAULT_SCHEDULE (interleaved). */
   readonly schedule?: Schedule;
   /** How many chunks; for tiles, roughly how many (tiles are square-ish). */
   readonly chunks?: number;
@@ -36,7 +43,7 @@ export function chunkElements(chunk: Chunk): number {
 export function planChunks(workload: Workload, options: PlanOptions = {}): Chunk[] {
   const rows = workload.im.count;
   const cols = workload.re.count;
-  const schedule = options.schedule ?? 'contiguous';
+  const schedule = options.schedule ?? DEFAULT_SCHEDULE;
   const wanted = options.chunks ?? 1;
   if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidOptionError(`chunks must be a whole number ≥ 1 (got ${wanted})`);
   switch (schedule) {

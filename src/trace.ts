@@ -8,6 +8,30 @@ import type { Chunk } from './plan.js';
 
 export type { MemorySample } from './memory.js';
 
+/**
+ * The names of the phases a render's trace may hold, in the order they happen. Everything
+ * that records a phase, and everything that reads one (explain, timeline, reports), uses
+ * these names, so a renamed phase cannot silently drop out of an analysis.
+ */
+export const PHASE = {
+  startWorkers: 'start workers',
+  coordinates: 'coordinates',
+  allocate: 'allocate',
+  compute: 'compute',
+  /** A cluster render read back from Redis by id: fetching and assembling its chunks. */
+  fetch: 'fetch and assemble',
+  summarise: 'summarise',
+  stopWorkers: 'stop workers',
+  encodePng: 'encode png',
+  encodeNpy: 'encode npy',
+  encode3d: 'encode 3d',
+  encodeTimeline: 'encode timeline',
+} as const;
+export type PhaseName = (typeof PHASE)[keyof typeof PHASE];
+
+/** The phases that write outputs. */
+export const OUTPUT_PHASES: readonly PhaseName[] = [PHASE.encodePng, PHASE.encodeNpy, PHASE.encode3d, PHASE.encodeTimeline];
+
 export interface ChunkEvent {
   readonly chunk: Chunk;
   /** Which worker ran it: "main" for the serial backend, "thread-2", "host:pid/1", … */
@@ -47,8 +71,7 @@ export interface LaneSummary {
 
 /** Per worker: chunks, busy time, and utilisation of the compute phase. */
 export function laneSummaries(trace: Trace): LaneSummary[] {
-  const compute = trace.phases.find((phase) => phase.name === 'compute');
-  const span = compute ? compute.endMs - compute.startMs : 0;
+  const span = computeSpanMs(trace);
   const lanes = new Map<string, { chunks: number; busyMs: number }>();
   for (const event of trace.chunks) {
     const lane = lanes.get(event.worker) ?? { chunks: 0, busyMs: 0 };
@@ -59,6 +82,17 @@ export function laneSummaries(trace: Trace): LaneSummary[] {
   return [...lanes.entries()]
     .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
     .map(([worker, lane]) => ({ worker, ...lane, utilisation: span > 0 ? lane.busyMs / span : 0 }));
+}
+
+/**
+ * How long the chunks took, as the render saw it: its compute phase; for a trace without
+ * one (a cluster render fetched later), from the first chunk's start to the last one's end.
+ */
+export function computeSpanMs(trace: Trace): number {
+  const compute = trace.phases.find((phase) => phase.name === PHASE.compute);
+  if (compute) return compute.endMs - compute.startMs;
+  if (trace.chunks.length === 0) return 0;
+  return Math.max(...trace.chunks.map((c) => c.endMs)) - Math.min(...trace.chunks.map((c) => c.startMs));
 }
 
 /** Records phases against one clock; `phase` times an async step and, if asked, its memory. */
@@ -78,7 +112,7 @@ export class TraceRecorder {
   }
 
   /** With memory on, a full GC precedes each sample, so deltas are what the phase retains. */
-  async phase<T>(name: string, step: () => T | Promise<T>): Promise<T> {
+  async phase<T>(name: PhaseName, step: () => T | Promise<T>): Promise<T> {
     const before = this.withMemory ? retainedMemory() : undefined;
     const startMs = this.now();
     const result = await step();

@@ -13,10 +13,12 @@
  *   `start + i * step`, from the top-left corner of the region.
  */
 import { z } from 'zod';
-import { axisCoordinates, type Axis } from './axis.js';
-import { InvalidOptionError, MandelError } from './errors.js';
+import type { Axis } from './axis.js';
+import { MandelError } from './errors.js';
+import { formatBytes } from './format.js';
+import { MAX_INT32, finite, parseOrThrow, positiveInt } from './schema.js';
 
-export { axisCoordinates, type Axis } from './axis.js';
+export { axisCoordinates, axesOf, type Axis } from './axis.js';
 
 /** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
 export interface Region {
@@ -28,7 +30,9 @@ export interface Region {
 
 /** The tutorial's region: x1, x2, y1, y2 = -2.13, 0.77, -1.3, 1.3. */
 export const TUTORIAL_REGION: Region = Object.freeze({ x1: -2.13, x2: 0.77, y1: -1.3, y2: 1.3 });
+/** The tutorial's default size (`--size`): a grid of 500 × 500 points. */
 export const DEFAULT_SIZE = 1000;
+/** The tutorial's iteration limit. */
 export const DEFAULT_MAXITER = 1000;
 
 export interface Workload {
@@ -40,21 +44,11 @@ export interface Workload {
 }
 
 /** Renders above this many points are refused whatever the memory limit (typed-array length). */
-export const MAX_ELEMENTS = 2 ** 31 - 1;
+export const MAX_ELEMENTS = MAX_INT32;
 /** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
 /** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
 export const BYTES_PER_ELEMENT_COUNTS = 4;
-
-const positiveInt = (what: string) =>
-  z
-    .number({ error: `${what} must be a number` })
-    .refine(Number.isInteger, { message: `${what} must be a whole number` })
-    .refine((n) => n >= 1, { message: `${what} must be at least 1` })
-    .refine((n) => n <= MAX_ELEMENTS, { message: `${what} must be at most ${MAX_ELEMENTS}` });
-
-const finite = (what: string) =>
-  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, { message: `${what} must be a finite number` });
 
 export const regionSchema = z
   .object({ x1: finite('x1'), x2: finite('x2'), y1: finite('y1'), y2: finite('y2') })
@@ -72,15 +66,6 @@ export const gridSpecSchema = z.strictObject({ width: positiveInt('width'), heig
 
 export type TutorialSpec = z.input<typeof tutorialSpecSchema>;
 export type GridSpec = z.input<typeof gridSpecSchema>;
-
-/** Turns the first problem zod found into one sentence that names the field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 && issue.code !== 'custom' ? `${issue.path.join('.')}: ` : '';
-  throw new InvalidOptionError(`invalid ${what}: ${where}${issue?.message ?? 'malformed'}`);
-}
 
 /** The tutorial's grid (see the module header), for any size, region and maxiter. */
 export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
@@ -136,17 +121,6 @@ function checkMemory(rows: number, cols: number, limitBytes: number, asked: stri
   }
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
-
 /** Schema for a workload that arrives from elsewhere (a worker thread, a queue payload). */
 const axisSchema = z.strictObject({
   start: finite('axis start'),
@@ -157,15 +131,3 @@ const axisSchema = z.strictObject({
 export const workloadSchema = z
   .strictObject({ re: axisSchema, im: axisSchema, maxiter: positiveInt('maxiter') })
   .refine((w) => w.re.count * w.im.count <= MAX_ELEMENTS, { message: `a workload has at most ${MAX_ELEMENTS} points` });
-
-const axesCache = new WeakMap<Workload, { re: Float64Array; im: Float64Array }>();
-
-/** Both axes of a workload, computed once per workload object. */
-export function axesOf(workload: Workload): { re: Float64Array; im: Float64Array } {
-  let axes = axesCache.get(workload);
-  if (!axes) {
-    axes = { re: axisCoordinates(workload.re), im: axisCoordinates(workload.im) };
-    axesCache.set(workload, axes);
-  }
-  return axes;
-}

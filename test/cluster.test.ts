@@ -99,8 +99,8 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
   it('keeps a render posted while no worker runs, and a worker started later does it exactly', async () => {
     const client = newClient();
     const workload = tutorialWorkload({ size: 300, maxiter: 400 });
-    const { id, chunks } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 12 });
-    assert.equal(chunks, 12);
+    const { id, plan } = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 12 });
+    assert.equal(plan.length, 12);
     const queued = await client.progress(id);
     assert.deepEqual([queued.state, queued.done], ['queued', 0]);
     assert.equal((await client.queueStatus()).waiting, 12);
@@ -109,7 +109,8 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     await client.wait(id);
     const result = await client.result(id);
     assert.deepEqual(result.counts, await reference(workload));
-    assert.ok(result.chunks.every((event) => event.worker.endsWith('/thread-1') && event.bytesOut > 0));
+    assert.equal(result.chunks, 12);
+    assert.ok(result.trace.chunks.every((event) => event.worker.endsWith('/thread-1') && event.bytesOut > 0));
     await worker.close();
     await closeWorkers();
   });

@@ -6,10 +6,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { ThreadsBackend } from '../backends/threads.js';
-import type { Schedule } from '../plan.js';
-import { render, type RenderResult } from '../render.js';
+import { DEFAULT_SCHEDULE, type Schedule } from '../plan.js';
+import { render } from '../render.js';
+import type { RenderResult } from '../result.js';
 import { TraceRecorder, type PhaseEvent, type Trace } from '../trace.js';
-import { tutorialWorkload } from '../workload.js';
+import { DEFAULT_MAXITER, DEFAULT_SIZE, tutorialWorkload } from '../workload.js';
 import { fitAmdahl, karpFlatt, type AmdahlFit } from './amdahl.js';
 import { explain, type Explanation } from './explain.js';
 import { median } from './stats.js';
@@ -60,18 +61,35 @@ export interface BenchResult {
   readonly seconds: number;
 }
 
+/**
+ * The default sweep: the tutorial's workload, brute force with the js kernel (the one whose
+ * work is worth sharing), serial against 1, 2 and 4 threads, on the default schedule and
+ * on contiguous bands, the tutorial's own split.
+ */
+export const BENCH_DEFAULTS = {
+  size: DEFAULT_SIZE,
+  maxiter: DEFAULT_MAXITER,
+  backends: ['serial', 'threads'],
+  workers: [1, 2, 4],
+  chunks: ['auto'],
+  schedules: [DEFAULT_SCHEDULE, 'contiguous'],
+  kernels: ['js'],
+  prune: false,
+  reps: 3,
+} as const satisfies Required<Omit<BenchOptions, 'onPoint'>>;
+
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const started = performance.now();
-  const size = options.size ?? 1000;
-  const maxiter = options.maxiter ?? 1000;
+  const size = options.size ?? BENCH_DEFAULTS.size;
+  const maxiter = options.maxiter ?? BENCH_DEFAULTS.maxiter;
   const cores = availableParallelism();
-  const backends = options.backends ?? ['serial', 'threads'];
-  const workerCounts = options.workers ?? [1, 2, 4];
-  const chunkCounts = options.chunks ?? ['auto'];
-  const schedules = options.schedules ?? ['interleaved', 'contiguous'];
-  const kernels = options.kernels ?? ['js'];
-  const prune = options.prune ?? false;
-  const reps = options.reps ?? 3;
+  const backends = options.backends ?? BENCH_DEFAULTS.backends;
+  const workerCounts = options.workers ?? BENCH_DEFAULTS.workers;
+  const chunkCounts = options.chunks ?? BENCH_DEFAULTS.chunks;
+  const schedules = options.schedules ?? BENCH_DEFAULTS.schedules;
+  const kernels = options.kernels ?? BENCH_DEFAULTS.kernels;
+  const prune = options.prune ?? BENCH_DEFAULTS.prune;
+  const reps = options.reps ?? BENCH_DEFAULTS.reps;
   const workload = tutorialWorkload({ size, maxiter });
   const points: BenchPoint[] = [];
   let best: { result: RenderResult; workers: number; schedule: Schedule; config: string } | undefined;

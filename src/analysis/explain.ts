@@ -6,7 +6,8 @@
  * transfer, serialisation and assembly while no lane computed); the other phases are taken
  * as recorded; whatever lies between phases is "other".
  */
-import { laneSummaries, type Trace } from '../trace.js';
+import { formatBytes } from '../format.js';
+import { laneSummaries, OUTPUT_PHASES, PHASE, type PhaseName, type Trace } from '../trace.js';
 
 export interface WallTimeParts {
   readonly wallMs: number;
@@ -37,8 +38,9 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
   const start = Math.min(...phases.map((p) => p.startMs));
   const end = Math.max(...phases.map((p) => p.endMs));
   const wallMs = phases.length > 0 ? end - start : 0;
-  const length = (predicate: (name: string) => boolean) => sum(phases.filter((p) => predicate(p.name)).map((p) => p.endMs - p.startMs));
-  const computeMs = length((name) => name === 'compute');
+  const length = (names: readonly PhaseName[]) =>
+    sum(phases.filter((p) => (names as readonly string[]).includes(p.name)).map((p) => p.endMs - p.startMs));
+  const computeMs = length([PHASE.compute]);
   const busy = laneSummaries(trace).map((lane) => lane.busyMs);
   const lanes = Math.max(1, busy.length);
   const average = sum(busy) / lanes;
@@ -46,10 +48,10 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
   const workMs = Math.min(computeMs, average);
   const imbalanceMs = Math.min(computeMs - workMs, Math.max(0, busiest - average));
   const handoverMs = Math.max(0, computeMs - workMs - imbalanceMs);
-  const startupMs = length((name) => name === 'start workers' || name === 'stop workers');
-  const setupMs = length((name) => name === 'coordinates' || name === 'allocate');
-  const summaryMs = length((name) => name === 'summarise' || name === 'fetch and assemble');
-  const outputMs = length((name) => name.startsWith('encode'));
+  const startupMs = length([PHASE.startWorkers, PHASE.stopWorkers]);
+  const setupMs = length([PHASE.coordinates, PHASE.allocate]);
+  const summaryMs = length([PHASE.summarise, PHASE.fetch]);
+  const outputMs = length(OUTPUT_PHASES);
   const otherMs = Math.max(0, wallMs - startupMs - setupMs - computeMs - summaryMs - outputMs);
   return {
     wallMs,
@@ -69,8 +71,6 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
 }
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + ' ms';
-const bytes = (value: number) =>
-  value >= 1 << 20 ? `${(value / 2 ** 20).toFixed(1)} MiB` : value >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value} B`;
 
 /** One paragraph for a person, and the advice on its own, from a render's trace. */
 export function explain(trace: Trace, context: { kernel: string; backend: string; workers: number; cores: number }): Explanation {
@@ -106,7 +106,7 @@ export function explain(trace: Trace, context: { kernel: string; backend: string
     `starting and stopping workers ${ms(parts.startupMs)} (${share(parts.startupMs)}); ` +
     `the kernels' work ${ms(parts.workMs)} (${share(parts.workMs)}, the average lane's busy time); ` +
     `imbalance ${ms(parts.imbalanceMs)} (${share(parts.imbalanceMs)}, others idle while the busiest lane finished); ` +
-    `hand-over, transfer and assembly ${ms(parts.handoverMs)} (${share(parts.handoverMs)}; ${bytes(parts.bytesIn)} of descriptors sent, ${bytes(parts.bytesOut)} of results moved); ` +
+    `hand-over, transfer and assembly ${ms(parts.handoverMs)} (${share(parts.handoverMs)}; ${formatBytes(parts.bytesIn)} of descriptors sent, ${formatBytes(parts.bytesOut)} of results moved); ` +
     `setup and summary ${ms(parts.setupMs + parts.summaryMs)} (${share(parts.setupMs + parts.summaryMs)}); ` +
     `output encoding ${ms(parts.outputMs)} (${share(parts.outputMs)}); other ${ms(parts.otherMs)}. ` +
     `What would help most: ${advice}.`;

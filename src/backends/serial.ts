@@ -3,17 +3,38 @@
  * loop between chunks so that progress is drawn and an AbortSignal (Ctrl-C) is honoured.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { AbortError, MandelError } from '../errors.js';
+import { axesOf } from '../axis.js';
+import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
+import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { getKernel } from '../kernels/registry.js';
-import { axesOf } from '../workload.js';
-import type { Backend, ChunkJob, RunHooks } from './types.js';
-import { chunkKernelInput } from './chunk-input.js';
+import type { Backend, RenderJob, RunHooks } from './types.js';
+
+/**
+ * A chunk here costs no hand-over, so the serial backend splits into many: the progress bar
+ * moves smoothly and Ctrl-C is honoured within a hundredth of the render.
+ */
+const SERIAL_CHUNKS = 100;
+
+export interface SerialBackendOptions {
+  /** Always 1; anything else is refused, so `--workers 4 --backend serial` cannot mislead. */
+  readonly workers?: number | undefined;
+}
 
 export class SerialBackend implements Backend {
   readonly name = 'serial';
   readonly workers = 1;
 
-  async run(job: ChunkJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
+  constructor(options: SerialBackendOptions = {}) {
+    if (options.workers !== undefined && options.workers !== 1) {
+      throw new InvalidOptionError(`the serial backend has exactly one worker (got workers ${options.workers}); use the threads backend`);
+    }
+  }
+
+  defaultChunks(): number {
+    return SERIAL_CHUNKS;
+  }
+
+  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
     const kernel = getKernel(job.kernel);
     const { re, im } = axesOf(job.workload);
     const cols = job.workload.re.count;

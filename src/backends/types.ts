@@ -1,13 +1,16 @@
 /**
- * The backend contract, shared by serial, threads and cluster. A backend receives small,
- * serialisable chunk descriptors and writes each chunk's counts into the full counts
- * buffer (which render() allocates on a SharedArrayBuffer, so threads can write in place).
+ * The backend contract, shared by serial, threads and cluster. A backend receives a render
+ * job — the workload and its plan of small, serialisable chunk descriptors — and writes
+ * each chunk's counts into the full counts buffer (on a SharedArrayBuffer when the backend
+ * asks for it, so threads can write in place). Each backend knows its own options and its
+ * own default chunk count; render() names none of them.
  */
 import type { Chunk } from '../plan.js';
 import type { ChunkEvent } from '../trace.js';
 import type { Workload } from '../workload.js';
 
-export interface ChunkJob {
+/** One render for a backend: every chunk of the plan, with the kernel that computes them. */
+export interface RenderJob {
   readonly workload: Workload;
   readonly chunks: readonly Chunk[];
   /** A registered kernel's name; workers resolve it themselves. */
@@ -29,10 +32,12 @@ export interface Backend {
   readonly workers: number;
   /** True when chunks are written from other threads: render() then puts the counts on shared memory. */
   readonly sharedMemory?: boolean;
+  /** How many chunks this backend splits a render of `elements` points into, unless told. */
+  defaultChunks(elements: number): number;
   /** Starts threads or connections ahead of the first run, so start-up is timed apart. */
   start?(): Promise<void>;
   /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
-  run(job: ChunkJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
+  run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
   /** Frees threads and connections; a closed backend cannot run again. */
   close(): Promise<void>;
 }

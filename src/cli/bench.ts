@@ -2,10 +2,10 @@
  * `mandel bench`: the sweep, its table, the Amdahl fit, the explanation, and optionally the
  * HTML report and its charts as SVG files. Lists are comma-separated.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runBench, type BenchPoint } from '../analysis/bench.js';
+import { BENCH_DEFAULTS, runBench, type BenchPoint } from '../analysis/bench.js';
+import { ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import { positiveInteger } from './parse.js';
 
@@ -45,15 +45,15 @@ interface BenchFlags {
 export function benchCommand(): Command {
   return new Command('bench')
     .description('sweep backends × workers × chunks × schedules × kernels; table, Amdahl fit, explanation, report')
-    .option('-s, --size <n>', "the tutorial's size", positiveInteger, 1000)
-    .option('-m, --maxiter <n>', 'iteration limit', positiveInteger, 1000)
-    .option('--backends <list>', 'serial,threads', list(backendItem), ['serial', 'threads'])
-    .option('--workers <list>', 'thread counts', list(positiveInteger), [1, 2, 4])
-    .option('--chunks <list>', 'chunk counts, or auto', list(chunkItem), ['auto'])
-    .option('--schedules <list>', SCHEDULES.join(','), list(scheduleItem), ['interleaved', 'contiguous'])
-    .option('--kernels <list>', 'kernels (js by default: the one with work worth sharing)', list(String), ['js'])
-    .addOption(new Option('--prune', 'prune (default: brute force, so every run does the same work)').default(false))
-    .option('--reps <n>', 'runs per point; the median is kept', positiveInteger, 3)
+    .option('-s, --size <n>', "the tutorial's size", positiveInteger, BENCH_DEFAULTS.size)
+    .option('-m, --maxiter <n>', 'iteration limit', positiveInteger, BENCH_DEFAULTS.maxiter)
+    .option('--backends <list>', 'serial,threads', list(backendItem), [...BENCH_DEFAULTS.backends])
+    .option('--workers <list>', 'thread counts', list(positiveInteger), [...BENCH_DEFAULTS.workers])
+    .option('--chunks <list>', 'chunk counts, or auto', list(chunkItem), [...BENCH_DEFAULTS.chunks])
+    .option('--schedules <list>', SCHEDULES.join(','), list(scheduleItem), [...BENCH_DEFAULTS.schedules])
+    .option('--kernels <list>', 'kernels (js by default: the one with work worth sharing)', list(String), [...BENCH_DEFAULTS.kernels])
+    .addOption(new Option('--prune', 'prune (default: brute force, so every run does the same work)').default(BENCH_DEFAULTS.prune))
+    .option('--reps <n>', 'runs per point; the median is kept', positiveInteger, BENCH_DEFAULTS.reps)
     .option('--report <file.html>', 'write the HTML report (self-contained, offline)')
     .option('--charts <dir>', 'write the charts as SVG files')
     .option('--json', 'print the whole result as one JSON object')
@@ -85,15 +85,15 @@ export function benchCommand(): Command {
         const { benchCharts, benchReportHtml } = await import('../outputs/report.js');
         const charts = benchCharts(result);
         if (flags.charts) {
-          await mkdir(flags.charts, { recursive: true });
+          await ensureDirectory(flags.charts);
           for (const [name, svg] of Object.entries(charts)) {
             const file = join(flags.charts, `${name}.svg`);
-            await writeFile(file, svg);
+            await writeOutput(file, svg);
             files.push(file);
           }
         }
         if (flags.report) {
-          await writeFile(flags.report, benchReportHtml(result, charts));
+          await writeOutput(flags.report, benchReportHtml(result, charts));
           files.push(flags.report);
         }
       }

@@ -5,42 +5,27 @@
  * --redis. Every command takes --json.
  */
 import { Command } from 'commander';
+import { DEFAULT_TTL_SECONDS } from '../cluster/wire.js';
+import { grouped } from '../format.js';
 import { writeOutputs } from '../outputs/index.js';
-import { summarise, type RenderResult } from '../render.js';
 import { TraceRecorder } from '../trace.js';
-import { DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../cluster/wire.js';
-import { grouped } from './format.js';
-import { positiveInteger } from './parse.js';
-import { createProgress } from './progress.js';
+import { loadKernelModules, prepareKernel } from './kernels.js';
 import {
   addComputeOptions,
   addOutputOptions,
+  addRedisOptions,
   addWorkloadOptions,
   buildWorkload,
   collect,
-  jsonReport,
-  loadKernelModules,
   outputOptions,
-  prepareKernel,
-  textReport,
   type ComputeFlags,
   type OutputFlags,
+  type RedisFlags,
   type WorkloadFlags,
-} from './run.js';
-
-interface RedisFlags {
-  redis?: string;
-  prefix: string;
-  timeout: number;
-  json?: boolean;
-}
-
-function addRedisOptions(command: Command): Command {
-  return command
-    .option('--redis <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: $REDIS_URL)', process.env.REDIS_URL)
-    .option('--prefix <name>', 'key prefix of the queue and results, for several clusters on one Redis', DEFAULT_PREFIX)
-    .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger, 5);
-}
+} from './options.js';
+import { positiveInteger } from './parse.js';
+import { createProgress } from './progress.js';
+import { jsonReport, textReport } from './report.js';
 
 async function client(flags: RedisFlags) {
   const { ClusterClient } = await import('../cluster/client.js');
@@ -126,13 +111,14 @@ export function submitCommand(signal: AbortSignal): Command {
       const { kernelName } = await prepareKernel(flags);
       const cluster = await client(flags);
       try {
-        const { id, chunks } = await cluster.submit(workload, {
+        const { id, plan } = await cluster.submit(workload, {
           kernel: kernelName,
           prune: flags.prune,
           chunkCount: flags.chunks,
           schedule: flags.schedule,
           ttl: flags.ttl,
         });
+        const chunks = plan.length;
         if (!flags.wait) {
           out(flags.json ? JSON.stringify({ id, chunks }) : id);
         } else {
@@ -189,35 +175,10 @@ export function resultCommand(): Command {
     const cluster = await client(flags);
     try {
       const recorder = new TraceRecorder();
-      const fetched = await recorder.phase('fetch and assemble', () => cluster.result(id));
-      const { sum, bruteForceIterations } = summarise(fetched.counts, fetched.workload.maxiter);
-      const starts = fetched.chunks.map((c) => c.startMs);
-      const ends = fetched.chunks.map((c) => c.endMs);
-      const computeMs = Math.max(...ends) - Math.min(...starts);
-      for (const event of fetched.chunks) recorder.chunk(event);
-      const result: RenderResult = {
-        workload: fetched.workload,
-        rows: fetched.workload.im.count,
-        cols: fetched.workload.re.count,
-        elements: fetched.counts.length,
-        maxiter: fetched.workload.maxiter,
-        counts: fetched.counts,
-        sum,
-        iterations: fetched.iterations,
-        bruteForceIterations,
-        computeMs,
-        backend: 'cluster',
-        kernel: fetched.kernel,
-        prune: fetched.prune,
-        workers: new Set(fetched.chunks.map((c) => c.worker)).size,
-        chunks: fetched.chunks.length,
-        trace: recorder.trace,
-      };
+      const result = await cluster.result(id, { recorder });
       const files = await writeOutputs(result, outputOptions(flags), recorder);
-      const report = { kernel: fetched.kernel };
-      out(
-        flags.json ? JSON.stringify({ id, ...jsonReport(report, result, files, recorder) }) : textReport(report, result, files, recorder),
-      );
+      const context = { kernelChoice: result.kernel, files };
+      out(flags.json ? JSON.stringify({ id, ...jsonReport(result, context) }) : textReport(result, context));
     } finally {
       await cluster.close();
     }

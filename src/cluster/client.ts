@@ -8,9 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError, MandelError } from '../errors.js';
-import { chunkElements, planChunks, type Chunk, type Schedule } from '../plan.js';
-import type { ChunkEvent } from '../trace.js';
-import { parseOrThrow, workloadSchema, type Workload } from '../workload.js';
+import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Chunk, type Schedule } from '../plan.js';
+import { toRenderResult, type RenderResult } from '../result.js';
+import { parseOrThrow } from '../schema.js';
+import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
+import { workloadSchema, type Workload } from '../workload.js';
 import { connectRedis, displayUrl, waitForRedis } from './connection.js';
 import {
   CHUNK_QUEUE,
@@ -37,7 +39,8 @@ export interface ClusterClientOptions {
 export interface SubmitOptions {
   readonly kernel: string;
   readonly prune: boolean;
-  readonly chunks?: Chunk[];
+  /** The plan; default: planned here from `chunkCount` and `schedule`. */
+  readonly chunks?: readonly Chunk[];
   readonly chunkCount?: number;
   readonly schedule?: Schedule;
   /** Seconds the render's keys live after the last chunk is stored. */
@@ -61,16 +64,27 @@ export interface QueueStatus {
   readonly workers: number;
 }
 
-export interface ClusterResult {
+/** A render as recorded in Redis: what a producer submitted, and all it needs to assemble it. */
+export interface RenderRecord {
   readonly id: string;
   readonly workload: Workload;
   readonly kernel: string;
   readonly prune: boolean;
-  readonly counts: Int32Array;
-  readonly iterations: number;
-  /** One event per chunk, times in ms since the epoch, bytesOut = compressed bytes read. */
-  readonly chunks: ChunkEvent[];
-  readonly assembleMs: number;
+  readonly plan: readonly Chunk[];
+}
+
+/** A cluster render read back from Redis: a RenderResult with its id. */
+export interface ClusterResult extends RenderResult {
+  readonly id: string;
+}
+
+export interface CollectOptions {
+  /** Where to assemble (rows × cols); allocated when not given. */
+  readonly counts?: Int32Array;
+  readonly signal?: AbortSignal;
+  readonly pollMs?: number;
+  /** Each chunk once, in arrival order; times in ms since the epoch, bytesOut = compressed bytes read. */
+  readonly onChunk?: (event: ChunkEvent) => void;
 }
 
 export class ClusterClient {
@@ -101,12 +115,13 @@ export class ClusterClient {
     return this.ready;
   }
 
-  async submit(workload: Workload, options: SubmitOptions): Promise<{ id: string; chunks: number }> {
+  /** Records the render and queues one job per chunk; resolves with the record once both are in Redis. */
+  async submit(workload: Workload, options: SubmitOptions): Promise<RenderRecord> {
     await this.connect();
     const checked = parseOrThrow(workloadSchema, workload, 'workload');
     const chunks =
       options.chunks ??
-      planChunks(checked, { schedule: options.schedule ?? 'interleaved', chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS });
+      planChunks(checked, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS });
     const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
     const id = randomUUID();
     const k = keys(this.prefix, id);
@@ -149,7 +164,20 @@ export class ClusterClient {
       };
     });
     await this.command(() => this.queue.addBulk(jobs));
-    return { id, chunks: chunks.length };
+    return { id, workload: checked, kernel: options.kernel, prune: options.prune, plan: chunks };
+  }
+
+  /** The record of a render submitted earlier, read back from Redis. */
+  async record(id: string): Promise<RenderRecord> {
+    await this.connect();
+    const k = keys(this.prefix, id);
+    const [workloadText, kernel, prune, planText] = await this.command(() =>
+      this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'),
+    );
+    if (!workloadText || !kernel || !planText) throw notFound(id);
+    const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
+    const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
+    return { id, workload, kernel, prune: prune === '1', plan };
   }
 
   async progress(id: string): Promise<RenderProgress> {
@@ -193,8 +221,12 @@ export class ClusterClient {
     }
   }
 
-  /** The whole render from Redis, assembled; ERR_NOT_FINISHED while chunks are missing. */
-  async result(id: string): Promise<ClusterResult> {
+  /**
+   * The whole render from Redis, assembled, as a RenderResult; ERR_NOT_FINISHED while
+   * chunks are missing. Its trace holds one event per chunk (times on the recorder's clock)
+   * and the fetch as a phase; pass a recorder to time later steps (outputs) on it too.
+   */
+  async result(id: string, options: { recorder?: TraceRecorder } = {}): Promise<ClusterResult> {
     const progress = await this.progress(id);
     if (progress.state === 'failed') throw renderFailed(id, progress.error);
     if (progress.state !== 'done') {
@@ -203,33 +235,39 @@ export class ClusterClient {
         `render ${id} is not finished: ${progress.done} of ${progress.chunks} chunks done (mandel status ${id})`,
       );
     }
-    return this.collect(id);
+    const recorder = options.recorder ?? new TraceRecorder();
+    const toRecorderClock = recorder.now() - Date.now();
+    const { record, counts } = await recorder.phase(PHASE.fetch, async () => {
+      const record = await this.record(id);
+      const counts = await this.collect(record, {
+        onChunk: (event) => recorder.chunk({ ...event, startMs: event.startMs + toRecorderClock, endMs: event.endMs + toRecorderClock }),
+      });
+      return { record, counts };
+    });
+    const result = toRenderResult({
+      workload: record.workload,
+      counts,
+      trace: recorder.trace,
+      backend: 'cluster',
+      kernel: record.kernel,
+      prune: record.prune,
+    });
+    return { id, ...result };
   }
 
   /**
    * Follows a render and assembles each chunk as soon as it is stored, so fetching and
    * decoding overlap the computing and only the last chunk is left when it ends. Resolves
-   * when every chunk is in `counts` (allocated when not given); rejects on a failed chunk
-   * or when `signal` fires. `onChunk` sees each chunk once, in arrival order.
+   * with the counts once every chunk is in them; rejects on a failed chunk or when `signal`
+   * fires. Takes the record a submit returned (or reads it back by id).
    */
-  async collect(
-    id: string,
-    options: { counts?: Int32Array; signal?: AbortSignal; pollMs?: number; onChunk?: (event: ChunkEvent) => void } = {},
-  ): Promise<ClusterResult> {
+  async collect(render: RenderRecord | string, options: CollectOptions = {}): Promise<Int32Array> {
+    const { id, workload, plan } = typeof render === 'string' ? await this.record(render) : render;
     await this.connect();
     const k = keys(this.prefix, id);
-    const [workloadText, kernel, prune, planText] = await this.command(() =>
-      this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'),
-    );
-    if (!workloadText || !kernel || !planText) throw notFound(id);
-    const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
-    const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
     const cols = workload.re.count;
     const counts = options.counts ?? new Int32Array(cols * workload.im.count);
-    const events: ChunkEvent[] = [];
     const seen = new Set<number>();
-    let iterations = 0;
-    let assembleMs = 0;
     while (seen.size < plan.length) {
       if (options.signal?.aborted) throw stoppedWaiting(id);
       const [done, error] = await this.command(() => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error')]));
@@ -247,7 +285,6 @@ export class ClusterClient {
             this.redis.hmget(k.meta, ...batch.map((chunk) => String(chunk.id))),
           ]),
         );
-        const started = performance.now();
         batch.forEach((chunk, i) => {
           const data = buffers[i];
           const metaText = metas[i];
@@ -261,9 +298,8 @@ export class ClusterClient {
             const row = chunk.row0 + r * chunk.rowStep;
             counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
           }
-          iterations += meta.iterations;
           seen.add(chunk.id);
-          const event: ChunkEvent = {
+          options.onChunk?.({
             chunk,
             worker: meta.worker,
             queuedMs: 0,
@@ -272,14 +308,11 @@ export class ClusterClient {
             iterations: meta.iterations,
             bytesIn: 0,
             bytesOut: data.length,
-          };
-          events.push(event);
-          options.onChunk?.(event);
+          });
         });
-        assembleMs += performance.now() - started;
       }
     }
-    return { id, workload, kernel, prune: prune === '1', counts, iterations, chunks: events, assembleMs };
+    return counts;
   }
 
   /** Removes the render's chunk jobs that no worker has taken, and marks it cancelled. */

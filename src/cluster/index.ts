@@ -2,7 +2,7 @@
  * 'mandel/cluster': the Redis-queue backend, its client (submit, status, result) and its
  * worker. docs/wire-format.md describes what travels through Redis.
  */
-export { ClusterBackend, type ClusterBackendOptions } from '../backends/cluster.js';
+export { ClusterBackend, type ClusterBackendOptions } from './backend.js';
 export {
   ClusterClient,
   type ClusterClientOptions,
@@ -10,6 +10,8 @@ export {
   type RenderProgress,
   type QueueStatus,
   type ClusterResult,
+  type RenderRecord,
+  type CollectOptions,
 } from './client.js';
 export { startWorker, type WorkerOptions, type WorkerEvent, type RunningWorker } from './worker.js';
 export {

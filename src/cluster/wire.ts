@@ -13,8 +13,9 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { z } from 'zod';
-import { parseOrThrow, workloadSchema, type Workload } from '../workload.js';
 import type { Chunk } from '../plan.js';
+import { nonNegativeInt, parseOrThrow, positiveInt } from '../schema.js';
+import { workloadSchema, type Workload } from '../workload.js';
 
 export const WIRE_VERSION = 1;
 export const DEFAULT_PREFIX = 'mandel';
@@ -37,24 +38,14 @@ export const RENDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** BullMQ job ids may not contain ':'. */
 export const jobId = (renderId: string, chunk: number) => `${renderId}-${chunk}`;
 
-const nonNegativeInt = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 31 - 1);
-const positiveInt = z
-  .number()
-  .int()
-  .min(1)
-  .max(2 ** 31 - 1);
-
-export const chunkSchema = z.strictObject({
-  id: nonNegativeInt,
-  row0: nonNegativeInt,
-  rowStep: positiveInt,
-  rowCount: positiveInt,
-  col0: nonNegativeInt,
-  colCount: positiveInt,
+/** A chunk of the plan, as the plan's own `Chunk` type says. */
+export const chunkSchema: z.ZodType<Chunk> = z.strictObject({
+  id: nonNegativeInt('chunk id'),
+  row0: nonNegativeInt('row0'),
+  rowStep: positiveInt('rowStep'),
+  rowCount: positiveInt('rowCount'),
+  col0: nonNegativeInt('col0'),
+  colCount: positiveInt('colCount'),
 });
 
 export const payloadSchema = z
@@ -65,7 +56,7 @@ export const payloadSchema = z
     chunk: chunkSchema,
     kernel: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'kernel must be a registered kernel name'),
     prune: z.boolean(),
-    ttl: positiveInt,
+    ttl: positiveInt('ttl'),
   })
   .refine((p) => p.chunk.row0 + (p.chunk.rowCount - 1) * p.chunk.rowStep < p.workload.im.count, {
     message: 'the chunk reaches below the last row of the workload',

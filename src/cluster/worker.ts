@@ -10,9 +10,9 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { ThreadsBackend } from '../backends/threads.js';
 import { isMandelError } from '../errors.js';
 import { getKernel } from '../kernels/registry.js';
+import { ThreadPool } from '../pool/thread-pool.js';
 import { connectRedis, displayUrl } from './connection.js';
 import { CHUNK_QUEUE, DEFAULT_PREFIX, RENDER_ID, encodeCounts, keys, parsePayload, type ChunkMeta } from './wire.js';
 
@@ -49,8 +49,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const log = options.log ?? (() => {});
   const name = `${hostname()}:${process.pid}`;
-  const threads = new ThreadsBackend({ workers: options.threads, kernelModules: options.kernelModules });
-  await threads.start();
+  const pool = new ThreadPool({ threads: options.threads, kernelModules: options.kernelModules });
+  await pool.start();
   let lastRedisError = '';
   const onRedisError = (error: Error) => {
     const message = `${displayUrl(options.redis)}: ${error.message || error.name}`;
@@ -75,17 +75,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const elements = payload.chunk.rowCount * payload.chunk.colCount;
     let buffer = buffers.pop();
     if (!buffer || buffer.length < elements) buffer = new Int32Array(new SharedArrayBuffer(elements * 4));
-    const out = buffer.subarray(0, elements);
+    const counts = buffer.subarray(0, elements);
     let result;
     try {
-      result = await threads.computeChunk(payload.workload, payload.chunk, payload.kernel, payload.prune, signal, out);
+      const task = { workload: payload.workload, chunk: payload.chunk, kernel: payload.kernel, prune: payload.prune, counts, packed: true };
+      result = await pool.run(task, signal);
     } catch (error) {
       if (signal?.aborted) {
         throw new UnrecoverableError(`chunk ${payload.chunk.id} ran over the per-chunk time limit of ${options.chunkTimeoutMs} ms`);
       }
       throw error; // retried (attempts), e.g. a thread that died
     }
-    const data = encodeCounts(result.counts);
+    const data = encodeCounts(counts);
     buffers.push(buffer);
     const meta: ChunkMeta = {
       worker: `${name}/${result.worker}`,
@@ -118,7 +119,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 
   const lockMs = options.lockMs ?? 30_000;
-  const concurrency = options.concurrency ?? threads.workers;
+  const concurrency = options.concurrency ?? pool.threads;
   const worker = new Worker(CHUNK_QUEUE, processor, {
     connection,
     prefix,
@@ -149,7 +150,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Redis may be down at start: the worker keeps retrying, and says so once it is connected.
   worker
     .waitUntilReady()
-    .then(() => log({ type: 'ready', name, threads: threads.workers, concurrency }))
+    .then(() => log({ type: 'ready', name, threads: pool.threads, concurrency }))
     .catch(() => {});
 
   let closing: Promise<void> | undefined;
@@ -165,7 +166,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true)),
         ]);
         if (gaveUp || connection.status !== 'ready') await worker.close(true).catch(() => {});
-        await threads.close();
+        await pool.close();
         connection.disconnect();
         log({ type: 'closed' });
       })()),

@@ -1,7 +1,8 @@
 /**
  * The kernels this process knows, by name. Workers (threads, cluster) look kernels up here:
- * a job names a kernel, it never carries code. The built-in compiled kernels register
- * themselves when they load; `auto` resolves to the fastest available.
+ * a job names a kernel, it never carries code. The built-in compiled kernels (the native
+ * addon, the wasm module) load on first use — importing mandel, printing its help or
+ * starting a worker thread loads neither — and `auto` resolves to the fastest that loads.
  */
 import { MandelError } from '../errors.js';
 import { jsKernel } from './js.js';
@@ -21,14 +22,21 @@ const kernels = registry.kernels;
 /** Built-in kernels that could not load here, and why. */
 const unavailable = registry.unavailable;
 
-for (const [name, load] of [
-  ['native', loadNativeKernel],
-  ['wasm', loadWasmKernel],
-] as const) {
-  if (kernels.has(name) || unavailable.has(name)) continue; // the other copy loaded it
+const BUILT_IN: Record<string, () => { kernel: Kernel } | { reason: string }> = {
+  native: () => loadNativeKernel(),
+  wasm: loadWasmKernel,
+};
+
+/** A kernel by name, loading a built-in compiled one the first time it is asked for. */
+function lookup(name: string): Kernel | undefined {
+  const known = kernels.get(name);
+  if (known || unavailable.has(name)) return known;
+  const load = BUILT_IN[name];
+  if (!load) return undefined;
   const loaded = load();
   if ('kernel' in loaded) kernels.set(name, loaded.kernel);
   else unavailable.set(name, loaded.reason);
+  return kernels.get(name);
 }
 
 /** Fastest first: what `auto` tries. */
@@ -46,11 +54,11 @@ export function registerKernel(kernel: Kernel): void {
 
 export function getKernel(name: string): Kernel {
   if (name === 'auto') return resolveAuto().kernel;
-  const kernel = kernels.get(name);
+  const kernel = lookup(name);
   if (!kernel) {
     const why = unavailable.get(name);
     if (why) throw new MandelError('ERR_UNKNOWN_KERNEL', `kernel "${name}" is not available here: ${why}`);
-    throw new MandelError('ERR_UNKNOWN_KERNEL', `unknown kernel "${name}"; available: ${['auto', ...kernels.keys()].join(', ')}`);
+    throw new MandelError('ERR_UNKNOWN_KERNEL', `unknown kernel "${name}"; available: ${['auto', ...kernelNames()].join(', ')}`);
   }
   return kernel;
 }
@@ -59,13 +67,15 @@ export function getKernel(name: string): Kernel {
 export function resolveAuto(): { kernel: Kernel; skipped: { name: string; reason: string }[] } {
   const skipped: { name: string; reason: string }[] = [];
   for (const name of AUTO_ORDER) {
-    const kernel = kernels.get(name);
+    const kernel = lookup(name);
     if (kernel) return { kernel, skipped };
     skipped.push({ name, reason: unavailable.get(name) ?? 'not registered' });
   }
   return { kernel: jsKernel, skipped };
 }
 
+/** Every kernel that can run here; tries to load the built-in compiled ones to know. */
 export function kernelNames(): string[] {
+  for (const name of Object.keys(BUILT_IN)) lookup(name);
   return [...kernels.keys()];
 }

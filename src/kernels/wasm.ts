@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD kernel: assembly/mandel.ts compiled by AssemblyScript at install
- * (npm run build:wasm) to build/mandel.wasm. The module has its own linear memory, so a
+ * (npm run build:wasm) to wasm/mandel.wasm. The module has its own linear memory, so a
  * chunk's coordinates are copied in and its counts copied out into `out`, a batch of rows
  * at a time, which keeps the wasm memory small whatever the chunk.
  */

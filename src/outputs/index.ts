@@ -2,15 +2,14 @@
  * Writing a render's outputs: image, 3D surface, NumPy counts. Each is one traced phase, so
  * encode time and memory show in the same report as compute.
  */
-import { writeFile } from 'node:fs/promises';
-import { MandelError } from '../errors.js';
-import type { RenderResult } from '../render.js';
-import type { TraceRecorder } from '../trace.js';
+import type { RenderResult } from '../result.js';
+import { PHASE, type TraceRecorder } from '../trace.js';
 import type { ColormapName, Scale } from './colormap.js';
 import { encodeNpyInt32 } from './npy.js';
 import { encodePng } from './png.js';
 import { surfaceHtml } from './surface3d.js';
 import { timelineSvg, traceJson } from './timeline.js';
+import { writeOutput as save } from './write.js';
 
 export interface OutputOptions {
   readonly png?: string;
@@ -31,38 +30,28 @@ export interface WrittenFile {
   readonly bytes: number;
 }
 
-async function save(path: string, data: Buffer | string | Buffer[]): Promise<number> {
-  const parts = Array.isArray(data) ? data : [data];
-  try {
-    await writeFile(path, parts);
-  } catch (error) {
-    throw new MandelError('ERR_OUTPUT', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
-}
-
 export async function writeOutputs(result: RenderResult, options: OutputOptions, recorder: TraceRecorder): Promise<WrittenFile[]> {
   const written: WrittenFile[] = [];
   const { png, npy, surface } = options;
   if (png) {
-    const bytes = await recorder.phase('encode png', () =>
+    const bytes = await recorder.phase(PHASE.encodePng, () =>
       save(png, encodePng(result.counts, result.rows, result.cols, result.maxiter, options)),
     );
     written.push({ kind: 'png', path: png, bytes });
   }
   if (npy) {
-    const bytes = await recorder.phase('encode npy', () => save(npy, encodeNpyInt32(result.counts, result.rows, result.cols)));
+    const bytes = await recorder.phase(PHASE.encodeNpy, () => save(npy, encodeNpyInt32(result.counts, result.rows, result.cols)));
     written.push({ kind: 'npy', path: npy, bytes });
   }
   if (surface) {
-    const bytes = await recorder.phase('encode 3d', () =>
+    const bytes = await recorder.phase(PHASE.encode3d, () =>
       save(surface, surfaceHtml(result.counts, result.workload, { maxSide: options.surfaceMaxSide })),
     );
     written.push({ kind: 'surface', path: surface, bytes });
   }
   if (options.timeline) {
     const path = options.timeline;
-    const bytes = await recorder.phase('encode timeline', () => save(path, timelineSvg(result.trace)));
+    const bytes = await recorder.phase(PHASE.encodeTimeline, () => save(path, timelineSvg(result.trace)));
     written.push({ kind: 'timeline', path, bytes });
   }
   // Last, so the trace holds every phase before it, outputs included.

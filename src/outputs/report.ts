@@ -7,6 +7,7 @@
 import { amdahlSpeedup } from '../analysis/amdahl.js';
 import type { BenchResult } from '../analysis/bench.js';
 import { renderSvgChart } from './chart.js';
+import { escapeHtml } from './html.js';
 import { timelineSvg } from './timeline.js';
 
 function svgChart(option: Record<string, unknown>, width = 720, height = 400): string {
@@ -95,13 +96,11 @@ export function benchCharts(bench: BenchResult): ReportCharts {
   };
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 export function benchReportHtml(bench: BenchResult, charts: ReportCharts = benchCharts(bench)): string {
   const rows = bench.points
     .map(
       (p) =>
-        `<tr><td>${p.backend}</td><td>${escape(p.kernel)}</td><td>${p.workers}</td><td>${p.schedule}</td><td>${p.chunks}</td>` +
+        `<tr><td>${p.backend}</td><td>${escapeHtml(p.kernel)}</td><td>${p.workers}</td><td>${p.schedule}</td><td>${p.chunks}</td>` +
         `<td>${p.medianMs.toFixed(1)}</td><td>${p.startupMs.toFixed(1)}</td><td>${p.speedup.toFixed(2)}</td><td>${p.efficiency.toFixed(2)}</td>` +
         `<td>${p.karpFlatt === null ? '' : p.karpFlatt.toFixed(3)}</td></tr>`,
     )
@@ -109,10 +108,10 @@ export function benchReportHtml(bench: BenchResult, charts: ReportCharts = bench
   const fits = Object.entries(bench.amdahl)
     .map(([kernel, fit]) =>
       fit
-        ? `<li>${escape(kernel)}: serial fraction <b>${fit.serialFraction.toFixed(4)}</b> (rms error ${fit.rmse.toFixed(3)} over ${fit.points} points); predicted speed-up ${fit.predicted
+        ? `<li>${escapeHtml(kernel)}: serial fraction <b>${fit.serialFraction.toFixed(4)}</b> (rms error ${fit.rmse.toFixed(3)} over ${fit.points} points); predicted speed-up ${fit.predicted
             .map((p) => `${p.speedup.toFixed(2)}× at ${p.workers}`)
             .join(', ')}; ceiling ${Number.isFinite(fit.ceiling) ? fit.ceiling.toFixed(1) + '×' : 'none'}</li>`
-        : `<li>${escape(kernel)}: no multi-worker points to fit</li>`,
+        : `<li>${escapeHtml(kernel)}: no multi-worker points to fit</li>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -129,9 +128,9 @@ ${rows}
 </tbody></table>
 <h2>Amdahl's law, fitted</h2>
 <ul>${fits}</ul>
-<p class="note">${escape(bench.caveat)}</p>
-<h2>Where the time went (${escape(bench.explanation.config)})</h2>
-<p>${escape(bench.explanation.text)}</p>
+<p class="note">${escapeHtml(bench.caveat)}</p>
+<h2>Where the time went (${escapeHtml(bench.explanation.config)})</h2>
+<p>${escapeHtml(bench.explanation.text)}</p>
 <figure>${charts.speedup}</figure>
 <figure>${charts.efficiency}</figure>
 <figure>${charts.timeline}</figure>

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { axisCoordinates, type Workload } from '../workload.js';
+import { escapeHtml } from './html.js';
 
 export interface SurfaceOptions {
   /** Largest number of rows or columns drawn; default 300. */
@@ -78,8 +79,4 @@ Plotly.newPlot('surface', [{ type: 'surface', x: data.re, y: data.im, z, colorsc
 </body>
 </html>
 `;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

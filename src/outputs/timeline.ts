@@ -3,7 +3,7 @@
  * shaded by the chunk's iterations, so idle time and imbalance are visible at a glance.
  * Drawn with ECharts' server-side SVG renderer (no browser, no native dependencies).
  */
-import { laneSummaries, type Trace } from '../trace.js';
+import { laneSummaries, PHASE, type Trace } from '../trace.js';
 import { renderSvgChart } from './chart.js';
 
 export interface TimelineOptions {
@@ -15,7 +15,7 @@ export interface TimelineOptions {
 export function timelineSvg(trace: Trace, options: TimelineOptions = {}): string {
   const lanes = laneSummaries(trace);
   const laneIndex = new Map(lanes.map((lane, i) => [lane.worker, i]));
-  const compute = trace.phases.find((phase) => phase.name === 'compute');
+  const compute = trace.phases.find((phase) => phase.name === PHASE.compute);
   const maxIterations = Math.max(1, ...trace.chunks.map((event) => event.iterations));
   const width = options.width ?? 960;
   const height = options.height ?? Math.max(220, 110 + lanes.length * 36);

@@ -1,7 +1,7 @@
 /**
- * What the threads backend posts to a worker thread and gets back. Both are small plain
- * objects; the counts travel as an Int32Array over the render's SharedArrayBuffer, which
- * structured cloning shares rather than copies, so the worker writes the image in place.
+ * What the thread pool posts to a worker thread and gets back. Both are small plain
+ * objects; the counts travel as an Int32Array over a SharedArrayBuffer, which structured
+ * cloning shares rather than copies, so the thread writes the counts in place.
  */
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
@@ -33,7 +33,6 @@ export interface ChunkOutcome {
 
 export interface WarmupOutcome {
   readonly threadId: number;
-  readonly kernels: string[];
 }
 
 /** Passed once to every worker thread at start. */

@@ -1,8 +1,8 @@
 /**
  * Binds a chunk to a kernel: the chunk's own coordinates and where in the full counts
- * buffer its points go. Shared by every backend that calls a kernel in-process.
+ * buffer its points go. Shared by the serial backend and the pool's threads, whatever calls a kernel in-process.
  */
-import type { KernelInput } from '../kernels/types.js';
+import type { KernelInput } from './types.js';
 import type { Chunk } from '../plan.js';
 
 export function chunkKernelInput(

@@ -5,9 +5,11 @@
  * (worker host:pid/thread, times on the render's clock — across hosts, as good as their
  * clocks agree — and the compressed bytes each result cost).
  */
-import { AbortError } from '../errors.js';
-import { ClusterClient, type ClusterClientOptions } from '../cluster/client.js';
-import type { Backend, ChunkJob, RunHooks } from './types.js';
+import type { Backend, RenderJob, RunHooks } from '../backends/types.js';
+import { AbortError, InvalidOptionError } from '../errors.js';
+import { ClusterClient, type ClusterClientOptions } from './client.js';
+import { checkRedisUrl } from './url.js';
+import { DEFAULT_CLUSTER_CHUNKS } from './wire.js';
 
 export interface ClusterBackendOptions extends ClusterClientOptions {
   /** Seconds the render's keys live in Redis. */
@@ -19,6 +21,14 @@ export class ClusterBackend implements Backend {
   private lanes = 0;
   private readonly client: ClusterClient;
 
+  /** From the options every backend is created with: a Redis URL, and no worker count. */
+  static fromOptions(options: { workers?: number | undefined; redis?: string | undefined }): ClusterBackend {
+    if (options.workers !== undefined) {
+      throw new InvalidOptionError('the cluster backend has as many workers as run `mandel worker`; drop --workers');
+    }
+    return new ClusterBackend({ redis: checkRedisUrl(options.redis) });
+  }
+
   constructor(private readonly options: ClusterBackendOptions) {
     this.client = new ClusterClient(options);
   }
@@ -28,23 +38,28 @@ export class ClusterBackend implements Backend {
     return Math.max(1, this.lanes);
   }
 
+  /** Enough chunks to spread over a few hosts' cores, whatever the render's size. */
+  defaultChunks(): number {
+    return DEFAULT_CLUSTER_CHUNKS;
+  }
+
   start(): Promise<void> {
     return this.client.connect();
   }
 
-  async run(job: ChunkJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
+  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
     const queuedMs = hooks.now();
-    const { id } = await this.client.submit(job.workload, {
+    const record = await this.client.submit(job.workload, {
       kernel: job.kernel,
       prune: job.prune,
-      chunks: [...job.chunks],
+      chunks: job.chunks,
       ttl: this.options.ttl,
     });
     // Worker clocks are epoch ms; the render's clock starts at its origin.
     const toMainClock = hooks.now() - Date.now();
     const lanes = new Set<string>();
     try {
-      await this.client.collect(id, {
+      await this.client.collect(record, {
         counts,
         signal: hooks.signal,
         onChunk: (event) => {
@@ -54,7 +69,7 @@ export class ClusterBackend implements Backend {
       });
     } catch (error) {
       if (error instanceof AbortError) {
-        await this.client.cancel(id).catch(() => {});
+        await this.client.cancel(record.id).catch(() => {});
         throw new AbortError();
       }
       throw error;

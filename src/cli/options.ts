@@ -1,0 +1,136 @@
+/**
+ * The flags that several commands share, each group built in one place: what to render
+ * (run, submit), how to split and compute it (run, submit), what to write (run, result),
+ * and where Redis is (worker, submit, status, result); and the typed values they become.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { DEFAULT_PREFIX } from '../cluster/wire.js';
+import { InvalidOptionError } from '../errors.js';
+import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
+import type { OutputOptions } from '../outputs/index.js';
+import { DEFAULT_SCHEDULE, SCHEDULES, type Schedule } from '../plan.js';
+import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
+import { positiveInteger, positiveNumber, region, svgFile } from './parse.js';
+
+export interface WorkloadFlags {
+  size?: number;
+  maxiter?: number;
+  maxiterations?: number;
+  width?: number;
+  height?: number;
+  region?: Region;
+  maxMemory?: number;
+}
+
+export interface ComputeFlags {
+  chunks?: number;
+  schedule: Schedule;
+  kernel: string;
+  prune: boolean;
+  kernelModule: string[];
+}
+
+export interface OutputFlags {
+  out?: string;
+  colormap: ColormapName;
+  scale: Scale;
+  counts?: string;
+  plot3d?: string | boolean;
+  plot3D?: string | boolean;
+  trace?: string;
+  timeline?: string;
+  json?: boolean;
+}
+
+export interface RedisFlags {
+  redis?: string;
+  prefix: string;
+  timeout: number;
+  json?: boolean;
+}
+
+const DEFAULT_SURFACE_FILE = 'mandelbrot-3d.html';
+
+/** commander's accumulator for a repeatable option. */
+export const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** --size … --region, --maxiter, --max-memory: what to render. */
+export function addWorkloadOptions(command: Command): Command {
+  return command
+    .option('-s, --size <n>', `the tutorial's size: a grid of about n/2 × n/2 points (default ${DEFAULT_SIZE})`, positiveInteger)
+    .option('-m, --maxiter <n>', `iteration limit (default ${DEFAULT_MAXITER})`, positiveInteger)
+    .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger))
+    .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger)
+    .option('--height <n>', 'a general render: rows (with --width)', positiveInteger)
+    .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
+    .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber);
+}
+
+/** --chunks, --schedule, --kernel, --no-prune, --kernel-module: how to split and compute it. */
+export function addComputeOptions(command: Command): Command {
+  return command
+    .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger)
+    .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
+    .addOption(
+      new Option('--kernel <name>', 'how counts are computed: auto (the fastest here), native, wasm, js, or a registered one').default(
+        'auto',
+      ),
+    )
+    .option('--no-prune', 'brute force: iterate every point (pruning skips the cardioid, the bulb and exact cycles; counts are identical)')
+    .option('--kernel-module <file>', 'a module that registers kernels (repeatable); loaded here and by every worker', collect, []);
+}
+
+/** -o, --colormap, --scale, --counts, --plot3d, --trace, --timeline, --json: what to write. */
+export function addOutputOptions(command: Command): Command {
+  return command
+    .option('-o, --out <file.png>', 'write the image as PNG')
+    .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
+    .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
+    .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
+    .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
+    .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
+    .option('--trace <file.json>', 'write the trace: phases and, per chunk, worker, queued/start/end times, bytes moved')
+    .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker', svgFile)
+    .option('--json', 'print one JSON object instead of text');
+}
+
+/** --redis, --prefix, --timeout: which Redis, which cluster on it, how long to wait for it. */
+export function addRedisOptions(command: Command): Command {
+  return command
+    .option('--redis <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: $REDIS_URL)', process.env.REDIS_URL)
+    .option('--prefix <name>', 'key prefix of the queue and results, for several clusters on one Redis', DEFAULT_PREFIX)
+    .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger, 5);
+}
+
+export function buildWorkload(flags: WorkloadFlags): Workload {
+  if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
+    throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
+  }
+  const maxiter = flags.maxiter ?? flags.maxiterations ?? DEFAULT_MAXITER;
+  const common = {
+    maxiter,
+    region: flags.region ?? TUTORIAL_REGION,
+    ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
+  };
+  const general = flags.width !== undefined || flags.height !== undefined;
+  if (general) {
+    if (flags.size !== undefined) throw new InvalidOptionError('--size builds the tutorial grid; use it or --width/--height, not both');
+    if (flags.width === undefined || flags.height === undefined) throw new InvalidOptionError('--width and --height go together');
+    return gridWorkload({ width: flags.width, height: flags.height, ...common });
+  }
+  return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
+}
+
+export function outputOptions(flags: OutputFlags): OutputOptions {
+  const surface = flags.plot3d ?? flags.plot3D;
+  return {
+    png: flags.out,
+    colormap: flags.colormap,
+    scale: flags.scale,
+    npy: flags.counts,
+    surface: surface === undefined || surface === false ? undefined : surface === true ? DEFAULT_SURFACE_FILE : surface,
+    trace: flags.trace,
+    timeline: flags.timeline,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What `run` and `result` print about a render: the tutorial's lines (elements, seconds,
+ * the validation sum) and more, as text for a person or as one JSON object for a script.
+ */
+import { grouped, rate, signedBytes } from '../format.js';
+import type { RepresentationCost } from '../memory.js';
+import type { WrittenFile } from '../outputs/index.js';
+import type { RenderResult } from '../result.js';
+
+export interface ReportContext {
+  /** The kernel as asked (`auto`, or a name), beside the one that ran. */
+  readonly kernelChoice: string;
+  readonly files: readonly WrittenFile[];
+  readonly representations?: readonly RepresentationCost[] | undefined;
+}
+
+export function jsonReport(result: RenderResult, context: ReportContext) {
+  const seconds = result.computeMs / 1000;
+  return {
+    elements: result.elements,
+    rows: result.rows,
+    cols: result.cols,
+    maxiter: result.maxiter,
+    sum: result.sum,
+    iterations: result.iterations,
+    bruteForceIterations: result.bruteForceIterations,
+    skippedIterations: result.bruteForceIterations - result.iterations,
+    seconds,
+    iterationsPerSecond: result.iterations / seconds,
+    backend: result.backend,
+    kernel: result.kernel,
+    kernelChoice: context.kernelChoice,
+    prune: result.prune,
+    workers: result.workers,
+    chunks: result.chunks,
+    files: context.files,
+    phases: result.trace.phases,
+    ...(context.representations ? { representations: context.representations } : {}),
+  };
+}
+
+export function textReport(result: RenderResult, context: ReportContext): string {
+  const seconds = result.computeMs / 1000;
+  const lines = [
+    `Length of x: ${result.cols}`,
+    `Total elements: ${result.elements}`,
+    `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
+    `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)` +
+      (result.prune
+        ? `; pruning skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)}`
+        : ''),
+    `Total sum of elements (for validation): ${result.sum}`,
+  ];
+  for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
+  if (context.representations) {
+    lines.push('', 'Memory per phase (after − before)       heap        array buffers   RSS            time');
+    for (const phase of result.trace.phases) {
+      const delta = phase.memoryDelta;
+      if (!delta) continue;
+      lines.push(
+        `  ${phase.name.padEnd(36)} ${signedBytes(delta.heapUsed).padStart(11)} ${signedBytes(delta.arrayBuffers).padStart(14)} ${signedBytes(delta.rss).padStart(13)} ${(phase.endMs - phase.startMs).toFixed(1).padStart(9)} ms`,
+      );
+    }
+    lines.push('', `Bytes per point, ${grouped(result.elements)} points                                    lower bound   measured`);
+    for (const cost of context.representations) {
+      lines.push(
+        `  ${cost.name.padEnd(72)} ${cost.lowerBoundBytesPerElement.toFixed(3).padStart(10)} ${cost.measuredBytesPerElement.toFixed(3).padStart(10)}`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,36 @@
+/**
+ * Numbers for people, one wording everywhere: byte sizes (binary units), thousands
+ * separators, short SI rates. The library uses them in its messages and reports; the CLI in
+ * its tables.
+ */
+
+/** 1536 → "1.5 KiB"; exact bytes below 1 KiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const sign = bytes < 0 ? '-' : '';
+  return `${sign}${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** A memory delta with its sign always shown: "+1.5 KiB", "-3 B". */
+export function signedBytes(bytes: number): string {
+  return (bytes < 0 ? '' : '+') + formatBytes(bytes);
+}
+
+/** 51214485 → "51,214,485". */
+export function grouped(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** 3.2e9 → "3.20 G": for rates such as iterations per second. */
+export function rate(perSecond: number): string {
+  if (perSecond >= 1e9) return `${(perSecond / 1e9).toFixed(2)} G`;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)} M`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k`;
+  return perSecond.toFixed(0);
+}

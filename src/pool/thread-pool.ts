@@ -1,0 +1,145 @@
+/**
+ * The thread pool: a piscina pool of worker threads that run one chunk each at a time, and
+ * the labels ("thread-1", …) that name them in traces. The threads backend and the cluster
+ * worker both run chunks through it; neither knows the other.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { InvalidOptionError, MandelError } from '../errors.js';
+import type { Chunk } from '../plan.js';
+import type { Workload } from '../workload.js';
+import { type ChunkOutcome, type ChunkTask, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
+
+export { epochNow } from './thread-task.js';
+
+export interface ThreadPoolOptions {
+  /** Worker threads; default: the machine's available parallelism. */
+  readonly threads?: number;
+  /** Modules (paths or URLs) each thread imports first, to register extra kernels. */
+  readonly kernelModules?: readonly (string | URL)[];
+}
+
+export const MAX_THREADS = 256;
+
+/** One chunk for a thread: where its counts go, and how. */
+export interface PoolChunk {
+  readonly workload: Workload;
+  readonly chunk: Chunk;
+  readonly kernel: string;
+  readonly prune: boolean;
+  /** On shared memory: the full counts (rows × cols), or the chunk's alone when `packed`. */
+  readonly counts: Int32Array;
+  readonly packed?: boolean;
+}
+
+export interface PoolOutcome extends ChunkOutcome {
+  /** The thread's label in traces: "thread-1", "thread-2", … (a replaced thread gets a new one). */
+  readonly worker: string;
+}
+
+/**
+ * Where the worker code is: compiled .js next to this file, or — from the .ts sources, or
+ * with a kernel module written in TypeScript — through a bootstrap that registers tsx.
+ * Compiled workers get no execArgv: by default threads inherit the parent's, and a loader
+ * such as `--import tsx` in it would cost every thread a few hundred ms at start-up.
+ */
+function workerSource(kernelModules: readonly string[]): { filename: string; execArgv: string[]; workerFile: string } {
+  const here = import.meta.url;
+  const fromSource = here.endsWith('.ts');
+  const workerFile = new URL(fromSource ? './thread-worker.ts' : './thread-worker.js', here).href;
+  const needsTsx = fromSource || kernelModules.some((url) => /\.[cm]?ts$/.test(url));
+  return { filename: needsTsx ? new URL('./thread-worker-tsx.mjs', here).href : workerFile, execArgv: [], workerFile };
+}
+
+function moduleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^(file|data):/.test(module)) return module;
+  return new URL(module, `file://${process.cwd()}/`).href;
+}
+
+export class ThreadPool {
+  readonly threads: number;
+  private readonly pool: Piscina<ThreadTask, ChunkOutcome | WarmupOutcome>;
+  private readonly labels = new Map<number, string>();
+  private starting?: Promise<void>;
+  private isClosed = false;
+
+  constructor(options: ThreadPoolOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      throw new InvalidOptionError(`workers must be a whole number from 1 to ${MAX_THREADS} (got ${threads})`);
+    }
+    this.threads = threads;
+    const kernelModules = (options.kernelModules ?? []).map(moduleUrl);
+    const { workerFile, ...source } = workerSource(kernelModules);
+    const workerData: ThreadWorkerData = { kernelModules, workerFile };
+    this.pool = new Piscina({
+      ...source,
+      minThreads: threads,
+      maxThreads: threads,
+      // Threads live as long as the pool: restarting them would cost more than a chunk.
+      idleTimeout: 2 ** 31 - 1,
+      concurrentTasksPerWorker: 2,
+      workerData,
+    });
+    // A thread that dies is replaced by piscina; its task is rejected and reported by the caller.
+    this.pool.on('error', () => {});
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Thread ids seen so far, in the order their labels were given. */
+  threadIds(): number[] {
+    return [...this.labels.keys()];
+  }
+
+  /** Starts every thread and waits until each has loaded its modules. Idempotent. */
+  start(): Promise<void> {
+    this.checkOpen();
+    this.starting ??= (async () => {
+      // Tasks go to idle threads first, so N concurrent warm-ups reach all N threads.
+      const outcomes = (await Promise.all(
+        Array.from({ length: this.threads }, () => this.pool.run({ type: 'warmup' })),
+      )) as WarmupOutcome[];
+      for (const outcome of outcomes) this.label(outcome.threadId);
+    })();
+    return this.starting;
+  }
+
+  /**
+   * Runs one chunk on the next free thread; the thread writes its counts in place. Rejects
+   * with the kernel's error, or with piscina's abort error when `signal` fires (the thread
+   * running the chunk is stopped and replaced).
+   */
+  async run(task: PoolChunk, signal?: AbortSignal): Promise<PoolOutcome> {
+    this.checkOpen();
+    if (!(task.counts.buffer instanceof SharedArrayBuffer)) {
+      throw new InvalidOptionError('the thread pool writes into shared memory: counts must be on a SharedArrayBuffer');
+    }
+    await this.start();
+    const message: ChunkTask = { type: 'chunk', ...task };
+    const outcome = (await this.pool.run(message, signal ? { signal } : {})) as ChunkOutcome;
+    return { ...outcome, worker: this.label(outcome.threadId) };
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await this.pool.destroy();
+  }
+
+  private label(threadId: number): string {
+    let label = this.labels.get(threadId);
+    if (!label) {
+      label = `thread-${this.labels.size + 1}`;
+      this.labels.set(threadId, label);
+    }
+    return label;
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+  }
+}
