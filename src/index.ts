@@ -19,7 +19,7 @@ export {
 export { planChunks, SCHEDULES, DEFAULT_SCHEDULE, type Chunk, type Schedule, type PlanOptions } from './plan.js';
 export { render, type RenderOptions } from './render.js';
 export { summarise, type RenderResult } from './result.js';
-export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './backends/create.js';
+export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './create-backend.js';
 export type { Backend, RenderJob, RunHooks } from './backends/types.js';
 export { SerialBackend } from './backends/serial.js';
 export { ThreadsBackend, type ThreadsBackendOptions } from './backends/threads.js';

@@ -59,7 +59,7 @@ export function planChunks(workload: Workload, options: PlanOptions = {}): Chunk
 }
 
 /** `count` bands of consecutive rows whose sizes differ by at most one row. */
-export function contiguousBands(rows: number, cols: number, count: number): Chunk[] {
+function contiguousBands(rows: number, cols: number, count: number): Chunk[] {
   const chunks: Chunk[] = [];
   for (let id = 0; id < count; id++) {
     const row0 = Math.floor((id * rows) / count);
@@ -70,7 +70,7 @@ export function contiguousBands(rows: number, cols: number, count: number): Chun
 }
 
 /** Chunk k takes rows k, k + count, k + 2·count, …: every chunk samples the whole image. */
-export function interleavedRows(rows: number, cols: number, count: number): Chunk[] {
+function interleavedRows(rows: number, cols: number, count: number): Chunk[] {
   const chunks: Chunk[] = [];
   for (let id = 0; id < count; id++) {
     chunks.push({ id, row0: id, rowStep: count, rowCount: Math.ceil((rows - id) / count), col0: 0, colCount: cols });

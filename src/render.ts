@@ -5,7 +5,7 @@
  * count and checks its own options.
  */
 import { axesOf } from './axis.js';
-import { createBackend, DEFAULT_BACKEND, type BackendName } from './backends/create.js';
+import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { getKernel } from './kernels/registry.js';

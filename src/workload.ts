@@ -44,13 +44,13 @@ export interface Workload {
 }
 
 /** Renders above this many points are refused whatever the memory limit (typed-array length). */
-export const MAX_ELEMENTS = MAX_INT32;
+const MAX_ELEMENTS = MAX_INT32;
 /** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
-export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
+const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
 /** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
-export const BYTES_PER_ELEMENT_COUNTS = 4;
+const BYTES_PER_ELEMENT_COUNTS = 4;
 
-export const regionSchema = z
+const regionSchema = z
   .object({ x1: finite('x1'), x2: finite('x2'), y1: finite('y1'), y2: finite('y2') })
   .refine((r) => r.x1 < r.x2, { message: 'region must have x1 < x2 (real part, left to right)' })
   .refine((r) => r.y1 < r.y2, { message: 'region must have y1 < y2 (imaginary part, bottom to top)' });
@@ -61,8 +61,8 @@ const commonSchema = {
   maxMemoryBytes: z.number().positive().default(DEFAULT_MAX_MEMORY_BYTES),
 };
 
-export const tutorialSpecSchema = z.strictObject({ size: positiveInt('size').default(DEFAULT_SIZE), ...commonSchema });
-export const gridSpecSchema = z.strictObject({ width: positiveInt('width'), height: positiveInt('height'), ...commonSchema });
+const tutorialSpecSchema = z.strictObject({ size: positiveInt('size').default(DEFAULT_SIZE), ...commonSchema });
+const gridSpecSchema = z.strictObject({ width: positiveInt('width'), height: positiveInt('height'), ...commonSchema });
 
 export type TutorialSpec = z.input<typeof tutorialSpecSchema>;
 export type GridSpec = z.input<typeof gridSpecSchema>;
@@ -104,7 +104,7 @@ export function elementsOf(workload: Workload): number {
 }
 
 /** The memory a render of this many points needs at least: counts plus an RGBA image. */
-export function estimateMemoryBytes(rows: number, cols: number): number {
+function estimateMemoryBytes(rows: number, cols: number): number {
   return rows * cols * (BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { axisCoordinates } from '../src/axis.js';
@@ -64,7 +65,9 @@ function randomWorkloads(count: number, seed: number): Workload[] {
 
 describe('every kernel equals the js reference, point for point', () => {
   it(`runs here: ${['js', ...fastKernels.map((k) => k.name)].join(', ')}`, () => {
-    assert.ok(kernelNames().includes('js'));
+    // The registry lists exactly the built-in kernels that load here, js first.
+    const expected = ['js', ...(['native', 'wasm'] as const).filter((name) => 'kernel' in (name === 'native' ? native : wasm))];
+    assert.deepEqual(kernelNames().slice(0, expected.length).sort(), expected.sort());
   });
 
   const workloads = randomWorkloads(150, 1234);
@@ -160,6 +163,19 @@ describe('kernel selection', () => {
       auto.skipped.map((s) => s.name),
       ['native', 'wasm'].slice(0, ['native', 'wasm', 'js'].indexOf(expected)),
     );
+  });
+
+  it('loads no compiled kernel when mandel is imported, only when one is first asked for', () => {
+    const script = `
+      const mandel = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+      const registry = globalThis[Symbol.for('mandel.kernels.v1')];
+      const atImport = [...registry.kernels.keys(), ...registry.unavailable.keys()];
+      mandel.getKernel('wasm');
+      const afterWasm = [...registry.kernels.keys(), ...registry.unavailable.keys()];
+      console.log(JSON.stringify({ atImport, afterWasm }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { atImport: ['js'], afterWasm: ['js', 'wasm'] });
   });
 
   it('names the reason when a kernel is unknown', () => {

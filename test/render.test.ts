@@ -53,6 +53,14 @@ describe('render on the serial backend', () => {
     await assert.rejects(render(tutorialWorkload({ size: 10 }), { backend: 'mpi' as 'serial' }), { code: 'ERR_UNKNOWN_BACKEND' });
   });
 
+  it('refuses a misspelt render option, naming it, instead of ignoring it', async () => {
+    const options = { backend: 'serial', wrokers: 2 } as unknown as Parameters<typeof render>[1];
+    await assert.rejects(render(tutorialWorkload({ size: 10 }), options), {
+      code: 'ERR_INVALID_OPTION',
+      message: /unknown render option wrokers; known: backend, workers/,
+    });
+  });
+
   it('traces every phase on one clock, with memory deltas when asked', async () => {
     const recorder = new TraceRecorder({ memory: true });
     await render(tutorialWorkload({ size: 100 }), { backend: 'serial', recorder });

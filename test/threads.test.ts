@@ -79,6 +79,8 @@ describe('the threads backend', () => {
 
   it('names the failing chunk when its worker thread dies, and the pool replaces the thread', async () => {
     const backend = pools.get(2)!;
+    await backend.start();
+    const threadsBefore = backend.threadIds();
     await assert.rejects(
       render(poisonedWorkload(), { backend, kernel: 'exits-on-row', chunks: 6, schedule: 'contiguous' }),
       (error: Error & { code?: string }) => {
@@ -90,6 +92,9 @@ describe('the threads backend', () => {
     const again = await render(poisonedWorkload(), { backend, chunks: 6 });
     assert.equal(again.trace.chunks.length, 6);
     assert.deepEqual(new Set(again.trace.chunks.map((event) => event.worker)).size <= 2, true);
+    // The dead thread's place was taken by a new thread, with an id never seen before.
+    const fresh = backend.threadIds().filter((id) => !threadsBefore.includes(id));
+    assert.equal(fresh.length, 1, `threads before ${threadsBefore.join(',')}, now ${backend.threadIds().join(',')}`);
     const serial = await render(poisonedWorkload(), { backend: 'serial' });
     assert.deepEqual(again.counts, serial.counts);
   });
@@ -107,6 +112,13 @@ describe('the threads backend', () => {
     assert.ok(elapsed < 600, `cancellation took ${elapsed.toFixed(0)} ms`);
     const again = await render(poisonedWorkload(), { backend, chunks: 8 });
     assert.equal(again.trace.chunks.length, 8);
+  });
+
+  it('refuses to run once closed, with ERR_POOL_CLOSED (a program error, not bad usage)', async () => {
+    const backend = new ThreadsBackend({ workers: 1 });
+    await render(poisonedWorkload(), { backend, chunks: 2 });
+    await backend.close();
+    await assert.rejects(render(poisonedWorkload(), { backend, chunks: 2 }), { code: 'ERR_POOL_CLOSED' });
   });
 
   it('refuses counts that are not on shared memory, and a nonsense worker count', async () => {

@@ -10,8 +10,6 @@ import type { Chunk } from '../plan.js';
 import { epochNow, ThreadPool, type ThreadPoolOptions } from '../pool/thread-pool.js';
 import type { Backend, RenderJob, RunHooks } from './types.js';
 
-export { MAX_THREADS } from '../pool/thread-pool.js';
-
 export interface ThreadsBackendOptions {
   /** Worker threads; default: the machine's available parallelism. */
   readonly workers?: number | undefined;
@@ -20,7 +18,7 @@ export interface ThreadsBackendOptions {
 }
 
 /** Points per chunk above which the default plan splits further (~0.1–0.2 s of js work). */
-export const DEFAULT_CHUNK_ELEMENTS = 262_144;
+const DEFAULT_CHUNK_ELEMENTS = 262_144;
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';

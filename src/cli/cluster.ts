@@ -5,6 +5,7 @@
  * --redis. Every command takes --json.
  */
 import { Command } from 'commander';
+import type { ClusterClient } from '../cluster/client.js';
 import { DEFAULT_TTL_SECONDS } from '../cluster/wire.js';
 import { grouped } from '../format.js';
 import { writeOutputs } from '../outputs/index.js';
@@ -27,10 +28,16 @@ import { positiveInteger } from './parse.js';
 import { createProgress } from './progress.js';
 import { jsonReport, textReport } from './report.js';
 
-async function client(flags: RedisFlags) {
+/** A client for one command (BullMQ and ioredis load only here), closed when it is done. */
+async function withClient<T>(flags: RedisFlags, use: (cluster: ClusterClient) => Promise<T>): Promise<T> {
   const { ClusterClient } = await import('../cluster/client.js');
   const { checkRedisUrl } = await import('../cluster/url.js');
-  return new ClusterClient({ redis: checkRedisUrl(flags.redis), prefix: flags.prefix, timeoutMs: flags.timeout * 1000 });
+  const cluster = new ClusterClient({ redis: checkRedisUrl(flags.redis), prefix: flags.prefix, timeoutMs: flags.timeout * 1000 });
+  try {
+    return await use(cluster);
+  } finally {
+    await cluster.close();
+  }
 }
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
@@ -109,8 +116,7 @@ export function submitCommand(signal: AbortSignal): Command {
     .action(async (flags: SubmitFlags, self: Command) => {
       const workload = buildWorkload(flags);
       const { kernelName } = await prepareKernel(flags);
-      const cluster = await client(flags);
-      try {
+      await withClient(flags, async (cluster) => {
         const { id, plan } = await cluster.submit(workload, {
           kernel: kernelName,
           prune: flags.prune,
@@ -134,9 +140,7 @@ export function submitCommand(signal: AbortSignal): Command {
               : `${id}\nrender ${id} done: ${chunks} chunks (mandel result ${id} --out …)`,
           );
         }
-      } finally {
-        await cluster.close();
-      }
+      });
       self.setOptionValue('exitCode', 0);
     });
 }
@@ -145,8 +149,7 @@ export function statusCommand(): Command {
   const command = new Command('status').description('queue depth, workers alive, and the progress of one render').argument('[render]');
   addRedisOptions(command);
   return command.option('--json', 'print one JSON object').action(async (render: string | undefined, flags: RedisFlags, self: Command) => {
-    const cluster = await client(flags);
-    try {
+    await withClient(flags, async (cluster) => {
       const queue = await cluster.queueStatus();
       const progress = render ? await cluster.progress(render) : undefined;
       if (flags.json) {
@@ -160,9 +163,7 @@ export function statusCommand(): Command {
             `render ${progress.id}: ${progress.state}, ${progress.done} of ${progress.chunks} chunks done${progress.error ? ` (${progress.error})` : ''}`,
           );
       }
-    } finally {
-      await cluster.close();
-    }
+    });
     self.setOptionValue('exitCode', 0);
   });
 }
@@ -172,16 +173,13 @@ export function resultCommand(): Command {
   addRedisOptions(command);
   addOutputOptions(command);
   return command.action(async (id: string, flags: RedisFlags & OutputFlags, self: Command) => {
-    const cluster = await client(flags);
-    try {
+    await withClient(flags, async (cluster) => {
       const recorder = new TraceRecorder();
       const result = await cluster.result(id, { recorder });
       const files = await writeOutputs(result, outputOptions(flags), recorder);
       const context = { kernelChoice: result.kernel, files };
       out(flags.json ? JSON.stringify({ id, ...jsonReport(result, context) }) : textReport(result, context));
-    } finally {
-      await cluster.close();
-    }
+    });
     self.setOptionValue('exitCode', 0);
   });
 }

@@ -9,12 +9,12 @@ import { benchCommand } from './bench.js';
 import { resultCommand, statusCommand, submitCommand, workerCommand } from './cluster.js';
 import { runCommand } from './run.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 /** `mandel result` on a render whose chunks are not all done yet. */
-export const EXIT_NOT_FINISHED = 3;
-export const EXIT_CANCELLED = 130;
+const EXIT_NOT_FINISHED = 3;
+const EXIT_CANCELLED = 130;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();

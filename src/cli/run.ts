@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { explain } from '../analysis/explain.js';
-import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../backends/create.js';
+import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../create-backend.js';
 import { measureRepresentations } from '../memory.js';
 import { writeOutputs } from '../outputs/index.js';
 import { render } from '../render.js';

@@ -11,7 +11,7 @@ import { checkRedisUrl, displayUrl } from './url.js';
 export { checkRedisUrl, displayUrl } from './url.js';
 
 /** Back-off between reconnection attempts: 100 ms doubling up to 5 s. */
-export const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
+const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
 
 export interface ConnectOptions {
   /** Workers: retry every command until Redis is back (BullMQ requires it for blocking reads). */

@@ -48,7 +48,7 @@ export const chunkSchema: z.ZodType<Chunk> = z.strictObject({
   colCount: positiveInt('colCount'),
 });
 
-export const payloadSchema = z
+const payloadSchema = z
   .strictObject({
     v: z.literal(WIRE_VERSION),
     render: z.string().regex(RENDER_ID, 'render must be 1–64 letters, digits, - or _'),

@@ -34,7 +34,7 @@ export function escapeCount(cr: number, ci: number, maxiter: number): number {
  * carry a margin far wider than their rounding, so a point near a boundary is never
  * skipped: it is iterated as brute force would, and caught by cycle detection or maxiter.
  */
-export function knownInside(x: number, y: number): boolean {
+function knownInside(x: number, y: number): boolean {
   const xq = x - 0.25;
   const y2 = y * y;
   const q = xq * xq + y2;
@@ -49,7 +49,7 @@ export function knownInside(x: number, y: number): boolean {
  * it never escapes: the count is maxiter, as brute force would find. Returns the count and,
  * through `performed`, the z updates actually done.
  */
-export function escapeCountPruned(cr: number, ci: number, maxiter: number, performed: { iterations: number }): number {
+function escapeCountPruned(cr: number, ci: number, maxiter: number, performed: { iterations: number }): number {
   let zr = 0;
   let zi = 0;
   let zr2 = 0;

@@ -40,7 +40,7 @@ function lookup(name: string): Kernel | undefined {
 }
 
 /** Fastest first: what `auto` tries. */
-export const AUTO_ORDER = ['native', 'wasm', 'js'] as const;
+const AUTO_ORDER = ['native', 'wasm', 'js'] as const;
 
 export function registerKernel(kernel: Kernel): void {
   if (!/^[a-z][a-z0-9-]*$/.test(kernel.name) || kernel.name === 'auto') {

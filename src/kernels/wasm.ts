@@ -14,7 +14,7 @@ interface WasmExports {
   libmHypot(x: number, y: number): number;
 }
 
-export const WASM_FILE = new URL('../../wasm/mandel.wasm', import.meta.url);
+const WASM_FILE = new URL('../../wasm/mandel.wasm', import.meta.url);
 /** Points per batch copied through wasm memory. */
 const BATCH_POINTS = 1 << 18;
 

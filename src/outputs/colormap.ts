@@ -78,7 +78,7 @@ export function colormapTable(name: ColormapName): Uint8Array {
 }
 
 /** Where a count falls on the colour scale, 0 … 1. log spreads the many low counts out. */
-export function scalePosition(count: number, maxiter: number, scale: Scale): number {
+function scalePosition(count: number, maxiter: number, scale: Scale): number {
   if (scale === 'linear') return count / maxiter;
   return Math.log1p(count) / Math.log1p(maxiter);
 }

@@ -6,11 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { InvalidOptionError, MandelError } from '../errors.js';
-import type { Chunk } from '../plan.js';
-import type { Workload } from '../workload.js';
-import { type ChunkOutcome, type ChunkTask, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
+import type { ChunkOutcome, ChunkTask, ChunkWork, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
 
-export { epochNow } from './thread-task.js';
+export { epochNow, type ChunkWork } from './thread-task.js';
 
 export interface ThreadPoolOptions {
   /** Worker threads; default: the machine's available parallelism. */
@@ -19,18 +17,7 @@ export interface ThreadPoolOptions {
   readonly kernelModules?: readonly (string | URL)[];
 }
 
-export const MAX_THREADS = 256;
-
-/** One chunk for a thread: where its counts go, and how. */
-export interface PoolChunk {
-  readonly workload: Workload;
-  readonly chunk: Chunk;
-  readonly kernel: string;
-  readonly prune: boolean;
-  /** On shared memory: the full counts (rows × cols), or the chunk's alone when `packed`. */
-  readonly counts: Int32Array;
-  readonly packed?: boolean;
-}
+const MAX_THREADS = 256;
 
 export interface PoolOutcome extends ChunkOutcome {
   /** The thread's label in traces: "thread-1", "thread-2", … (a replaced thread gets a new one). */
@@ -113,7 +100,7 @@ export class ThreadPool {
    * with the kernel's error, or with piscina's abort error when `signal` fires (the thread
    * running the chunk is stopped and replaced).
    */
-  async run(task: PoolChunk, signal?: AbortSignal): Promise<PoolOutcome> {
+  async run(task: ChunkWork, signal?: AbortSignal): Promise<PoolOutcome> {
     this.checkOpen();
     if (!(task.counts.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('the thread pool writes into shared memory: counts must be on a SharedArrayBuffer');

@@ -6,8 +6,8 @@
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
 
-export interface ChunkTask {
-  readonly type: 'chunk';
+/** One chunk for a thread: what to compute, and where its counts go. */
+export interface ChunkWork {
   readonly workload: Workload;
   readonly chunk: Chunk;
   readonly kernel: string;
@@ -17,7 +17,11 @@ export interface ChunkTask {
   readonly packed?: boolean;
 }
 
-export interface WarmupTask {
+export interface ChunkTask extends ChunkWork {
+  readonly type: 'chunk';
+}
+
+interface WarmupTask {
   readonly type: 'warmup';
 }
 

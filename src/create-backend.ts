@@ -4,10 +4,10 @@
  * (BullMQ, ioredis) is imported when first asked for, so `import 'mandel'` loads no Redis
  * client.
  */
-import { MandelError } from '../errors.js';
-import { SerialBackend } from './serial.js';
-import { ThreadsBackend } from './threads.js';
-import type { Backend } from './types.js';
+import { MandelError } from './errors.js';
+import { SerialBackend } from './backends/serial.js';
+import { ThreadsBackend } from './backends/threads.js';
+import type { Backend } from './backends/types.js';
 
 export const BACKENDS = ['threads', 'serial', 'cluster'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -26,7 +26,7 @@ const factories: Record<BackendName, (options: BackendOptions) => Promise<Backen
   serial: async (options) => new SerialBackend({ workers: options.workers }),
   threads: async (options) => new ThreadsBackend({ workers: options.workers, kernelModules: options.kernelModules }),
   cluster: async (options) => {
-    const { ClusterBackend } = await import('../cluster/backend.js');
+    const { ClusterBackend } = await import('./cluster/backend.js');
     return ClusterBackend.fromOptions(options);
   },
 };
