@@ -3,12 +3,14 @@
 #   python3       the tutorial's own program, the oracle the counts are checked against
 #   chromium      a real browser for the HTML pages (3D surface, report)
 #   redis-server  the broker of the cluster backend
+#   openssl       makes the throw-away certificate authority of the TLS test
 # Needs root or passwordless sudo; does nothing when everything is already there.
 set -euo pipefail
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

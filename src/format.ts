@@ -34,3 +34,26 @@ export function rate(perSecond: number): string {
   if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k`;
   return perSecond.toFixed(0);
 }
+
+/** Wraps text at spaces to lines of at most `width` characters (longer words stand alone). */
+export function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      if (line && line.length + 1 + word.length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+/** The width to wrap prose to: the terminal's, at most 100 columns; 100 when not a terminal. */
+export function textWidth(stream: { columns?: number | undefined } = process.stdout): number {
+  return Math.max(40, Math.min(100, stream.columns ?? 100));
+}

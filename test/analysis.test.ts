@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { amdahlSpeedup, fitAmdahl, karpFlatt } from '../src/analysis/amdahl.js';
+import { amdahlSpeedup, describeFit, fitAmdahl, karpFlatt } from '../src/analysis/amdahl.js';
+import { machineCondition } from '../src/analysis/bench.js';
 import { explain, wallTimeParts } from '../src/analysis/explain.js';
 import { writeOutputs } from '../src/outputs/index.js';
 import { render } from '../src/render.js';
@@ -31,7 +32,7 @@ describe("Amdahl's law", () => {
     const points = [2, 4, 8, 16].map((workers) => ({ workers, speedup: amdahlSpeedup(0.1, workers) }));
     const fit = fitAmdahl(points)!;
     assert.ok(Math.abs(fit.serialFraction - 0.1) < 1e-12, String(fit.serialFraction));
-    assert.ok(fit.rmse < 1e-9);
+    assert.ok(fit.rmse !== null && fit.rmse < 1e-9);
     assert.ok(Math.abs(fit.ceiling - 10) < 1e-9);
     assert.deepEqual(
       fit.predicted.map((p) => p.workers),
@@ -48,6 +49,40 @@ describe("Amdahl's law", () => {
     assert.ok(Math.abs(noisy.serialFraction - 0.05) < 0.01, String(noisy.serialFraction));
     assert.equal(fitAmdahl([{ workers: 2, speedup: 2.1 }])!.serialFraction, 0);
     assert.equal(fitAmdahl([{ workers: 1, speedup: 1 }]), undefined, 'one worker says nothing about parallel parts');
+  });
+
+  it('gives no error figure for a one-point fit, and shows the spread of the fit rep by rep', () => {
+    const one = fitAmdahl([{ workers: 2, speedup: 1.8 }])!;
+    assert.equal(one.rmse, null);
+    const line = describeFit(one, [0.03, 0.11, 0.85]);
+    assert.match(line, /^serial fraction 0\.1111 \(fitted on 1 point, so it has no error figure; rep by rep it ranged 0\.030–0\.850\)/);
+    assert.doesNotMatch(line, /rms error/);
+    const two = fitAmdahl([
+      { workers: 2, speedup: 1.8 },
+      { workers: 4, speedup: 3 },
+    ])!;
+    assert.match(describeFit(two, [0.1]), /fitted on 2 points, rms error \d\.\d{3}\)/);
+  });
+
+  it('calls the machine busy from the load before the sweep or the spread of identical serial runs, and says which', () => {
+    const quiet = machineCondition({ loadAverage: 0.3, cores: 2, serialRunsMs: [[100, 104, 102]] });
+    assert.deepEqual([quiet.busy, quiet.warning], [false, '']);
+    assert.ok(Math.abs(quiet.serialSpread - 0.04) < 1e-12);
+    const loaded = machineCondition({ loadAverage: 1.7, cores: 2, serialRunsMs: [[100, 101]] });
+    assert.equal(loaded.busy, true);
+    assert.match(loaded.warning, /load average 1\.70 on 2 cores before the sweep/);
+    assert.doesNotMatch(loaded.warning, /differed/);
+    const noisy = machineCondition({
+      loadAverage: 0.2,
+      cores: 2,
+      serialRunsMs: [
+        [90, 100],
+        [100, 135, 120],
+      ],
+    });
+    assert.equal(noisy.busy, true);
+    assert.match(noisy.warning, /identical serial runs differed by 35%/);
+    assert.doesNotMatch(noisy.warning, /load average/);
   });
 
   it('Karp–Flatt: 0 for a perfect speed-up, 1 for none, undefined for one worker', () => {
@@ -69,47 +104,119 @@ describe('the explanation of a render', () => {
     chunks,
   });
 
-  it('splits compute into work, imbalance and hand-over, and every part adds up to the wall time', () => {
-    const parts = wallTimeParts(trace([event('a', 5, 50), event('a', 50, 95), event('b', 5, 65)], 100));
-    assert.equal(parts.workMs, 75); // lanes busy 90 and 60
-    assert.equal(parts.imbalanceMs, 15); // the busiest lane's 90 − 75
-    assert.equal(parts.handoverMs, 10);
-    assert.equal(parts.outputMs, 10);
-    assert.equal(parts.otherMs, 2);
-    const total =
-      parts.startupMs +
-      parts.setupMs +
-      parts.workMs +
-      parts.imbalanceMs +
-      parts.handoverMs +
-      parts.summaryMs +
-      parts.outputMs +
-      parts.otherMs;
-    assert.equal(total, parts.wallMs);
+  it('takes each part from its own phases or lanes: start-up, setup, work, imbalance, hand-over, summary, output, other', () => {
+    // Every phase with its own length, gaps of 1 + 2 + 4 ms between some of them.
+    const built: Trace = {
+      originEpochMs: 0,
+      phases: [
+        { name: 'start workers', startMs: 0, endMs: 7 },
+        { name: 'coordinates', startMs: 7, endMs: 10 },
+        { name: 'allocate', startMs: 11, endMs: 13 }, // 1 ms gap before
+        { name: 'compute', startMs: 13, endMs: 113 },
+        { name: 'summarise', startMs: 113, endMs: 117 },
+        { name: 'stop workers', startMs: 119, endMs: 124 }, // 2 ms gap before
+        { name: 'encode png', startMs: 124, endMs: 135 },
+        { name: 'encode npy', startMs: 139, endMs: 145 }, // 4 ms gap before
+      ],
+      // Lane a busy 45 + 40 = 85 ms, lane b 55 ms: average 70, busiest 85.
+      chunks: [event('a', 13, 58), event('a', 60, 100), event('b', 14, 69)],
+    };
+    const parts = wallTimeParts(built);
+    assert.deepEqual(
+      {
+        wall: parts.wallMs,
+        startup: parts.startupMs,
+        setup: parts.setupMs,
+        work: parts.workMs,
+        imbalance: parts.imbalanceMs,
+        handover: parts.handoverMs,
+        summary: parts.summaryMs,
+        output: parts.outputMs,
+        other: parts.otherMs,
+      },
+      { wall: 145, startup: 12, setup: 5, work: 70, imbalance: 15, handover: 15, summary: 4, output: 17, other: 7 },
+    );
+    assert.deepEqual([parts.lanes, parts.chunks, parts.bytesIn, parts.bytesOut], [2, 3, 300, 0]);
   });
 
-  it('names the change that would help most', () => {
-    const imbalanced = explain(trace([event('a', 5, 105), event('b', 5, 15)], 100), {
-      kernel: 'native',
-      backend: 'threads',
-      workers: 2,
-      cores: 2,
-    });
-    assert.match(imbalanced.advice, /smaller chunks|interleaved/);
-    const coldStart = explain(trace([event('a', 300, 310), event('b', 300, 310)], 12, 300), {
-      kernel: 'native',
-      backend: 'threads',
-      workers: 2,
-      cores: 2,
-    });
-    assert.match(coldStart.advice, /keep the pool warm/);
-    const slowKernel = explain(trace([event('a', 5, 100), event('b', 5, 100)], 100), {
-      kernel: 'js',
-      backend: 'threads',
-      workers: 2,
-      cores: 2,
-    });
-    assert.match(slowKernel.advice, /faster kernel/);
+  it('caps imbalance and work at the compute phase, and a fetched render counts its fetch as summary', () => {
+    const fetched: Trace = {
+      originEpochMs: 0,
+      phases: [{ name: 'fetch and assemble', startMs: 0, endMs: 30 }],
+      chunks: [event('h:1/thread-1', -500, -100)],
+    };
+    const parts = wallTimeParts(fetched);
+    assert.deepEqual([parts.wallMs, parts.summaryMs, parts.workMs, parts.otherMs], [30, 30, 0, 0]);
+  });
+
+  const context = { kernel: 'native', backend: 'threads', workers: 2, cores: 2 };
+  const bands = (worker: string, id: number, startMs: number, endMs: number): ChunkEvent => ({
+    ...event(worker, startMs, endMs),
+    chunk: { id, row0: id * 10, rowStep: 1, rowCount: 10, col0: 0, colCount: 40 },
+  });
+  const dealt = (worker: string, id: number, startMs: number, endMs: number): ChunkEvent => ({
+    ...event(worker, startMs, endMs),
+    chunk: { id, row0: id, rowStep: 4, rowCount: 10, col0: 0, colCount: 40 },
+  });
+
+  it('imbalance on contiguous bands: advises the interleaved schedule, with the measured ratio', () => {
+    const advice = explain(trace([bands('a', 0, 5, 105), bands('b', 1, 5, 15), bands('b', 2, 15, 25)], 100), context).advice;
+    // Lanes busy 100 and 20: average 60, imbalance 40 = 0.7× the average.
+    assert.match(advice, /^workers idled 40\.0 ms while the busiest finished \(0\.7× the average lane's work\)/);
+    assert.match(advice, /--schedule interleaved/);
+  });
+
+  it("the tutorial's contiguous × 3 case with a cold pool: names start-up first, then the interleaved schedule", () => {
+    // Start-up 130 ms; lanes busy 136 (two bands) and 55 (one band): average 95.5, imbalance 40.5.
+    const advice = explain(trace([bands('a', 0, 130, 200), bands('a', 2, 200, 266), bands('b', 1, 130, 185)], 140, 130), context).advice;
+    assert.match(advice, /^start-up \(130 ms\) costs 1\.4× the kernels' work \(95\.5 ms\), more than the work itself: keep the pool warm/);
+    assert.match(
+      advice,
+      /; next, workers idled 40\.5 ms while the busiest finished \(0\.4× the average lane's work\): .*--schedule interleaved/,
+    );
+  });
+
+  it('imbalance on interleaved rows: advises more, smaller chunks', () => {
+    const advice = explain(
+      trace([dealt('a', 0, 5, 105), dealt('b', 1, 5, 15), dealt('b', 2, 15, 25), dealt('b', 3, 25, 35)], 100),
+      context,
+    ).advice;
+    assert.match(advice, /more, smaller chunks \(--chunks 8\)/);
+    assert.doesNotMatch(advice, /--schedule/);
+  });
+
+  it('start-up: says "more than the work" only when it is, and gives the ratio either way', () => {
+    const more = explain(trace([event('a', 300, 390), event('b', 300, 390)], 92, 300), context).advice;
+    assert.match(
+      more,
+      /the render is too small to gain from more workers: starting and stopping 2 of them \(300 ms\) costs more than all the kernels' work together \(180 ms\)/,
+    );
+    const less = explain(trace([event('a', 80, 180), event('b', 80, 180)], 102, 80), context).advice;
+    // 80 ms of start-up against 100 ms of work: over half, not more.
+    assert.match(less, /^start-up \(80\.0 ms\) costs 0\.8× the kernels' work \(100 ms\): keep the pool warm/);
+    assert.doesNotMatch(less, /more than/);
+    const over = explain(trace([event('a', 120, 220), event('b', 120, 220)], 102, 120), { ...context, workers: 2 }).advice;
+    // 120 ms against 100 ms of work on each of 2 lanes (200 in all): more than the work, but the render still gains.
+    assert.match(over, /^start-up \(120 ms\) costs 1\.2× the kernels' work \(100 ms\), more than the work itself/);
+  });
+
+  it('hand-over, output and bookkeeping: each named with its ratio; none when the work dominates', () => {
+    const handover = explain(trace([event('a', 5, 35), event('b', 5, 35)], 100), context).advice;
+    assert.match(handover, /^hand-over and transfer between chunks \(70\.0 ms\) cost 2\.3× the kernels' work: fewer, larger chunks/);
+    const output = explain(
+      {
+        ...trace([event('a', 5, 25), event('b', 5, 25)], 20),
+        phases: [...trace([], 20).phases.slice(0, 2), { name: 'encode png', startMs: 25, endMs: 75 }],
+      },
+      context,
+    ).advice;
+    assert.match(output, /^writing the outputs \(50\.0 ms\) takes 2\.5× the kernels' work/);
+    const slowKernel = explain(trace([event('a', 5, 100), event('b', 5, 100)], 100), { ...context, kernel: 'js' }).advice;
+    assert.match(slowKernel, /faster kernel/);
+    const oneWorker = explain(trace([event('a', 5, 100)], 100), { ...context, workers: 1 }).advice;
+    assert.match(oneWorker, /2 cores are available, use --workers 2/);
+    const saturated = explain(trace([event('a', 5, 100), event('b', 5, 100)], 100), context).advice;
+    assert.match(saturated, /every core is busy/);
   });
 
   it('on a real render with outputs, the parts add up to the measured wall time within 5%', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,13 +11,16 @@ import { ClusterClient } from '../src/cluster/client.js';
 import { keys, CHUNK_QUEUE } from '../src/cluster/wire.js';
 import { startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
 import { render } from '../src/render.js';
-import { tutorialWorkload, type Workload } from '../src/workload.js';
+import { decodeNpyInt32 } from '../src/outputs/npy.js';
+import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
 import './fixtures/faulty-kernels.js';
 import { freePort, RedisServer, redisSkipReason } from './helpers/redis.js';
 
 const skip = redisSkipReason();
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
 const faulty = fileURLToPath(new URL('./fixtures/faulty-kernels.ts', import.meta.url));
+const outDir = mkdtempSync(join(tmpdir(), 'mandel-cluster-'));
+const npy = (file: string) => decodeNpyInt32(readFileSync(file));
 
 /** Runs the CLI without blocking this process, whose event loop serves the in-process workers. */
 function mandelAsync(
@@ -233,7 +236,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     });
   });
 
-  it('`mandel submit --json` returns an id at once; `run --backend cluster` submits, waits and reports like run', async () => {
+  it('`mandel submit --json` returns an id at once; `run --backend cluster` and `result` write the counts point for point', async () => {
     const submit = spawnSync(process.execPath, [bin, 'submit', '--size', '80', '--json', '--redis', server.url], {
       encoding: 'utf8',
       timeout: 30_000,
@@ -244,23 +247,37 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     assert.equal(chunks, 41); // 64 asked, capped at the rows of --size 80 (41: the repeated addition overshoots)
     await newWorker();
     const env = { ...process.env, REDIS_URL: server.url };
-    const run = await mandelAsync(['run', '--backend', 'cluster', '--size', '200', '--json'], env);
+    // A non-square grid, so a transposed or shuffled assembly cannot pass.
+    const grid = ['--width', '37', '--height', '21', '-m', '300'];
+    const expected = await reference(gridWorkload({ width: 37, height: 21, maxiter: 300 }));
+    const runFile = join(outDir, 'run-cluster.npy');
+    const run = await mandelAsync(['run', '--backend', 'cluster', ...grid, '--chunks', '7', '--counts', runFile, '--json'], env);
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { backend: string; sum: number; workers: number };
-    const expected = await reference(tutorialWorkload({ size: 200 }));
-    assert.equal(report.backend, 'cluster');
+    const report = JSON.parse(run.stdout) as { backend: string; sum: number; workers: number; chunks: number };
+    assert.deepEqual([report.backend, report.workers, report.chunks], ['cluster', 1, 7]);
+    assert.deepEqual(npy(runFile), { rows: 21, cols: 37, counts: expected });
     assert.equal(
       report.sum,
       expected.reduce((a, b) => a + b, 0),
     );
-    assert.equal(report.workers, 1);
+
     await newClient().wait(id);
-    const result = await mandelAsync(['result', id, '--json'], env);
+    const resultFile = join(outDir, 'result.npy');
+    const result = await mandelAsync(['result', id, '--counts', resultFile, '--json'], env);
     assert.equal(result.status, 0, result.stderr);
+    const tutorial = await reference(tutorialWorkload({ size: 80 }));
+    assert.deepEqual(npy(resultFile).counts, tutorial);
     assert.equal(
       (JSON.parse(result.stdout) as { sum: number }).sum,
-      (await reference(tutorialWorkload({ size: 80 }))).reduce((a, b) => a + b, 0),
+      tutorial.reduce((a, b) => a + b, 0),
     );
+
+    const later = await mandelAsync(['submit', ...grid, '--schedule', 'tiles', '--chunks', '9', '--wait', '--json', '--no-progress'], env);
+    assert.equal(later.status, 0, later.stderr);
+    const laterFile = join(outDir, 'result-grid.npy');
+    const fetched = await mandelAsync(['result', (JSON.parse(later.stdout) as { id: string }).id, '--counts', laterFile], env);
+    assert.equal(fetched.status, 0, fetched.stderr);
+    assert.deepEqual(npy(laterFile), { rows: 21, cols: 37, counts: expected });
   });
 
   it('keeps Redis memory bounded: no completed jobs kept, every render key expires', async () => {
@@ -418,12 +435,15 @@ describe('an unreachable Redis', { skip, timeout: 60_000 }, () => {
     const trusted = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') };
     const worker = spawn(process.execPath, [bin, 'worker', '--redis', url, '--threads', '1'], { env: trusted, stdio: 'ignore' });
     try {
-      const submit = await mandelAsync(['submit', '--redis', url, '--size', '60', '--wait', '--json', '--no-progress'], trusted);
+      const grid = ['--width', '37', '--height', '21', '-m', '300', '--chunks', '5'];
+      const submit = await mandelAsync(['submit', '--redis', url, ...grid, '--wait', '--json', '--no-progress'], trusted);
       assert.equal(submit.status, 0, submit.stderr);
       const { id } = JSON.parse(submit.stdout) as { id: string };
-      const result = await mandelAsync(['result', id, '--redis', url, '--json'], trusted);
+      const file = join(dir, 'tls.npy');
+      const result = await mandelAsync(['result', id, '--redis', url, '--counts', file, '--json'], trusted);
       assert.equal(result.status, 0, result.stderr);
-      const expected = await reference(tutorialWorkload({ size: 60 }));
+      const expected = await reference(gridWorkload({ width: 37, height: 21, maxiter: 300 }));
+      assert.deepEqual(npy(file), { rows: 21, cols: 37, counts: expected });
       assert.equal(
         (JSON.parse(result.stdout) as { sum: number }).sum,
         expected.reduce((a, b) => a + b, 0),

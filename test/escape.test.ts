@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { ESCAPE_BAND_HIGH, ESCAPE_BAND_LOW, escapes, libmHypot } from '../src/kernels/escape.js';
+import { escapeCount, jsKernel } from '../src/kernels/js.js';
+import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
+import type { Kernel } from '../src/kernels/types.js';
+import { loadWasmKernel } from '../src/kernels/wasm.js';
 
 /** The double k units in the last place away from x. */
 function nextAfter(x: number, steps: number): number {
@@ -12,11 +16,11 @@ function nextAfter(x: number, steps: number): number {
 }
 
 /** Points on |z| = radius, each coordinate nudged by up to ±3 ulps (seeded, reproducible). */
-function nearCircle(count: number, radius: () => number, seed: number): [number, number][] {
+function nearCircle(count: number, radius: (random: () => number) => number, seed: number): [number, number][] {
   const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   return Array.from({ length: count }, () => {
     const angle = random() * 2 * Math.PI;
-    const r = radius();
+    const r = radius(random);
     return [nextAfter(r * Math.cos(angle), Math.floor(random() * 7) - 3), nextAfter(r * Math.sin(angle), Math.floor(random() * 7) - 3)];
   });
 }
@@ -57,7 +61,7 @@ describe('the escape test |z| > 2', () => {
   it("computes hypot bit for bit as Python's complex abs does, at every scale", () => {
     const points = [
       ...nearCircle(3000, () => 2, 3),
-      ...nearCircle(3000, () => 0.5 + 3 * Math.random(), 5),
+      ...nearCircle(3000, (random) => 0.5 + 3 * random(), 5),
       [1e-320, 3e-321],
       [1e300, 3e300],
       [2, 1e-17],
@@ -98,5 +102,90 @@ describe('the escape test |z| > 2', () => {
   it('is only consulted in a narrow band around |z|² = 4', () => {
     assert.ok(ESCAPE_BAND_LOW < 4 && ESCAPE_BAND_HIGH > 4);
     assert.ok(ESCAPE_BAND_HIGH - ESCAPE_BAND_LOW < 1e-12);
+  });
+});
+
+describe('the escape test at later iterations', () => {
+  // Points c whose orbit lands within 2^-45 of |z|² = 4 (16 to 108 ulps of 4) at update k + 1,
+  // k from 8 to 33: found by bisecting c along the real axis where the escape iteration
+  // changes (seeded search, kept here as data). At these points the band decides the count.
+  const points: [number, number, number][] = [
+    [-1.789942496750506, 0.007907629013061523, 9],
+    [-0.39648003923644837, 0.6795826479792595, 17],
+    [0.46955996496823715, -0.34519100189208984, 9],
+    [-0.18807056879211106, 0.8351664543151855, 24],
+    [-0.6581487605104525, 0.4412131905555725, 33],
+    [-0.24857997130869483, -0.8130154609680176, 17],
+    [0.4032350533161319, 0.2537519931793213, 11],
+    [-0.5089472151304482, 0.6247206255793571, 17],
+    [0.004881101443163213, 0.755002073943615, 21],
+    [-0.000015410360343900975, 0.8522787690162659, 18],
+    [-0.4399819366538462, 0.6569316387176514, 8],
+    [0.40168167453636666, -0.25735998153686523, 11],
+    // One of 400 such points where |z|² > 4 alone disagrees with Python: the band matters here.
+    [-0.7104100788707159, -0.43088793754577637, 8],
+  ];
+  const maxiter = 100;
+
+  /** |z|² after each update, as the kernels compute it. */
+  function magnitudes(cr: number, ci: number, updates: number): number[] {
+    let [zr, zi, zr2, zi2] = [0, 0, 0, 0];
+    const out: number[] = [];
+    for (let i = 0; i < updates; i++) {
+      const t = zr * zi;
+      zr = zr2 - zi2 + cr;
+      zi = t + t + ci;
+      zr2 = zr * zr;
+      zi2 = zi * zi;
+      out.push(zr2 + zi2);
+    }
+    return out;
+  }
+
+  it('each stored orbit enters the band around |z|² = 4 at update 9 or later', () => {
+    for (const [cr, ci, k] of points) {
+      const m = magnitudes(cr, ci, k + 1);
+      assert.ok(k >= 8);
+      assert.ok(m[k]! > ESCAPE_BAND_LOW && m[k]! < ESCAPE_BAND_HIGH, `c = ${cr} ${ci}: |z|² = ${m[k]} at update ${k + 1}`);
+    }
+  });
+
+  it("every kernel counts them as the tutorial's Python does", () => {
+    const program =
+      'import sys\nfor line in sys.stdin:\n  x, y, n = line.split()\n  q = complex(float(x), float(y)); z = 0j; out = int(n)\n' +
+      '  for i in range(int(n)):\n    z = z * z + q\n    if abs(z) > 2.0:\n      out = i\n      break\n  print(out)';
+    const input = points.map(([x, y]) => `${x} ${y} ${maxiter}`).join('\n');
+    const python = execFileSync('python3', ['-c', program], { input, encoding: 'utf8' }).trim().split('\n').map(Number);
+    const wasm = loadWasmKernel();
+    const kernels: Kernel[] = [
+      jsKernel,
+      ...('kernel' in wasm ? [wasm.kernel] : []),
+      ...nativeIsas()
+        .filter((isa) => isa.supported)
+        .flatMap((isa) => {
+          const loaded = loadNativeKernel(isa.name);
+          return 'kernel' in loaded ? [loaded.kernel] : [];
+        }),
+    ];
+    assert.deepEqual(
+      points.map(([x, y]) => escapeCount(x, y, maxiter)),
+      python,
+    );
+    // Without the band (the squared test alone) a kernel would get the last point wrong.
+    const squaredOnly = points.map(([cr, ci]) => magnitudes(cr, ci, maxiter).findIndex((m) => m > 4));
+    assert.notDeepEqual(
+      squaredOnly.map((k) => (k < 0 ? maxiter : k)),
+      python,
+    );
+    for (const kernel of kernels) {
+      for (const prune of [false, true]) {
+        const got = points.map(([x, y]) => {
+          const out = new Int32Array(1);
+          kernel.compute({ re: Float64Array.of(x), im: Float64Array.of(y), maxiter, out, offset: 0, rowStride: 1, prune });
+          return out[0]!;
+        });
+        assert.deepEqual(got, python, `${kernel.name}${prune ? ', pruned' : ''}`);
+      }
+    }
   });
 });

@@ -15,8 +15,11 @@ export interface SpeedupPoint {
 export interface AmdahlFit {
   /** Fitted serial fraction f, 0 … 1. */
   readonly serialFraction: number;
-  /** Root-mean-square error of the fitted speed-ups against the measured ones. */
-  readonly rmse: number;
+  /**
+   * Root-mean-square error of the fitted speed-ups against the measured ones; null with a
+   * single point, which a one-parameter fit always meets exactly (an error of 0 says nothing).
+   */
+  readonly rmse: number | null;
   /** Points with more than one worker that the fit used. */
   readonly points: number;
   /** The speed-up the fit predicts at 8, 32 and 128 workers, and its ceiling 1/f. */
@@ -46,7 +49,10 @@ export function fitAmdahl(points: readonly SpeedupPoint[]): AmdahlFit | undefine
     sxx += x * x;
   }
   const serialFraction = Math.min(1, Math.max(0, sxy / sxx));
-  const rmse = Math.sqrt(usable.reduce((sum, p) => sum + (amdahlSpeedup(serialFraction, p.workers) - p.speedup) ** 2, 0) / usable.length);
+  const rmse =
+    usable.length < 2
+      ? null
+      : Math.sqrt(usable.reduce((sum, p) => sum + (amdahlSpeedup(serialFraction, p.workers) - p.speedup) ** 2, 0) / usable.length);
   return {
     serialFraction,
     rmse,
@@ -54,4 +60,18 @@ export function fitAmdahl(points: readonly SpeedupPoint[]): AmdahlFit | undefine
     predicted: [8, 32, 128].map((workers) => ({ workers, speedup: amdahlSpeedup(serialFraction, workers) })),
     ceiling: serialFraction > 0 ? 1 / serialFraction : Infinity,
   };
+}
+
+/**
+ * One line about a fit, for the terminal and the report alike: the fraction, what it rests
+ * on (points, and the spread of the same fit repeated on each rep), and its predictions.
+ */
+export function describeFit(fit: AmdahlFit, repFractions: readonly number[]): string {
+  const basis =
+    fit.rmse === null ? `fitted on 1 point, so it has no error figure` : `fitted on ${fit.points} points, rms error ${fit.rmse.toFixed(3)}`;
+  const spread =
+    repFractions.length > 1 ? `; rep by rep it ranged ${Math.min(...repFractions).toFixed(3)}–${Math.max(...repFractions).toFixed(3)}` : '';
+  const predicted = fit.predicted.map((p) => `${p.speedup.toFixed(2)}× at ${p.workers}`).join(', ');
+  const ceiling = Number.isFinite(fit.ceiling) ? `${fit.ceiling.toFixed(1)}×` : 'none';
+  return `serial fraction ${fit.serialFraction.toFixed(4)} (${basis}${spread}); predicted speed-up ${predicted}; ceiling ${ceiling}`;
 }

@@ -4,7 +4,7 @@
  * the serial backend with the same kernel; Amdahl's serial fraction fitted per kernel; the
  * explanation of the largest threads configuration; memory per phase of one render.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { ThreadsBackend } from '../backends/threads.js';
 import { DEFAULT_SCHEDULE, type Schedule } from '../plan.js';
 import { render } from '../render.js';
@@ -54,6 +54,10 @@ export interface BenchResult {
   readonly points: BenchPoint[];
   /** Per kernel: the fit over the fastest threads point of each worker count. */
   readonly amdahl: Record<string, AmdahlFit | null>;
+  /** Per kernel: the same fit on each rep alone (rep r of every point), to show its spread. */
+  readonly amdahlByRep: Record<string, number[]>;
+  /** Whether the machine looked busy, which makes every figure above suspect. */
+  readonly machine: MachineCondition;
   readonly explanation: Explanation & { readonly config: string };
   readonly timeline: Trace;
   readonly memory: PhaseEvent[];
@@ -78,6 +82,59 @@ export const BENCH_DEFAULTS = {
   reps: 3,
 } as const satisfies Required<Omit<BenchOptions, 'onPoint'>>;
 
+/**
+ * Amdahl's fit over the fastest point of each worker count. Beyond the cores, threads share
+ * them and speed-up flattens for want of cores, which Amdahl's law does not model: fit on
+ * points with at most one worker per core.
+ */
+function fitFastest(measured: readonly { workers: number; speedup: number }[], cores: number): AmdahlFit | null {
+  const fastest = new Map<number, number>();
+  for (const p of measured) fastest.set(p.workers, Math.max(fastest.get(p.workers) ?? 0, p.speedup));
+  const all = [...fastest].map(([workers, speedup]) => ({ workers, speedup }));
+  const withinCores = all.filter((p) => p.workers <= cores);
+  return fitAmdahl(withinCores.some((p) => p.workers > 1) ? withinCores : all) ?? null;
+}
+
+export interface MachineCondition {
+  /** One-minute load average when the sweep started. */
+  readonly loadAverage: number;
+  /** The largest spread of one kernel's serial reps: (slowest − fastest) / fastest. */
+  readonly serialSpread: number;
+  readonly busy: boolean;
+  /** Why it looked busy, in one sentence; empty when it did not. */
+  readonly warning: string;
+}
+
+/** Load above this share of the cores before the sweep, from others, means a busy machine. */
+const BUSY_LOAD_PER_CORE = 0.5;
+/** Serial reps of the same work differing by more than this mean a noisy machine. */
+const BUSY_SERIAL_SPREAD = 0.1;
+
+/**
+ * Whether the figures can be trusted: a machine already loaded before the sweep, or whose
+ * identical serial runs differ widely, gives speed-ups (and fits) that describe the
+ * machine's load, not the program.
+ */
+export function machineCondition(input: {
+  loadAverage: number;
+  cores: number;
+  serialRunsMs: readonly (readonly number[])[];
+}): MachineCondition {
+  const spreads = input.serialRunsMs.filter((runs) => runs.length > 1).map((runs) => Math.max(...runs) / Math.min(...runs) - 1);
+  const serialSpread = spreads.length > 0 ? Math.max(...spreads) : 0;
+  const reasons: string[] = [];
+  if (input.loadAverage > input.cores * BUSY_LOAD_PER_CORE)
+    reasons.push(`load average ${input.loadAverage.toFixed(2)} on ${input.cores} cores before the sweep`);
+  if (serialSpread > BUSY_SERIAL_SPREAD) reasons.push(`identical serial runs differed by ${Math.round(serialSpread * 100)}%`);
+  const busy = reasons.length > 0;
+  return {
+    loadAverage: input.loadAverage,
+    serialSpread,
+    busy,
+    warning: busy ? `the machine looked busy (${reasons.join('; ')}): speed-ups and the fit are suspect; run again on a quiet machine` : '',
+  };
+}
+
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
   const started = performance.now();
   const size = options.size ?? BENCH_DEFAULTS.size;
@@ -92,6 +149,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const reps = options.reps ?? BENCH_DEFAULTS.reps;
   const workload = tutorialWorkload({ size, maxiter });
   const points: BenchPoint[] = [];
+  const serialRunsByKernel = new Map<string, number[]>();
+  const loadBefore = loadavg()[0]!;
   let best: { result: RenderResult; workers: number; schedule: Schedule; config: string } | undefined;
 
   for (const kernel of kernels) {
@@ -99,6 +158,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const serialRuns: number[] = [];
     for (let r = 0; r < reps; r++) serialRuns.push((await render(workload, { backend: 'serial', kernel, prune, chunks: 1 })).computeMs);
     const serialMs = median(serialRuns);
+    serialRunsByKernel.set(kernel, serialRuns);
     const record = (point: Omit<BenchPoint, 'speedup' | 'efficiency' | 'karpFlatt'>) => {
       const speedup = serialMs / point.medianMs;
       const full: BenchPoint = {
@@ -162,17 +222,23 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   }
 
   const amdahl: Record<string, AmdahlFit | null> = {};
+  const amdahlByRep: Record<string, number[]> = {};
   for (const kernel of kernels) {
-    const fastest = new Map<number, number>();
-    for (const p of points.filter((p) => p.kernel === kernel && p.backend === 'threads')) {
-      fastest.set(p.workers, Math.max(fastest.get(p.workers) ?? 0, p.speedup));
-    }
-    // Beyond the cores, threads share them and speed-up flattens for want of cores, which
-    // Amdahl's law does not model: fit on points with at most one worker per core.
-    const all = [...fastest].map(([workers, speedup]) => ({ workers, speedup }));
-    const withinCores = all.filter((p) => p.workers <= cores);
-    amdahl[kernel] = fitAmdahl(withinCores.some((p) => p.workers > 1) ? withinCores : all) ?? null;
+    const threadPoints = points.filter((p) => p.kernel === kernel && p.backend === 'threads');
+    amdahl[kernel] = fitFastest(
+      threadPoints.map((p) => ({ workers: p.workers, speedup: p.speedup })),
+      cores,
+    );
+    const serial = serialRunsByKernel.get(kernel)!;
+    amdahlByRep[kernel] = serial.flatMap((serialMs, rep) => {
+      const fit = fitFastest(
+        threadPoints.map((p) => ({ workers: p.workers, speedup: serialMs / p.runsMs[rep]! })),
+        cores,
+      );
+      return fit ? [fit.serialFraction] : [];
+    });
   }
+  const machine = machineCondition({ loadAverage: loadBefore, cores, serialRunsMs: [...serialRunsByKernel.values()] });
 
   // One more render of the explained configuration, with its start-up, phases and memory
   // traced on one clock: the explanation, the timeline and the memory chart come from it.
@@ -200,6 +266,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     reps,
     points,
     amdahl,
+    amdahlByRep,
+    machine,
     explanation: { ...explanation, config: explained.config },
     timeline: last.trace,
     memory: withMemory.trace.phases.filter((p) => p.memoryDelta),

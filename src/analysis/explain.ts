@@ -72,35 +72,100 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1)) + ' ms';
 
-/** One paragraph for a person, and the advice on its own, from a render's trace. */
-export function explain(trace: Trace, context: { kernel: string; backend: string; workers: number; cores: number }): Explanation {
-  const parts = wallTimeParts(trace);
-  const share = (value: number) => `${Math.round((100 * value) / Math.max(parts.wallMs, 1e-9))}%`;
-  const overheads: [string, number][] = [
+/** How the chunks were laid out, read from their shapes (the trace does not name the schedule). */
+function layoutOf(trace: Trace): 'contiguous' | 'interleaved' | 'tiles' | 'unknown' {
+  const chunks = trace.chunks.map((event) => event.chunk);
+  if (chunks.length === 0) return 'unknown';
+  const width = Math.max(...chunks.map((c) => c.col0 + c.colCount));
+  if (chunks.some((c) => c.rowStep > 1)) return 'interleaved';
+  if (chunks.every((c) => c.col0 === 0 && c.colCount === width)) return 'contiguous';
+  return 'tiles';
+}
+
+type Overhead = 'startup' | 'imbalance' | 'handover' | 'output' | 'setup';
+
+const times = (a: number, b: number) => `${(a / Math.max(b, 1e-9)).toFixed(1)}×`;
+
+/** An overhead is worth naming when it costs more than this share of the kernels' work. */
+const NAMED_OVERHEAD = 0.25;
+
+/**
+ * The changes that would help most, worded from the numbers the explanation prints: each
+ * overhead over a quarter of the kernels' work is named with its measured ratio to it,
+ * the largest first (at most two); otherwise, what would speed up the work itself.
+ */
+function adviceFor(trace: Trace, parts: WallTimeParts, context: ExplainContext): string {
+  const overheads: [Overhead, number][] = [
     ['startup', parts.startupMs],
     ['imbalance', parts.imbalanceMs],
     ['handover', parts.handoverMs],
     ['output', parts.outputMs],
     ['setup', parts.setupMs + parts.summaryMs + parts.otherMs],
   ];
-  const [worst, worstMs] = overheads.reduce((a, b) => (b[1] > a[1] ? b : a));
-  let advice: string;
-  if (worstMs > parts.workMs * 0.5) {
-    advice = {
-      startup:
-        'start-up costs more than the work: keep the pool warm (reuse one backend across renders), or use fewer workers for a render this small',
-      imbalance: `workers idled while the slowest finished: more, smaller chunks (--chunks ${Math.max(4 * parts.lanes, parts.chunks * 2)}) or --schedule interleaved would even out the lanes`,
-      handover: `hand-over and transfer between chunks outweigh them: fewer, larger chunks (--chunks ${Math.max(parts.lanes, Math.ceil(parts.chunks / 4))}) or fewer bytes per chunk`,
-      output: 'writing the outputs takes longer than computing: write only the outputs you need',
-      setup: 'bookkeeping around the compute dominates: the render is too small for parallelism to matter',
-    }[worst]!;
-  } else if (context.kernel === 'js') {
-    advice = "the kernels' own work dominates: a faster kernel (--kernel auto picks native here) and pruning would cut it most";
-  } else if (context.workers < context.cores) {
-    advice = `the kernels' own work dominates: ${context.cores} cores are available, use --workers ${context.cores}`;
-  } else {
-    advice = "the kernels' own work dominates and every core is busy: only more cores or more machines (the cluster backend) would help";
+  const named = overheads
+    .filter(([, overheadMs]) => overheadMs > parts.workMs * NAMED_OVERHEAD)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 2)
+    .map(([overhead, overheadMs]) => overheadAdvice(trace, parts, overhead, overheadMs));
+  if (named.length > 0) return named.join('; next, ');
+  if (context.kernel === 'js')
+    return "the kernels' own work dominates: a faster kernel (--kernel auto picks native here) and pruning would cut it most";
+  if (context.workers < context.cores)
+    return `the kernels' own work dominates: ${context.cores} cores are available, use --workers ${context.cores}`;
+  return "the kernels' own work dominates and every core is busy: only more cores or more machines (the cluster backend) would help";
+}
+
+function overheadAdvice(trace: Trace, parts: WallTimeParts, worst: Overhead, worstMs: number): string {
+  const totalWorkMs = parts.workMs * parts.lanes;
+  switch (worst) {
+    case 'startup':
+      if (parts.lanes > 1 && parts.startupMs >= totalWorkMs)
+        return (
+          `the render is too small to gain from more workers: starting and stopping ${parts.lanes} of them (${ms(parts.startupMs)}) ` +
+          `costs more than all the kernels' work together (${ms(totalWorkMs)}); render bigger workloads, keep one pool warm across renders, ` +
+          'or use --backend serial for a render this small'
+        );
+      return (
+        `start-up (${ms(parts.startupMs)}) costs ${times(parts.startupMs, parts.workMs)} the kernels' work (${ms(parts.workMs)})` +
+        `${parts.startupMs > parts.workMs ? ', more than the work itself' : ''}: keep the pool warm (reuse one backend across renders)`
+      );
+    case 'imbalance':
+      if (layoutOf(trace) === 'contiguous')
+        return (
+          `workers idled ${ms(parts.imbalanceMs)} while the busiest finished (${times(parts.imbalanceMs, parts.workMs)} the average lane's work): ` +
+          'contiguous bands give some workers the expensive rows; --schedule interleaved deals rows round-robin, so every chunk costs about the same'
+        );
+      return (
+        `workers idled ${ms(parts.imbalanceMs)} while the busiest finished (${times(parts.imbalanceMs, parts.workMs)} the average lane's work): ` +
+        `more, smaller chunks (--chunks ${Math.max(4 * parts.lanes, parts.chunks * 2)}) would even out the lanes`
+      );
+    case 'handover':
+      return (
+        `hand-over and transfer between chunks (${ms(parts.handoverMs)}) cost ${times(parts.handoverMs, parts.workMs)} the kernels' work: ` +
+        `fewer, larger chunks (--chunks ${Math.max(parts.lanes, Math.ceil(parts.chunks / 4))}) or fewer bytes per chunk`
+      );
+    case 'output':
+      return `writing the outputs (${ms(parts.outputMs)}) takes ${times(parts.outputMs, parts.workMs)} the kernels' work: write only the outputs you need`;
+    case 'setup':
+      return (
+        `bookkeeping around the compute (${ms(worstMs)}) costs ${times(worstMs, parts.workMs)} the kernels' work: ` +
+        'the render is too small for parallelism to matter'
+      );
   }
+}
+
+export interface ExplainContext {
+  readonly kernel: string;
+  readonly backend: string;
+  readonly workers: number;
+  readonly cores: number;
+}
+
+/** One paragraph for a person, and the advice on its own, from a render's trace. */
+export function explain(trace: Trace, context: ExplainContext): Explanation {
+  const parts = wallTimeParts(trace);
+  const share = (value: number) => `${Math.round((100 * value) / Math.max(parts.wallMs, 1e-9))}%`;
+  const advice = adviceFor(trace, parts, context);
   const text =
     `Wall time ${ms(parts.wallMs)} (${context.backend} backend, ${context.kernel} kernel, ${parts.lanes} worker lane${parts.lanes === 1 ? '' : 's'}, ${parts.chunks} chunks): ` +
     `starting and stopping workers ${ms(parts.startupMs)} (${share(parts.startupMs)}); ` +

@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { describeFit } from '../analysis/amdahl.js';
+import { textWidth, wrap } from '../format.js';
 import { BENCH_DEFAULTS, runBench, type BenchPoint } from '../analysis/bench.js';
 import { ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
@@ -118,13 +120,14 @@ export function benchCommand(): Command {
         for (const [kernel, fit] of Object.entries(result.amdahl)) {
           lines.push(
             fit
-              ? `Amdahl fit (${kernel}): serial fraction ${fit.serialFraction.toFixed(4)} (fitted on ${fit.points} point${fit.points === 1 ? '' : 's'}, rms error ${fit.rmse.toFixed(3)}); predicted speed-up ${fit.predicted.map((p) => `${p.speedup.toFixed(2)}× at ${p.workers}`).join(', ')}; ceiling ${Number.isFinite(fit.ceiling) ? fit.ceiling.toFixed(1) + '×' : 'none'}`
+              ? `Amdahl fit (${kernel}): ${describeFit(fit, result.amdahlByRep[kernel] ?? [])}`
               : `Amdahl fit (${kernel}): no multi-worker points`,
           );
         }
+        if (result.machine.busy) lines.push(`Warning: ${result.machine.warning}.`);
         lines.push(`Caveat: ${result.caveat}`, '', `Where the time went (${result.explanation.config}): ${result.explanation.text}`);
         for (const file of files) lines.push(`Wrote ${file}`);
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(wrap(lines.join('\n'), textWidth()) + '\n');
       }
       self.setOptionValue('exitCode', 0);
     });

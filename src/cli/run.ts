@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { explain } from '../analysis/explain.js';
+import { textWidth, wrap } from '../format.js';
 import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../create-backend.js';
 import { measureRepresentations } from '../memory.js';
 import { writeOutputs } from '../outputs/index.js';
@@ -90,7 +91,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
     );
   } else {
     process.stdout.write(textReport(result, context));
-    if (explanation) process.stdout.write(`\n${explanation.text}\n`);
+    if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * The cluster's wire format: queue and key names, the chunk job payload and its schema, and
  * the encoding of results. docs/wire-format.md describes the same for workers written in
- * other languages; keep the two in step (test/cluster.test.ts checks a few of its claims).
+ * other languages; keep the two in step (test/sources.test.ts checks them against each other).
  *
  *   BullMQ queue   <prefix>:chunks …          one job per chunk, data = ChunkPayload (JSON)
  *   hash           <prefix>:render:<id>        the render: workload, kernel, prune, chunks, state
@@ -31,6 +31,11 @@ export const keys = (prefix: string, id: string) => ({
   meta: `${prefix}:render:${id}:meta`,
   chunk: (n: number) => `${prefix}:render:${id}:chunk:${n}`,
 });
+
+/** The most points one chunk job may ask a worker for. */
+export const MAX_CHUNK_POINTS = 1 << 26;
+/** The most points of one axis a payload may ask a worker to build. */
+export const MAX_AXIS_POINTS = 1 << 24;
 
 /** A render id: safe inside a Redis key and a BullMQ job id. */
 export const RENDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -64,9 +69,13 @@ const payloadSchema = z
   .refine((p) => p.chunk.col0 + p.chunk.colCount <= p.workload.re.count, {
     message: 'the chunk reaches past the last column of the workload',
   })
-  .refine((p) => p.chunk.rowCount * p.chunk.colCount <= 1 << 26, { message: 'a chunk has at most 67,108,864 points' })
+  .refine((p) => p.chunk.rowCount * p.chunk.colCount <= MAX_CHUNK_POINTS, {
+    message: `a chunk has at most ${MAX_CHUNK_POINTS.toLocaleString('en-US')} points`,
+  })
   // A worker builds the axes' coordinates: bound them, or a payload could ask for 16 GiB.
-  .refine((p) => p.workload.re.count <= 1 << 24 && p.workload.im.count <= 1 << 24, { message: 'an axis has at most 16,777,216 points' });
+  .refine((p) => p.workload.re.count <= MAX_AXIS_POINTS && p.workload.im.count <= MAX_AXIS_POINTS, {
+    message: `an axis has at most ${MAX_AXIS_POINTS.toLocaleString('en-US')} points`,
+  });
 
 export interface ChunkPayload {
   readonly v: typeof WIRE_VERSION;

@@ -34,7 +34,7 @@ export function escapeCount(cr: number, ci: number, maxiter: number): number {
  * carry a margin far wider than their rounding, so a point near a boundary is never
  * skipped: it is iterated as brute force would, and caught by cycle detection or maxiter.
  */
-function knownInside(x: number, y: number): boolean {
+export function knownInside(x: number, y: number): boolean {
   const xq = x - 0.25;
   const y2 = y * y;
   const q = xq * xq + y2;

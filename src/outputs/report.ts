@@ -4,7 +4,7 @@
  * (ECharts' server-side renderer, loaded on first use) and one self-contained HTML page that
  * holds them inline: no script, no network, opens anywhere.
  */
-import { amdahlSpeedup } from '../analysis/amdahl.js';
+import { amdahlSpeedup, describeFit } from '../analysis/amdahl.js';
 import type { BenchResult } from '../analysis/bench.js';
 import { renderSvgChart } from './chart.js';
 import { escapeHtml } from './html.js';
@@ -108,9 +108,7 @@ export function benchReportHtml(bench: BenchResult, charts: ReportCharts = bench
   const fits = Object.entries(bench.amdahl)
     .map(([kernel, fit]) =>
       fit
-        ? `<li>${escapeHtml(kernel)}: serial fraction <b>${fit.serialFraction.toFixed(4)}</b> (rms error ${fit.rmse.toFixed(3)} over ${fit.points} points); predicted speed-up ${fit.predicted
-            .map((p) => `${p.speedup.toFixed(2)}× at ${p.workers}`)
-            .join(', ')}; ceiling ${Number.isFinite(fit.ceiling) ? fit.ceiling.toFixed(1) + '×' : 'none'}</li>`
+        ? `<li>${escapeHtml(kernel)}: ${escapeHtml(describeFit(fit, bench.amdahlByRep[kernel] ?? []))}</li>`
         : `<li>${escapeHtml(kernel)}: no multi-worker points to fit</li>`,
     )
     .join('\n');
@@ -118,7 +116,7 @@ export function benchReportHtml(bench: BenchResult, charts: ReportCharts = bench
 <html lang="en"><head><meta charset="utf-8"><title>mandel bench report</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:24px auto;padding:0 16px;color:#222}
 table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
-figure{margin:18px 0}.note{color:#555}</style></head>
+figure{margin:18px 0}.note{color:#555}.warning{color:#8a2a00;font-weight:600}</style></head>
 <body data-report="mandel-bench">
 <h1>mandel bench</h1>
 <p>Tutorial workload --size ${bench.size}, maxiter ${bench.maxiter}, ${bench.prune ? 'pruned' : 'brute force'}; ${bench.cores} cores; median of ${bench.reps} runs per point; sweep took ${bench.seconds.toFixed(1)} s. Times are the compute phase; pool start-up is listed apart.</p>
@@ -126,6 +124,7 @@ figure{margin:18px 0}.note{color:#555}</style></head>
 <tbody>
 ${rows}
 </tbody></table>
+${bench.machine.busy ? `<p class="warning" data-warning="busy">Warning: ${escapeHtml(bench.machine.warning)}.</p>` : ''}
 <h2>Amdahl's law, fitted</h2>
 <ul>${fits}</ul>
 <p class="note">${escapeHtml(bench.caveat)}</p>

@@ -1,0 +1,52 @@
+/**
+ * Texts that must say what the code does: the wire format's document against its module,
+ * and the committed WebAssembly kernel against the generator that writes it.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { MAX_AXIS_POINTS, MAX_CHUNK_POINTS, WIRE_VERSION, keys, parsePayload } from '../src/cluster/wire.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+describe('docs/wire-format.md says what src/cluster/wire.ts does', () => {
+  const doc = read('docs/wire-format.md');
+
+  it('names the same version', () => {
+    assert.match(doc, new RegExp(`^# mandel's cluster wire format \\(version ${WIRE_VERSION}\\)$`, 'm'));
+    assert.match(doc, new RegExp(`\\| \`v\` +\\| \`${WIRE_VERSION}\``));
+  });
+
+  it('lists every key the code builds, spelled the same', () => {
+    const k = keys('<prefix>', '<id>');
+    for (const key of [k.render, k.done, k.meta, k.chunk(0).replace(/0$/, '<n>')]) {
+      assert.ok(doc.includes(`\`${key}\``), `${key} is not in the document`);
+    }
+  });
+
+  it('its chunk-job example is a payload the worker accepts', () => {
+    const section = doc.slice(doc.indexOf('## A chunk job'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    const payload = parsePayload(JSON.parse(example));
+    assert.equal(payload.v, WIRE_VERSION);
+  });
+
+  it('states the limits the schema enforces', () => {
+    assert.ok(doc.includes(MAX_AXIS_POINTS.toLocaleString('en-US')), 'axis limit');
+    assert.ok(doc.includes(MAX_CHUNK_POINTS.toLocaleString('en-US')), 'chunk limit');
+  });
+});
+
+describe('assembly/mandel.ts', () => {
+  it('is exactly what scripts/gen-wasm-kernel.py writes (edit the generator, not the output)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandel-gen-'));
+    mkdirSync(join(dir, 'assembly'));
+    execFileSync('python3', [join(root, 'scripts/gen-wasm-kernel.py')], { cwd: dir, stdio: 'pipe' });
+    assert.equal(readFileSync(join(dir, 'assembly/mandel.ts'), 'utf8'), read('assembly/mandel.ts'));
+  });
+});
