@@ -171,6 +171,16 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
     ['an unknown colour map', ['--colormap', 'rainbow'], /--colormap.*rainbow/],
     ['a render too large for memory', ['--size', '200000'], /memory.*--max-memory/],
     ['an unknown flag', ['--frobnicate'], /unknown option '--frobnicate'/],
+    // Checked before any work: this render would take minutes, so failing fast is the proof.
+    [
+      'an output in a missing directory',
+      ['--size', '8000', '-m', '20000', '-o', '/nonexistent-mandel/x.png'],
+      /--out .*the directory \/nonexistent-mandel does not exist/,
+    ],
+    ['a .jpg name for the PNG image', ['-o', 'x.jpg'], /--out x\.jpg: writes a PNG image, so the name must end in \.png/],
+    ['a .png name for the counts', ['--counts', 'x.png'], /--counts x\.png: writes a NumPy \.npy array, so the name must end in \.npy/],
+    ['a directory as the trace file', ['--trace', '.json'], /--trace/],
+    ['zero chunks, with an example that fits', ['--chunks', '0'], /--chunks.*e\.g\. 16\./],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what}`, () => {
@@ -184,6 +194,19 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
       assert.equal(run.stdout, '');
     });
   }
+
+  it('bare `mandel` prints the help and exits 0; --version prints the version', () => {
+    const bare = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.match(bare.stdout, /^Usage: mandel \[options\] \[command\]/);
+    assert.equal(bare.stderr, '');
+    const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0);
+    assert.equal(
+      version.stdout.trim(),
+      (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+    );
+  });
 
   it('an unknown command', () => {
     const run = mandel(['fly']);

@@ -3,11 +3,11 @@
  * HTML report and its charts as SVG files. Lists are comma-separated.
  */
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { describeFit } from '../analysis/amdahl.js';
 import { textWidth, wrap } from '../format.js';
 import { BENCH_DEFAULTS, runBench, type BenchPoint } from '../analysis/bench.js';
-import { ensureDirectory, writeOutput } from '../outputs/write.js';
+import { checkOutputDirectory, checkOutputPath, ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import { positiveInteger } from './parse.js';
 
@@ -18,7 +18,7 @@ const list =
     if (items.length === 0 || items.some((item) => item === '')) throw new InvalidArgumentError('expected a comma-separated list.');
     return items.map(parse);
   };
-const chunkItem = (item: string): number | 'auto' => (item === 'auto' ? 'auto' : positiveInteger(item));
+const chunkItem = (item: string): number | 'auto' => (item === 'auto' ? 'auto' : positiveInteger(16)(item));
 const scheduleItem = (item: string): Schedule => {
   if (!(SCHEDULES as readonly string[]).includes(item)) throw new InvalidArgumentError(`expected schedules among ${SCHEDULES.join(', ')}.`);
   return item as Schedule;
@@ -37,7 +37,7 @@ interface BenchFlags {
   chunks: (number | 'auto')[];
   schedules: Schedule[];
   kernels: string[];
-  prune: boolean;
+  prune?: boolean;
   reps: number;
   report?: string;
   charts?: string;
@@ -47,21 +47,23 @@ interface BenchFlags {
 export function benchCommand(): Command {
   return new Command('bench')
     .description('sweep backends × workers × chunks × schedules × kernels; table, Amdahl fit, explanation, report')
-    .option('-s, --size <n>', "the tutorial's size", positiveInteger, BENCH_DEFAULTS.size)
-    .option('-m, --maxiter <n>', 'iteration limit', positiveInteger, BENCH_DEFAULTS.maxiter)
+    .option('-s, --size <n>', "the tutorial's size", positiveInteger(1000), BENCH_DEFAULTS.size)
+    .option('-m, --maxiter <n>', 'iteration limit', positiveInteger(1000), BENCH_DEFAULTS.maxiter)
     .option('--backends <list>', 'serial,threads', list(backendItem), [...BENCH_DEFAULTS.backends])
-    .option('--workers <list>', 'thread counts', list(positiveInteger), [...BENCH_DEFAULTS.workers])
+    .option('--workers <list>', 'thread counts', list(positiveInteger(2)), [...BENCH_DEFAULTS.workers])
     .option('--chunks <list>', 'chunk counts, or auto', list(chunkItem), [...BENCH_DEFAULTS.chunks])
     .option('--schedules <list>', SCHEDULES.join(','), list(scheduleItem), [...BENCH_DEFAULTS.schedules])
     .option('--kernels <list>', 'kernels (js by default: the one with work worth sharing)', list(String), [...BENCH_DEFAULTS.kernels])
-    .addOption(new Option('--prune', 'prune (default: brute force, so every run does the same work)').default(BENCH_DEFAULTS.prune))
-    .option('--reps <n>', 'runs per point; the median is kept', positiveInteger, BENCH_DEFAULTS.reps)
+    .option('--prune', 'prune (default: brute force, so every run does the same work)')
+    .option('--reps <n>', 'runs per point; the median is kept', positiveInteger(3), BENCH_DEFAULTS.reps)
     .option('--report <file.html>', 'write the HTML report (self-contained, offline)')
     .option('--charts <dir>', 'write the charts as SVG files')
     .option('--json', 'print the whole result as one JSON object')
     .action(async (flags: BenchFlags, self: Command) => {
       const { getKernel } = await import('../kernels/registry.js');
       for (const kernel of flags.kernels) getKernel(kernel); // unknown names fail before any run
+      if (flags.report) checkOutputPath(flags.report, 'report', '--report');
+      if (flags.charts) checkOutputDirectory(flags.charts, '--charts');
       const row = (p: BenchPoint) =>
         `${p.backend.padEnd(8)} ${p.kernel.padEnd(7)} ${String(p.workers).padStart(7)}  ${p.schedule.padEnd(12)} ${String(p.chunks).padStart(6)} ${p.medianMs.toFixed(1).padStart(10)} ${p.startupMs.toFixed(1).padStart(11)} ${p.speedup.toFixed(2).padStart(9)} ${p.efficiency.toFixed(2).padStart(11)} ${(p.karpFlatt === null ? '' : p.karpFlatt.toFixed(3)).padStart(11)}`;
       if (!flags.json) {
@@ -78,7 +80,7 @@ export function benchCommand(): Command {
         chunks: flags.chunks,
         schedules: flags.schedules,
         kernels: flags.kernels,
-        prune: flags.prune,
+        prune: flags.prune ?? BENCH_DEFAULTS.prune,
         reps: flags.reps,
         onPoint: (point) => flags.json || process.stdout.write(row(point) + '\n'),
       });

@@ -3,10 +3,12 @@
  * Exit codes: 0 done, 1 failed while running (Redis unreachable included), 2 bad usage
  * (flags, limits), 3 a cluster render not finished yet, 130 cancelled.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isMandelError } from '../errors.js';
 import { benchCommand } from './bench.js';
-import { resultCommand, statusCommand, submitCommand, workerCommand } from './cluster.js';
+import { resultCommand, statusCommand, submitCommand } from './cluster.js';
+import { workerCommand } from './worker.js';
 import { runCommand } from './run.js';
 
 const EXIT_OK = 0;
@@ -24,6 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let usageError: string | undefined;
   const program = new Command('mandel')
     .description('CPU-bound parallel computing on Node.js: the Mandelbrot set, on every core and many machines')
+    .version(packageVersion(), '-V, --version', 'print the version of mandel')
     .exitOverride()
     .configureOutput({ outputError: (text) => (usageError = text.trim()) })
     .showSuggestionAfterError(true);
@@ -37,6 +40,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     benchCommand(),
   ].map((command) => command.copyInheritedSettings(program));
   for (const command of commands) program.addCommand(command);
+  if (argv.length <= 2) {
+    // Bare `mandel`: the help is the answer, not an error.
+    program.outputHelp();
+    return EXIT_OK;
+  }
   try {
     await program.parseAsync(argv);
     const ran = commands.find((command) => command.getOptionValue('exitCode') !== undefined);
@@ -64,4 +72,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The version in mandel's package.json (two folders up from this file, in src/ and in dist/). */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

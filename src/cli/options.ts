@@ -8,10 +8,10 @@ import { Option } from 'commander';
 import { DEFAULT_PREFIX } from '../cluster/wire.js';
 import { InvalidOptionError } from '../errors.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
-import type { OutputOptions } from '../outputs/index.js';
+import { checkOutputs, type OutputOptions } from '../outputs/index.js';
 import { DEFAULT_SCHEDULE, SCHEDULES, type Schedule } from '../plan.js';
 import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
-import { positiveInteger, positiveNumber, region, svgFile } from './parse.js';
+import { positiveInteger, positiveNumber, region } from './parse.js';
 
 export interface WorkloadFlags {
   size?: number;
@@ -58,11 +58,11 @@ export const collect = (value: string, previous: string[]) => [...previous, valu
 /** --size … --region, --maxiter, --max-memory: what to render. */
 export function addWorkloadOptions(command: Command): Command {
   return command
-    .option('-s, --size <n>', `the tutorial's size: a grid of about n/2 × n/2 points (default ${DEFAULT_SIZE})`, positiveInteger)
-    .option('-m, --maxiter <n>', `iteration limit (default ${DEFAULT_MAXITER})`, positiveInteger)
-    .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger))
-    .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger)
-    .option('--height <n>', 'a general render: rows (with --width)', positiveInteger)
+    .option('-s, --size <n>', `the tutorial's size: a grid of about n/2 × n/2 points (default ${DEFAULT_SIZE})`, positiveInteger(1000))
+    .option('-m, --maxiter <n>', `iteration limit (default ${DEFAULT_MAXITER})`, positiveInteger(1000))
+    .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger(1000)))
+    .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger(1024))
+    .option('--height <n>', 'a general render: rows (with --width)', positiveInteger(768))
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
     .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber);
 }
@@ -70,7 +70,7 @@ export function addWorkloadOptions(command: Command): Command {
 /** --chunks, --schedule, --kernel, --no-prune, --kernel-module: how to split and compute it. */
 export function addComputeOptions(command: Command): Command {
   return command
-    .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger)
+    .option('--chunks <n>', 'how many chunks to split the work into (default: 4 per worker, more for big renders)', positiveInteger(16))
     .addOption(new Option('--schedule <name>', 'how rows are dealt to chunks').choices(SCHEDULES).default(DEFAULT_SCHEDULE))
     .addOption(
       new Option('--kernel <name>', 'how counts are computed: auto (the fastest here), native, wasm, js, or a registered one').default(
@@ -91,7 +91,7 @@ export function addOutputOptions(command: Command): Command {
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
     .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
     .option('--trace <file.json>', 'write the trace: phases and, per chunk, worker, queued/start/end times, bytes moved')
-    .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker', svgFile)
+    .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker')
     .option('--json', 'print one JSON object instead of text');
 }
 
@@ -100,7 +100,7 @@ export function addRedisOptions(command: Command): Command {
   return command
     .option('--redis <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: $REDIS_URL)', process.env.REDIS_URL)
     .option('--prefix <name>', 'key prefix of the queue and results, for several clusters on one Redis', DEFAULT_PREFIX)
-    .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger, 5);
+    .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger(5), 5);
 }
 
 export function buildWorkload(flags: WorkloadFlags): Workload {
@@ -122,9 +122,10 @@ export function buildWorkload(flags: WorkloadFlags): Workload {
   return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
 }
 
+/** The outputs the flags ask for, every path checked before any work starts. */
 export function outputOptions(flags: OutputFlags): OutputOptions {
   const surface = flags.plot3d ?? flags.plot3D;
-  return {
+  const options = {
     png: flags.out,
     colormap: flags.colormap,
     scale: flags.scale,
@@ -133,4 +134,12 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
     trace: flags.trace,
     timeline: flags.timeline,
   };
+  checkOutputs(options, {
+    png: '--out',
+    npy: '--counts',
+    surface: flags.plot3D !== undefined ? '--plot3D' : '--plot3d',
+    trace: '--trace',
+    timeline: '--timeline',
+  });
+  return options;
 }

@@ -5,12 +5,15 @@
 import { InvalidArgumentError } from 'commander';
 import type { Region } from '../workload.js';
 
-export function positiveInteger(text: string): number {
-  const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError('expected a whole number ≥ 1, e.g. 1000.');
-  }
-  return value;
+/** A parser for a whole number ≥ 1; its error gives an example that fits the option. */
+export function positiveInteger(example: number): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text);
+    if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
+      throw new InvalidArgumentError(`expected a whole number ≥ 1, e.g. ${example}.`);
+    }
+    return value;
+  };
 }
 
 export function positiveNumber(text: string): number {
@@ -30,9 +33,4 @@ export function region(text: string): Region {
   if (!(x1 < x2)) throw new InvalidArgumentError(`expected x1 < x2 (got ${x1} and ${x2}).`);
   if (!(y1 < y2)) throw new InvalidArgumentError(`expected y1 < y2 (got ${y1} and ${y2}).`);
   return { x1, x2, y1, y2 };
-}
-
-export function svgFile(text: string): string {
-  if (!/\.svg$/i.test(text)) throw new InvalidArgumentError('expected a file name ending in .svg.');
-  return text;
 }

@@ -41,7 +41,7 @@ export function runCommand(signal: AbortSignal): Command {
   addWorkloadOptions(command);
   command
     .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default(DEFAULT_BACKEND))
-    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger)
+    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger(2))
     .option('--redis <url>', "the cluster backend's Redis (default: $REDIS_URL)", process.env.REDIS_URL);
   addComputeOptions(command);
   addOutputOptions(command);
@@ -57,6 +57,7 @@ export function runCommand(signal: AbortSignal): Command {
 
 async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
   const workload = buildWorkload(flags);
+  const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
   const { kernelName, moduleUrls } = await prepareKernel(flags);
   const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
   const progress = createProgress(flags.progress && !flags.json, 'computing');
@@ -78,7 +79,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   } finally {
     progress.stop();
   }
-  const files = await writeOutputs(result, outputOptions(flags), recorder);
+  const files = await writeOutputs(result, outputs, recorder);
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
   const explanation = flags.explain
     ? explain(recorder.trace, { kernel: result.kernel, backend: result.backend, workers: result.workers, cores: availableParallelism() })

@@ -34,7 +34,17 @@ export function connectRedis(url: string, options: ConnectOptions = {}): Redis {
   return redis;
 }
 
-/** Resolves once Redis answers PING; rejects with ERR_REDIS after `timeoutMs`. */
+/**
+ * An answer that waiting will not change: nothing listens on the port, the name does not
+ * resolve, the password or the certificate is refused. A command fails at once on these;
+ * only silence (a host that does not answer) is waited out.
+ */
+const REFUSAL = /ECONNREFUSED|ENOTFOUND|EAI_NONAME|WRONGPASS|NOAUTH|invalid password|certificate|self[- ]signed|ERR_TLS|EPROTO/i;
+
+/**
+ * Resolves once Redis answers PING. Rejects with ERR_REDIS at once when Redis refuses (see
+ * REFUSAL), and after `timeoutMs` when it stays silent.
+ */
 export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
   let lastError = 'no answer';
   const onError = (error: Error) => (lastError = error.message || String(error));
@@ -49,10 +59,11 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
         // Keep the connection's own error (ECONNREFUSED, WRONGPASS…) over a bare time-out.
         const message = (error as Error).message;
         if (message && message !== 'timed out' && !/max retries per request/i.test(message)) lastError = message;
+        if (REFUSAL.test(lastError)) throw new MandelError('ERR_REDIS', `cannot reach Redis at ${displayUrl(url)}: ${lastError}`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(0, deadline - Date.now()))));
       }
     }
-    throw new MandelError('ERR_REDIS', `cannot reach Redis at ${displayUrl(url)} within ${timeoutMs / 1000} s (${lastError})`);
+    throw new MandelError('ERR_REDIS', `no answer from Redis at ${displayUrl(url)} within ${timeoutMs / 1000} s (${lastError})`);
   } finally {
     redis.off('error', onError);
   }

@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isMandelError } from '../errors.js';
-import { getKernel } from '../kernels/registry.js';
+import { getKernel, kernelNames } from '../kernels/registry.js';
 import { ThreadPool } from '../pool/thread-pool.js';
 import { connectRedis, displayUrl } from './connection.js';
 import { CHUNK_QUEUE, DEFAULT_PREFIX, RENDER_ID, encodeCounts, keys, parsePayload, type ChunkMeta } from './wire.js';
@@ -34,7 +34,7 @@ export interface WorkerOptions {
 }
 
 export type WorkerEvent =
-  | { type: 'ready'; name: string; threads: number; concurrency: number }
+  | { type: 'ready'; name: string; redis: string; prefix: string; kernels: string[]; threads: number; concurrency: number }
   | { type: 'chunk'; render: string; chunk: number; ms: number; iterations: number; bytes: number; worker: string }
   | { type: 'failed'; job: string; reason: string; final: boolean }
   | { type: 'redis-error'; message: string }
@@ -150,7 +150,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Redis may be down at start: the worker keeps retrying, and says so once it is connected.
   worker
     .waitUntilReady()
-    .then(() => log({ type: 'ready', name, threads: pool.threads, concurrency }))
+    .then(() =>
+      log({ type: 'ready', name, redis: displayUrl(options.redis), prefix, kernels: kernelNames(), threads: pool.threads, concurrency }),
+    )
     .catch(() => {});
 
   let closing: Promise<void> | undefined;

@@ -3,13 +3,13 @@
  * encode time and memory show in the same report as compute.
  */
 import type { RenderResult } from '../result.js';
-import { PHASE, type TraceRecorder } from '../trace.js';
+import { PHASE, TraceRecorder } from '../trace.js';
 import type { ColormapName, Scale } from './colormap.js';
 import { encodeNpyInt32 } from './npy.js';
 import { encodePng } from './png.js';
 import { surfaceHtml } from './surface3d.js';
 import { timelineSvg, traceJson } from './timeline.js';
-import { writeOutput as save } from './write.js';
+import { checkOutputPath, writeOutput as save, type OutputKind } from './write.js';
 
 export interface OutputOptions {
   readonly png?: string;
@@ -30,7 +30,27 @@ export interface WrittenFile {
   readonly bytes: number;
 }
 
-export async function writeOutputs(result: RenderResult, options: OutputOptions, recorder: TraceRecorder): Promise<WrittenFile[]> {
+type FileOption = 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
+const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'surface', 'trace', 'timeline'];
+
+/**
+ * Checks every output path before any work (see checkOutputPath): the right ending, an
+ * existing writable directory. `names` says how to call each option in a message (the CLI
+ * passes its flags).
+ */
+export function checkOutputs(options: OutputOptions, names: Partial<Record<FileOption, string>> = {}): void {
+  for (const option of FILE_OPTIONS) {
+    const path = options[option];
+    if (path) checkOutputPath(path, option as OutputKind, names[option] ?? option);
+  }
+}
+
+/**
+ * Writes the outputs asked for, each one atomically, after checking every path. With a
+ * recorder, each encoding is a traced phase on the render's clock.
+ */
+export async function writeOutputs(result: RenderResult, options: OutputOptions, recorder = new TraceRecorder()): Promise<WrittenFile[]> {
+  checkOutputs(options);
   const written: WrittenFile[] = [];
   const { png, npy, surface } = options;
   if (png) {

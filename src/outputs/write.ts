@@ -5,9 +5,81 @@
  * into place only once complete (a rename within a directory is atomic on POSIX).
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { MandelError } from '../errors.js';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { InvalidOptionError, MandelError } from '../errors.js';
+
+/** The file name endings each kind of output is written under: never one format under another's name. */
+export const OUTPUT_EXTENSIONS = {
+  png: ['.png'],
+  npy: ['.npy'],
+  surface: ['.html', '.htm'],
+  trace: ['.json'],
+  timeline: ['.svg'],
+  report: ['.html', '.htm'],
+} as const;
+const FORMAT_NAMES: Record<keyof typeof OUTPUT_EXTENSIONS, string> = {
+  png: 'a PNG image',
+  npy: 'a NumPy .npy array',
+  surface: 'an HTML page',
+  trace: 'JSON',
+  timeline: 'an SVG drawing',
+  report: 'an HTML page',
+};
+export type OutputKind = keyof typeof OUTPUT_EXTENSIONS;
+
+/**
+ * Checks, before any work, that `path` can be written as a `kind` file: its name ends as
+ * that format's does, its directory exists and is writable, and it is not a directory.
+ * A render of minutes must never be thrown away for want of a folder.
+ */
+export function checkOutputPath(path: string, kind: OutputKind, flag: string): void {
+  const allowed: readonly string[] = OUTPUT_EXTENSIONS[kind];
+  const extension = extname(path).toLowerCase();
+  if (!allowed.includes(extension)) {
+    throw new InvalidOptionError(`${flag} ${path}: writes ${FORMAT_NAMES[kind]}, so the name must end in ${allowed.join(' or ')}`);
+  }
+  const directory = dirname(resolve(path));
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDirectory) throw new InvalidOptionError(`${flag} ${path}: the directory ${directory} does not exist`);
+  try {
+    accessSync(directory, constants.W_OK);
+  } catch {
+    throw new InvalidOptionError(`${flag} ${path}: the directory ${directory} is not writable`);
+  }
+  try {
+    if (statSync(path).isDirectory()) throw new InvalidOptionError(`${flag} ${path}: is a directory`);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw error;
+  }
+}
+
+/** Checks that a directory for outputs exists or can be created under an existing, writable parent. */
+export function checkOutputDirectory(path: string, flag: string): void {
+  let existing = resolve(path);
+  for (;;) {
+    try {
+      if (!statSync(existing).isDirectory()) throw new InvalidOptionError(`${flag} ${path}: ${existing} is not a directory`);
+      break;
+    } catch (error) {
+      if (error instanceof InvalidOptionError) throw error;
+      const parent = dirname(existing);
+      if (parent === existing) break;
+      existing = parent;
+    }
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    throw new InvalidOptionError(`${flag} ${path}: the directory ${existing} is not writable`);
+  }
+}
 
 /** Writes `data` to `path` atomically; resolves with the bytes written. */
 export async function writeOutput(path: string, data: Buffer | string | readonly (Buffer | string)[]): Promise<number> {
