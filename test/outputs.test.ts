@@ -73,6 +73,38 @@ describe('PNG output', () => {
     assert.ok(close(hex(255), 'fde725'), hex(255));
   });
 
+  const indices = (counts: number[], maxiter: number, scale: 'log' | 'linear' | 'histogram') => {
+    // Read each pixel back to its colour map index (grey: the index is the red channel).
+    const png = PNG.sync.read(encodePng(Int32Array.from(counts), 1, counts.length, maxiter, { colormap: 'grey', scale }));
+    return counts.map((_, i) => png.data[i * 4]!);
+  };
+
+  it('stretches a zoomed view from its lowest count: the whole map is used, never-escaping points on top', () => {
+    assert.deepEqual(indices([40, 70, 100, 55], 100, 'linear'), [0, 128, 255, 64]);
+    const log = indices([40, 41, 100], 100, 'log');
+    assert.equal(log[0], 0);
+    assert.equal(log[2], 255);
+    assert.equal(log[1], Math.round((255 * Math.log1p(1)) / Math.log1p(60)));
+  });
+
+  it('histogram colouring gives each escaped point an equal share of colours, whatever maxiter', () => {
+    const counts = [3, 5, 9, 20, 33, 34, 200, 1000];
+    const small = indices(
+      counts.map((c) => Math.min(c, 1000)),
+      1000,
+      'histogram',
+    );
+    assert.deepEqual(
+      small.slice(0, 7),
+      [1, 3, 5, 7, 9, 11, 13].map((k) => Math.round((255 * k) / 14)),
+    );
+    assert.equal(small[7], 255, 'a never-escaping point takes the top colour');
+    const deeper = indices([...counts.slice(0, 7), 5_000_000], 5_000_000, 'histogram');
+    assert.deepEqual(deeper.slice(0, 7), small.slice(0, 7));
+    const huge = indices([7, 2 ** 31 - 1], 2 ** 31 - 1, 'log');
+    assert.deepEqual(huge, [0, 255]);
+  });
+
   it('rejects an unknown colour map by name', () => {
     assert.throws(() => colormapTable('rainbow' as 'grey'), { code: 'ERR_INVALID_OPTION' });
   });

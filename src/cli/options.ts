@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import { DEFAULT_PREFIX } from '../cluster/wire.js';
 import { InvalidOptionError } from '../errors.js';
 import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
+import { SURFACE_HEIGHTS, type SurfaceHeight } from '../outputs/surface3d.js';
 import { checkOutputs, type OutputOptions } from '../outputs/index.js';
 import { DEFAULT_SCHEDULE, SCHEDULES, type Schedule } from '../plan.js';
 import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
@@ -38,6 +39,7 @@ export interface OutputFlags {
   counts?: string;
   plot3d?: string | boolean;
   plot3D?: string | boolean;
+  surfaceHeight: SurfaceHeight;
   trace?: string;
   timeline?: string;
   json?: boolean;
@@ -90,6 +92,11 @@ export function addOutputOptions(command: Command): Command {
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
     .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
+    .addOption(
+      new Option('--surface-height <kind>', 'height of the 3D surface: log(1 + count) or the count')
+        .choices(SURFACE_HEIGHTS)
+        .default('log'),
+    )
     .option('--trace <file.json>', 'write the trace: phases and, per chunk, worker, queued/start/end times, bytes moved')
     .option('--timeline <file.svg>', 'draw the worker timeline, one lane per worker')
     .option('--json', 'print one JSON object instead of text');
@@ -131,6 +138,7 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
     scale: flags.scale,
     npy: flags.counts,
     surface: surface === undefined || surface === false ? undefined : surface === true ? DEFAULT_SURFACE_FILE : surface,
+    surfaceHeight: flags.surfaceHeight,
     trace: flags.trace,
     timeline: flags.timeline,
   };

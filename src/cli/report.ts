@@ -53,18 +53,27 @@ export function textReport(result: RenderResult, context: ReportContext): string
   ];
   for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
   if (context.representations) {
-    lines.push('', 'Memory per phase (after − before)       heap        array buffers   RSS            time');
+    // Every column right-aligned under a header of the same width.
+    const phaseWidth = Math.max(36, ...result.trace.phases.map((phase) => phase.name.length));
+    lines.push(
+      '',
+      `  ${'Memory per phase (after − before)'.padEnd(phaseWidth)} ${'heap'.padStart(11)} ${'array buffers'.padStart(14)} ${'RSS'.padStart(11)} ${'time'.padStart(10)}`,
+    );
     for (const phase of result.trace.phases) {
       const delta = phase.memoryDelta;
       if (!delta) continue;
       lines.push(
-        `  ${phase.name.padEnd(36)} ${signedBytes(delta.heapUsed).padStart(11)} ${signedBytes(delta.arrayBuffers).padStart(14)} ${signedBytes(delta.rss).padStart(13)} ${(phase.endMs - phase.startMs).toFixed(1).padStart(9)} ms`,
+        `  ${phase.name.padEnd(phaseWidth)} ${signedBytes(delta.heapUsed).padStart(11)} ${signedBytes(delta.arrayBuffers).padStart(14)} ${signedBytes(delta.rss).padStart(11)} ${`${(phase.endMs - phase.startMs).toFixed(1)} ms`.padStart(10)}`,
       );
     }
-    lines.push('', `Bytes per point, ${grouped(result.elements)} points                                    lower bound   measured`);
+    const nameWidth = Math.max(...context.representations.map((cost) => cost.name.length));
+    lines.push(
+      '',
+      `  ${`Bytes per point, ${grouped(result.elements)} points`.padEnd(nameWidth)} ${'lower bound'.padStart(11)} ${'measured'.padStart(10)}`,
+    );
     for (const cost of context.representations) {
       lines.push(
-        `  ${cost.name.padEnd(72)} ${cost.lowerBoundBytesPerElement.toFixed(3).padStart(10)} ${cost.measuredBytesPerElement.toFixed(3).padStart(10)}`,
+        `  ${cost.name.padEnd(nameWidth)} ${cost.lowerBoundBytesPerElement.toFixed(3).padStart(11)} ${cost.measuredBytesPerElement.toFixed(3).padStart(10)}`,
       );
     }
   }

@@ -10,7 +10,13 @@ import { InvalidOptionError } from '../errors.js';
 
 export const COLORMAPS = ['viridis', 'magma', 'inferno', 'turbo', 'grey', 'hot'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
-export const SCALES = ['log', 'linear'] as const;
+/**
+ * How counts map to colours. `log` and `linear` stretch from the lowest count in the view to
+ * maxiter (a zoom whose every point takes 300 iterations still uses the whole map);
+ * `histogram` gives each colour an equal share of the escaped points, whatever maxiter.
+ * Points that never escape take the top colour in every scale.
+ */
+export const SCALES = ['log', 'linear', 'histogram'] as const;
 export type Scale = (typeof SCALES)[number];
 
 type Rgb = [number, number, number];
@@ -77,22 +83,55 @@ export function colormapTable(name: ColormapName): Uint8Array {
   return table;
 }
 
-/** Where a count falls on the colour scale, 0 … 1. log spreads the many low counts out. */
-function scalePosition(count: number, maxiter: number, scale: Scale): number {
-  if (scale === 'linear') return count / maxiter;
-  return Math.log1p(count) / Math.log1p(maxiter);
+/** A table over every count 0 … maxiter while that is small; a map of the counts present otherwise. */
+const TABLE_LIMIT = 1 << 22;
+
+/** The colour index 0 … 255 of each count under the scale, for this view. */
+function colourIndexer(counts: Int32Array, maxiter: number, scale: Scale): (count: number) => number {
+  // The histogram of the view: how many points took each count.
+  const small = maxiter <= TABLE_LIMIT;
+  const dense = small ? new Float64Array(maxiter + 1) : undefined;
+  const sparse = small ? undefined : new Map<number, number>();
+  let lowest = maxiter;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (c < lowest) lowest = c;
+    if (dense) dense[c]! += 1;
+    else sparse!.set(c, (sparse!.get(c) ?? 0) + 1);
+  }
+  const present = dense ? undefined : [...sparse!.keys()].sort((a, b) => a - b);
+  const position = (c: number, rank: number, escaped: number): number => {
+    if (c >= maxiter) return 1;
+    if (scale === 'histogram') return escaped > 0 ? rank / escaped : 0;
+    const span = maxiter - lowest;
+    const above = Math.max(0, c - lowest);
+    return span <= 0 ? 1 : scale === 'linear' ? above / span : Math.log1p(above) / Math.log1p(span);
+  };
+  const escaped = counts.length - (dense ? dense[maxiter]! : (sparse!.get(maxiter) ?? 0));
+  // Points below count c, and at it: the histogram scale places c at the middle of its rank.
+  let below = 0;
+  const indexAt = (c: number, n: number): number => {
+    const rank = below + n / 2;
+    below += n;
+    return Math.round(position(c, rank, escaped) * 255);
+  };
+  if (dense) {
+    const table = new Uint8Array(maxiter + 1);
+    for (let c = 0; c <= maxiter; c++) if (dense[c]! > 0) table[c] = indexAt(c, dense[c]!);
+    return (c) => table[c]!;
+  }
+  const index = new Map<number, number>();
+  for (const c of present!) index.set(c, indexAt(c, sparse!.get(c)!));
+  return (c) => index.get(c) ?? 255;
 }
 
 /** RGBA pixels of the counts, one per point, row-major. */
 export function colourise(counts: Int32Array, maxiter: number, colormap: ColormapName, scale: Scale): Uint8Array {
   const table = colormapTable(colormap);
-  // Counts run 0 … maxiter, so for the usual limits one table lookup per count is cheapest.
-  const byCount = maxiter <= 1 << 20 ? new Uint8Array(maxiter + 1) : undefined;
-  if (byCount) for (let c = 0; c <= maxiter; c++) byCount[c] = Math.round(scalePosition(c, maxiter, scale) * 255);
+  const indexOf = colourIndexer(counts, maxiter, scale);
   const rgba = new Uint8Array(counts.length * 4);
   for (let i = 0; i < counts.length; i++) {
-    const count = counts[i]!;
-    const index = byCount ? byCount[count]! : Math.round(scalePosition(count, maxiter, scale) * 255);
+    const index = indexOf(counts[i]!);
     rgba[i * 4] = table[index * 3]!;
     rgba[i * 4 + 1] = table[index * 3 + 1]!;
     rgba[i * 4 + 2] = table[index * 3 + 2]!;

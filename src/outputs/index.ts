@@ -7,7 +7,7 @@ import { PHASE, TraceRecorder } from '../trace.js';
 import type { ColormapName, Scale } from './colormap.js';
 import { encodeNpyInt32 } from './npy.js';
 import { encodePng } from './png.js';
-import { surfaceHtml } from './surface3d.js';
+import { surfaceHtml, type SurfaceHeight } from './surface3d.js';
 import { timelineSvg, traceJson } from './timeline.js';
 import { checkOutputPath, writeOutput as save, type OutputKind } from './write.js';
 
@@ -18,6 +18,8 @@ export interface OutputOptions {
   readonly npy?: string;
   readonly surface?: string;
   readonly surfaceMaxSide?: number;
+  /** Height of the 3D surface: log(1 + count) (default) or linear. */
+  readonly surfaceHeight?: SurfaceHeight;
   /** The trace as JSON (phases, chunk events, lanes). */
   readonly trace?: string;
   /** The worker timeline as SVG. */
@@ -65,7 +67,14 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
   }
   if (surface) {
     const bytes = await recorder.phase(PHASE.encode3d, () =>
-      save(surface, surfaceHtml(result.counts, result.workload, { maxSide: options.surfaceMaxSide })),
+      save(
+        surface,
+        surfaceHtml(result.counts, result.workload, {
+          maxSide: options.surfaceMaxSide,
+          colormap: options.colormap,
+          height: options.surfaceHeight,
+        }),
+      ),
     );
     written.push({ kind: 'surface', path: surface, bytes });
   }

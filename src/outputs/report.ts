@@ -21,6 +21,16 @@ export interface ReportCharts {
   readonly memory: string;
 }
 
+/**
+ * One colour per measured series, the same in every chart (Tableau 10, without its grey and
+ * red); the reference lines are grey (ideal) and black dashed (the fits), so none of them
+ * can be taken for a measurement.
+ */
+const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f'];
+const IDEAL_COLOUR = '#9a9a9a';
+const FIT_COLOURS = ['#222222', '#555555', '#777777'];
+const coloured = (colour: string) => ({ color: colour, itemStyle: { color: colour }, lineStyle: { color: colour } });
+
 export function benchCharts(bench: BenchResult): ReportCharts {
   const threads = bench.points.filter((p) => p.backend === 'threads');
   const maxWorkers = Math.max(8, ...threads.map((p) => p.workers));
@@ -31,14 +41,16 @@ export function benchCharts(bench: BenchResult): ReportCharts {
     series.set(name, [...(series.get(name) ?? []), [p.workers, p.speedup]]);
     efficiency.set(name, [...(efficiency.get(name) ?? []), [p.workers, p.efficiency]]);
   }
-  const fitted = Object.entries(bench.amdahl).flatMap(([kernel, fit]) =>
+  const colourOf = new Map([...series.keys()].map((name, i) => [name, PALETTE[i % PALETTE.length]!]));
+  const fitted = Object.entries(bench.amdahl).flatMap(([kernel, fit], i) =>
     fit
       ? [
           {
             name: `Amdahl fit, ${kernel} (serial fraction ${fit.serialFraction.toFixed(3)})`,
             type: 'line',
             showSymbol: false,
-            lineStyle: { type: 'dashed' },
+            ...coloured(FIT_COLOURS[i % FIT_COLOURS.length]!),
+            lineStyle: { type: 'dashed', color: FIT_COLOURS[i % FIT_COLOURS.length]! },
             data: Array.from({ length: maxWorkers }, (_, i) => [i + 1, amdahlSpeedup(fit.serialFraction, i + 1)]),
           },
         ]
@@ -47,8 +59,8 @@ export function benchCharts(bench: BenchResult): ReportCharts {
   const axes = (y: string) => ({
     xAxis: { type: 'value', name: 'workers', nameLocation: 'middle', nameGap: 26, min: 1, max: maxWorkers },
     yAxis: { type: 'value', name: y },
-    grid: { left: 60, right: 24, top: 80, bottom: 50 },
-    legend: { top: 28, textStyle: { fontSize: 11 } },
+    grid: { left: 60, right: 24, top: 96, bottom: 50 },
+    legend: { top: 36, textStyle: { fontSize: 11 } },
   });
   const speedup = svgChart({
     title: { text: `Speed-up against workers (${bench.cores} cores here)`, left: 'center', textStyle: { fontSize: 14 } },
@@ -58,33 +70,35 @@ export function benchCharts(bench: BenchResult): ReportCharts {
         name: 'ideal',
         type: 'line',
         showSymbol: false,
-        lineStyle: { color: '#999999' },
+        ...coloured(IDEAL_COLOUR),
         data: [
           [1, 1],
           [maxWorkers, maxWorkers],
         ],
       },
       ...fitted,
-      ...[...series].map(([name, data]) => ({ name, type: 'line', symbolSize: 8, data })),
+      ...[...series].map(([name, data]) => ({ name, type: 'line', symbolSize: 8, data, ...coloured(colourOf.get(name)!) })),
     ],
   });
   const efficiencyChart = svgChart({
     title: { text: 'Parallel efficiency (speed-up / workers)', left: 'center', textStyle: { fontSize: 14 } },
     ...axes('efficiency'),
-    yAxis: { type: 'value', name: 'efficiency', min: 0, max: 1.1 },
-    series: [...efficiency].map(([name, data]) => ({ name, type: 'line', symbolSize: 8, data })),
+    // Up to 1.1, or higher when a noisy run measured more (never clip a measurement).
+    yAxis: { type: 'value', name: 'efficiency', min: 0, max: Math.ceil(Math.max(1.1, ...threads.map((p) => p.efficiency)) * 10) / 10 },
+    series: [...efficiency].map(([name, data]) => ({ name, type: 'line', symbolSize: 8, data, ...coloured(colourOf.get(name)!) })),
   });
   const phases = bench.memory;
   const mib = (v: number) => Number((v / 2 ** 20).toFixed(2));
   const memory = svgChart({
     title: { text: 'Memory per phase (after − before, MiB)', left: 'center', textStyle: { fontSize: 14 } },
-    grid: { left: 60, right: 24, top: 70, bottom: 60 },
-    legend: { top: 30 },
+    grid: { left: 60, right: 24, top: 80, bottom: 60 },
+    legend: { top: 36 },
     xAxis: { type: 'category', data: phases.map((p) => p.name), axisLabel: { interval: 0, rotate: 20 } },
     yAxis: { type: 'value', name: 'MiB' },
-    series: (['heapUsed', 'arrayBuffers', 'rss'] as const).map((key) => ({
+    series: (['heapUsed', 'arrayBuffers', 'rss'] as const).map((key, i) => ({
       name: key,
       type: 'bar',
+      ...coloured(PALETTE[i]!),
       data: phases.map((p) => mib(p.memoryDelta?.[key] ?? 0)),
     })),
   });

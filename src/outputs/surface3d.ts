@@ -7,12 +7,32 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { axisCoordinates, type Workload } from '../workload.js';
+import { colormapTable, type ColormapName } from './colormap.js';
 import { escapeHtml } from './html.js';
 
 export interface SurfaceOptions {
   /** Largest number of rows or columns drawn; default 300. */
   readonly maxSide?: number;
   readonly title?: string;
+  /** The colour map, as the PNG's; default viridis. */
+  readonly colormap?: ColormapName;
+  /**
+   * Height of the surface: log(1 + count) by default, so the escaping filaments show beside
+   * the interior's plateau at maxiter; linear draws the interior as a tower.
+   */
+  readonly height?: SurfaceHeight;
+}
+
+export const SURFACE_HEIGHTS = ['log', 'linear'] as const;
+export type SurfaceHeight = (typeof SURFACE_HEIGHTS)[number];
+
+/** The colour map as plotly's colour scale: 17 stops of the same 256-entry table as the PNG. */
+function colourScale(name: ColormapName): [number, string][] {
+  const table = colormapTable(name);
+  return Array.from({ length: 17 }, (_, k) => {
+    const i = Math.round((k / 16) * 255);
+    return [k / 16, `rgb(${table[i * 3]},${table[i * 3 + 1]},${table[i * 3 + 2]})`];
+  });
 }
 
 let plotlySource: string | undefined;
@@ -53,7 +73,13 @@ export function surfaceHtml(counts: Int32Array, workload: Workload, options: Sur
     re: Array.from(re),
     im: Array.from(im),
   };
-  const dataJson = JSON.stringify(data).replace(/</g, '\\u003c');
+  const height = options.height ?? 'log';
+  const view = {
+    colorscale: colourScale(options.colormap ?? 'viridis'),
+    log: height === 'log',
+    zTitle: height === 'log' ? 'log(1 + count)' : 'count',
+  };
+  const dataJson = JSON.stringify({ ...data, ...view }).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -70,10 +96,17 @@ const data = ${dataJson};
 const bytes = Uint8Array.from(atob(data.countsBase64), (ch) => ch.charCodeAt(0));
 const counts = new Int32Array(bytes.buffer);
 const z = [];
-for (let r = 0; r < data.rows; r++) z.push(Array.from(counts.subarray(r * data.cols, (r + 1) * data.cols)));
-Plotly.newPlot('surface', [{ type: 'surface', x: data.re, y: data.im, z, colorscale: 'Jet', colorbar: { title: { text: 'count' } } }], {
-  margin: { l: 0, r: 0, t: 0, b: 0 },
-  scene: { xaxis: { title: { text: 'Re(c)' } }, yaxis: { title: { text: 'Im(c)' } }, zaxis: { title: { text: 'count' } } },
+for (let r = 0; r < data.rows; r++) {
+  const row = Array.from(counts.subarray(r * data.cols, (r + 1) * data.cols));
+  z.push(data.log ? row.map((v) => Math.log1p(v)) : row);
+}
+// The colour bar sits below the tool bar (top right), its title beside it, not above.
+Plotly.newPlot('surface', [{ type: 'surface', x: data.re, y: data.im, z, colorscale: data.colorscale,
+  colorbar: { title: { text: data.zTitle, side: 'right' }, len: 0.75, y: 0.45, thickness: 18 } }], {
+  margin: { l: 0, r: 0, t: 36, b: 0 },
+  // A flat box seen from above at an angle: the set reads as a landscape, not a tower.
+  scene: { xaxis: { title: { text: 'Re(c)' } }, yaxis: { title: { text: 'Im(c)' } }, zaxis: { title: { text: data.zTitle } },
+    aspectmode: 'manual', aspectratio: { x: 1.3, y: 1.15, z: 0.45 }, camera: { eye: { x: 0.9, y: -1.6, z: 1.1 } } },
 }, { responsive: true }).then(() => { document.body.dataset.rendered = 'true'; });
 </script>
 </body>

@@ -35,7 +35,8 @@ export function timelineSvg(trace: Trace, options: TimelineOptions = {}): string
         textStyle: { fontSize: 14 },
         subtextStyle: { fontSize: 11 },
       },
-      grid: { left: 80, right: 24, top: 64, bottom: 40 },
+      // Room for the longest lane label (host:pid/thread-n on a cluster), so none touches the edge.
+      grid: { left: 24 + 7 * Math.max(8, ...lanes.map((lane) => lane.worker.length)), right: 24, top: 64, bottom: 40 },
       xAxis: {
         type: 'value',
         name: 'ms since the render started',
@@ -43,6 +44,8 @@ export function timelineSvg(trace: Trace, options: TimelineOptions = {}): string
         nameGap: 26,
         min: compute ? Math.floor(compute.startMs) : undefined,
         max: compute ? Math.ceil(compute.endMs) : undefined,
+        // The exact ends of the compute phase fall between ticks: show only labels that fit.
+        axisLabel: { hideOverlap: true, showMinLabel: false, showMaxLabel: false },
       },
       yAxis: { type: 'category', data: lanes.map((lane) => lane.worker), inverse: true },
       series: [
