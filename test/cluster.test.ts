@@ -136,7 +136,21 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const { id } = await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 16 });
     const victim = spawn(
       process.execPath,
-      ['--import', 'tsx', bin, 'worker', '--redis', server.url, '--threads', '1', '--lock-ms', '1000', '--kernel-module', faulty],
+      [
+        '--import',
+        'tsx',
+        bin,
+        'worker',
+        '--redis',
+        server.url,
+        '--threads',
+        '1',
+        '--lock-ms',
+        '1000',
+        '--kernel-module',
+        faulty,
+        '--verbose',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

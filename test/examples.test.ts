@@ -15,9 +15,14 @@ describe('the examples', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const code = readFileSync(example('library.ts'), 'utf8').split('\n').slice(1).join('\n');
     assert.ok(readme.includes(code.trim()), 'README and examples/library.ts have drifted apart');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', example('library.ts')], { encoding: 'utf8', timeout: 60_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'mandel-library-'));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', example('library.ts'), dir], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^500 500 51214485 \d+ /m);
+    assert.match(run.stdout, /^png .*mandelbrot\.png \d+ bytes$/m);
+    const png = PNG.sync.read(readFileSync(join(dir, 'mandelbrot.png')));
+    assert.deepEqual([png.width, png.height], [500, 500]);
+    assert.match(readFileSync(join(dir, 'counts.npy')).subarray(0, 6).toString('latin1'), /^\x93NUMPY/);
     assert.match(run.stdout, /thread-\d/);
   });
 
