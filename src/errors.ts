@@ -13,6 +13,8 @@ export type MandelErrorCode =
   | 'ERR_POOL_CLOSED' // a closed thread pool or backend was asked to run again (a program error, not bad usage)
   | 'ERR_OUTPUT' // writing an output file failed
   | 'ERR_REDIS' // Redis cannot be reached, or answered with an error
+  | 'ERR_REDIS_CONFIG' // Redis is set up in a way the cluster cannot work with (an eviction policy)
+  | 'ERR_CORRUPT_RESULT' // a stored chunk result does not decode to its chunk's counts
   | 'ERR_NOT_FOUND' // no such render in Redis (never submitted, or expired)
   | 'ERR_NOT_FINISHED' // the render's chunks are not all done yet
   | 'ERR_RENDER_FAILED'; // a chunk of a cluster render failed for good

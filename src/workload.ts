@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Axis } from './axis.js';
-import { MandelError } from './errors.js';
+import { InvalidOptionError, MandelError } from './errors.js';
 import { formatBytes } from './format.js';
 import { MAX_INT32, finite, parseOrThrow, positiveInt } from './schema.js';
 
@@ -75,6 +75,8 @@ export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
   // Python: x_step = (float(x2 - x1) / float(w)) * 2 ; y_step = (float(y1 - y2) / float(h)) * 2
   const xStep = ((region.x2 - region.x1) / size) * 2;
   const yStep = ((region.y1 - region.y2) / size) * 2;
+  checkStep(xStep, 'real axis', region.x1, region.x2);
+  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
   let cols = 0;
   for (let x = region.x1; x < region.x2; x += xStep) cols++;
   let rows = 0;
@@ -92,9 +94,13 @@ export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
 export function gridWorkload(spec: GridSpec): Workload {
   const { width, height, maxiter, region, maxMemoryBytes } = parseOrThrow(gridSpecSchema, spec, 'workload');
   checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`);
+  const xStep = (region.x2 - region.x1) / width;
+  const yStep = (region.y1 - region.y2) / height;
+  checkStep(xStep, 'real axis', region.x1, region.x2);
+  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
   return {
-    re: { start: region.x1, step: (region.x2 - region.x1) / width, count: width, spacing: 'multiply' },
-    im: { start: region.y2, step: (region.y1 - region.y2) / height, count: height, spacing: 'multiply' },
+    re: { start: region.x1, step: xStep, count: width, spacing: 'multiply' },
+    im: { start: region.y2, step: yStep, count: height, spacing: 'multiply' },
     maxiter,
   };
 }
@@ -111,12 +117,33 @@ function estimateMemoryBytes(rows: number, cols: number): number {
 function checkMemory(rows: number, cols: number, limitBytes: number, asked: string): void {
   const elements = rows * cols;
   const needed = estimateMemoryBytes(rows, cols);
-  if (elements > MAX_ELEMENTS || needed > limitBytes) {
+  if (elements > MAX_ELEMENTS) {
+    // A hard cap of the counts' typed array, whatever memory there is.
+    throw new MandelError(
+      'ERR_TOO_LARGE',
+      `${asked} means ${rows} × ${cols} = ${elements.toLocaleString('en-US')} points, over the cap of ` +
+        `${MAX_ELEMENTS.toLocaleString('en-US')} (2^31 − 1) points per render; render it in parts`,
+    );
+  }
+  if (needed > limitBytes) {
     throw new MandelError(
       'ERR_TOO_LARGE',
       `${asked} means ${rows} × ${cols} points and about ${formatBytes(needed)} of memory, ` +
-        `over the limit of ${formatBytes(Math.min(limitBytes, MAX_ELEMENTS * 8))}; ` +
+        `over the limit of ${formatBytes(limitBytes)}; ` +
         'choose a smaller size, or raise the limit with --max-memory MB',
+    );
+  }
+}
+
+/**
+ * The one check of a grid's spacing, for every way a workload is built or received: a step
+ * that is not a finite, non-zero number (a region wider than the largest double, or too
+ * narrow to divide) would give NaN coordinates or a one-column image.
+ */
+function checkStep(step: number, axis: string, from: number, to: number): void {
+  if (!Number.isFinite(step) || step === 0) {
+    throw new InvalidOptionError(
+      `the region's ${axis} from ${from} to ${to} gives a step of ${step} between points; it must be a finite number other than 0 (choose a narrower or wider region)`,
     );
   }
 }
@@ -124,7 +151,7 @@ function checkMemory(rows: number, cols: number, limitBytes: number, asked: stri
 /** Schema for a workload that arrives from elsewhere (a worker thread, a queue payload). */
 const axisSchema = z.strictObject({
   start: finite('axis start'),
-  step: finite('axis step'),
+  step: finite('axis step').refine((step) => step !== 0, { message: 'axis step must not be 0' }),
   count: positiveInt('axis count'),
   spacing: z.enum(['accumulate', 'multiply']),
 });

@@ -47,17 +47,18 @@ async function reference(workload: Workload): Promise<Int32Array> {
   return (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts;
 }
 
-function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const value = check();
-      if (value) return resolve(value);
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe('the cluster backend, against a real redis-server', { skip, timeout: 120_000 }, () => {
@@ -185,7 +186,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     await closeWorkers();
   });
 
-  it('fails a malformed or hostile payload with its reason, and the worker keeps serving', async () => {
+  it('fails malformed or hostile jobs and records with their reasons, and the worker keeps serving', async () => {
     const events: WorkerEvent[] = [];
     await newWorker({ events });
     const connection = new Redis(server.url, { maxRetriesPerRequest: 1 });
@@ -195,42 +196,122 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       connection.disconnect();
     });
     const good = tutorialWorkload({ size: 40 });
-    const chunk = { id: 0, row0: 0, rowStep: 1, rowCount: 2, col0: 0, colCount: 20 };
-    const hostile = [
-      { name: 'not an object', data: 'rm -rf /' },
-      { name: 'no version', data: { render: 'r1', workload: good, chunk, kernel: 'js', prune: false, ttl: 60 } },
-      { name: 'code as kernel', data: { v: 1, render: 'r2', workload: good, chunk, kernel: 'process.exit(1)', prune: false, ttl: 60 } },
-      { name: 'unknown kernel', data: { v: 1, render: 'r3', workload: good, chunk, kernel: 'constructor', prune: false, ttl: 60 } },
+    const plan = [{ id: 0, row0: 0, rowStep: 1, rowCount: 2, col0: 0, colCount: 20 }];
+    /** A render record written by hand, as a forger with access to Redis could. */
+    const forge = async (id: string, fields: Record<string, string>) => {
+      const record = {
+        v: '2',
+        workload: JSON.stringify(good),
+        kernel: 'js',
+        prune: '0',
+        chunks: '1',
+        chunkPlan: JSON.stringify(plan),
+        ttl: '60',
+      };
+      await connection
+        .multi()
+        .hset(keys('mandel', id).render, { ...record, ...fields })
+        .expire(keys('mandel', id).render, 60)
+        .exec();
+    };
+    await forge('ok', {});
+    await forge('code-kernel', { kernel: 'process.exit(1)' });
+    await forge('unknown-kernel', { kernel: 'constructor' });
+    await forge('outside', { chunkPlan: JSON.stringify([{ ...plan[0], row0: 10_000 }]) });
+    await forge('huge-axis', { workload: JSON.stringify({ ...good, re: { ...good.re, count: 2 ** 25 } }) });
+    // 200 points × (2^31 − 1) iterations: over the default cap of 1e11.
+    await forge('costly', {
+      workload: JSON.stringify({ ...good, maxiter: 2 ** 31 - 1 }),
+      chunkPlan: JSON.stringify([{ ...plan[0], rowCount: 10 }]),
+    });
+    await forge('old-version', { v: '1' });
+    const hostile: { name: string; data: unknown; reason: RegExp }[] = [
+      { name: 'not an object', data: 'rm -rf /', reason: /invalid chunk job/ },
+      { name: 'no version', data: { render: 'ok', chunk: 0 }, reason: /invalid chunk job: v: v must be 2/ },
       {
-        name: 'chunk outside',
-        data: { v: 1, render: 'r4', workload: good, chunk: { ...chunk, row0: 10_000 }, kernel: 'js', prune: false, ttl: 60 },
+        name: 'version 1 payload',
+        data: { v: 1, render: 'ok', workload: good, chunk: plan[0], kernel: 'js', prune: false, ttl: 60 },
+        reason: /invalid chunk job/,
       },
+      { name: 'extra field', data: { v: 2, render: 'ok', chunk: 0, code: 'x' }, reason: /invalid chunk job/ },
+      { name: 'key in render', data: { v: 2, render: 'a:b', chunk: 0 }, reason: /render must be 1–64 letters/ },
+      { name: 'unknown render', data: { v: 2, render: 'nobody', chunk: 0 }, reason: /no render nobody in Redis/ },
+      { name: 'chunk outside plan', data: { v: 2, render: 'ok', chunk: 7 }, reason: /render ok has no chunk 7 \(its plan has 1\)/ },
+      { name: 'code as kernel', data: { v: 2, render: 'code-kernel', chunk: 0 }, reason: /kernel must be a registered kernel name/ },
+      { name: 'unknown kernel', data: { v: 2, render: 'unknown-kernel', chunk: 0 }, reason: /unknown kernel "constructor"/ },
+      { name: 'chunk outside workload', data: { v: 2, render: 'outside', chunk: 0 }, reason: /chunk 0 reaches below the last row/ },
+      { name: 'huge axis', data: { v: 2, render: 'huge-axis', chunk: 0 }, reason: /at most 16,777,216 points/ },
       {
-        name: 'huge axis',
-        data: { v: 1, render: 'r5', workload: { ...good, re: { ...good.re, count: 2 ** 25 } }, chunk, kernel: 'js', prune: false, ttl: 60 },
+        name: 'too costly',
+        data: { v: 2, render: 'costly', chunk: 0 },
+        reason: /may cost 429,496,729,400 iterations, over this worker's limit of 100,000,000,000/,
       },
-      { name: 'extra field', data: { v: 1, render: 'r6', workload: good, chunk, kernel: 'js', prune: false, ttl: 60, code: 'x' } },
+      { name: 'old record', data: { v: 2, render: 'old-version', chunk: 0 }, reason: /recorded in wire version 1/ },
     ];
-    for (const job of hostile) await queue.add('chunk', job.data, { jobId: `hostile-${job.name.replace(/ /g, '-')}`, attempts: 3 });
-    await eventually('all hostile jobs to fail', () => events.filter((e) => e.type === 'failed').length >= hostile.length);
+    const idOf = (name: string) => `hostile-${name.replace(/ /g, '-')}`;
+    for (const job of hostile) await queue.add('chunk', job.data, { jobId: idOf(job.name), attempts: 3 });
+    // Data that is not JSON, written straight into a job's hash.
+    await queue.add('chunk', { v: 2, render: 'ok', chunk: 0 }, { jobId: 'hostile-garbage', attempts: 3, delay: 300 });
+    await connection.hset('mandel:chunks:hostile-garbage', 'data', 'this is {not json');
+    const expected = hostile.length + 1;
+    await eventually('all hostile jobs to fail', () => events.filter((e) => e.type === 'failed').length >= expected).catch(
+      async (error) => {
+        const states = await Promise.all(
+          [...hostile.map((job) => idOf(job.name)), 'hostile-garbage'].map(async (id) => `${id}: ${await queue.getJobState(id)}`),
+        );
+        throw new Error(`${(error as Error).message}; ${states.join(', ')}; events ${JSON.stringify(events)}`);
+      },
+    );
     const failed = events.filter((e): e is Extract<WorkerEvent, { type: 'failed' }> => e.type === 'failed');
     assert.ok(
       failed.every((e) => e.final),
-      'invalid payloads are not retried',
+      'invalid jobs are not retried',
     );
-    for (const e of failed) assert.match(e.reason, /invalid chunk job payload|kernel "constructor"/, e.reason);
-    const reasons = await Promise.all(
-      hostile.map(async (job) => (await queue.getJob(`hostile-${job.name.replace(/ /g, '-')}`))?.failedReason ?? ''),
-    );
-    assert.match(reasons[4]!, /below the last row/);
-    assert.match(reasons[5]!, /at most 16,777,216 points/);
-    assert.match(reasons[3]!, /unknown kernel "constructor"/);
+    for (const job of hostile) {
+      const reason = (await queue.getJob(idOf(job.name)))?.failedReason ?? '(no reason)';
+      assert.match(reason, job.reason, job.name);
+    }
+    // (BullMQ's own getJob cannot read this job: its data is still not JSON.)
+    assert.equal(await queue.getJobState('hostile-garbage'), 'failed');
+    assert.match((await connection.hget('mandel:chunks:hostile-garbage', 'failedReason')) ?? '', /job data is not JSON/);
+    // Nothing was created for the render that does not exist; no render key lacks an expiry.
+    assert.equal(await connection.exists(keys('mandel', 'nobody').render), 0);
+    for (const key of await connection.keys('mandel:render:*')) assert.ok((await connection.ttl(key)) > 0, `${key} has no expiry`);
     // The same worker still computes good renders.
     const client = newClient();
     const { id } = await client.submit(good, { kernel: 'js', prune: false, chunkCount: 4 });
     await client.wait(id);
     assert.deepEqual((await client.result(id)).counts, await reference(good));
     await closeWorkers();
+  });
+
+  it("a forged job naming a finished render's chunk changes nothing: its parameters come from the render's record", async () => {
+    await newWorker();
+    const client = newClient();
+    const workload = tutorialWorkload({ size: 60 });
+    const { id } = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 3 });
+    await client.wait(id);
+    const connection = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const queue = new Queue(CHUNK_QUEUE, { connection, prefix: 'mandel' });
+    try {
+      // Chunk 0 again, under its own job id (the real job is gone) and under another id; and a
+      // job that fails (chunk 99) naming the finished render.
+      const opts = { removeOnComplete: true, removeOnFail: true };
+      await queue.add('chunk', { v: 2, render: id, chunk: 0 }, { jobId: `${id}-0`, ...opts });
+      await queue.add('chunk', { v: 2, render: id, chunk: 0 }, { jobId: 'forged-copy', ...opts });
+      await queue.add('chunk', { v: 2, render: id, chunk: 99 }, { jobId: `${id}-99`, ...opts });
+      await eventually('the forged jobs to be done', async () => {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+        return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal((await client.progress(id)).state, 'done');
+      assert.deepEqual((await client.result(id)).counts, await reference(workload));
+    } finally {
+      await queue.close();
+      connection.disconnect();
+      await closeWorkers();
+    }
   });
 
   it('a chunk that outlasts its lock several times completes once (lock renewal); a chunk time limit fails it clearly', async () => {
@@ -318,7 +399,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const redis = new Redis(server.url);
     try {
       const k = keys('mandel', id);
-      for (const key of [k.render, k.done, k.meta, k.chunk(0)]) {
+      for (const key of [k.render, k.done, k.meta, k.results]) {
         const ttl = await redis.ttl(key);
         assert.ok(ttl > 0 && ttl <= 120, `${key} expires (ttl ${ttl})`);
       }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { MAX_AXIS_POINTS, MAX_CHUNK_POINTS, WIRE_VERSION, keys, parsePayload } from '../src/cluster/wire.js';
+import { DEFAULT_MAX_CHUNK_ITERATIONS, MAX_AXIS_POINTS, MAX_CHUNK_POINTS, WIRE_VERSION, keys, parseChunkJob } from '../src/cluster/wire.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -24,7 +24,7 @@ describe('docs/wire-format.md says what src/cluster/wire.ts does', () => {
 
   it('lists every key the code builds, spelled the same', () => {
     const k = keys('<prefix>', '<id>');
-    for (const key of [k.render, k.done, k.meta, k.chunk(0).replace(/0$/, '<n>')]) {
+    for (const key of [k.render, k.done, k.meta, k.results]) {
       assert.ok(doc.includes(`\`${key}\``), `${key} is not in the document`);
     }
   });
@@ -32,13 +32,14 @@ describe('docs/wire-format.md says what src/cluster/wire.ts does', () => {
   it('its chunk-job example is a payload the worker accepts', () => {
     const section = doc.slice(doc.indexOf('## A chunk job'));
     const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
-    const payload = parsePayload(JSON.parse(example));
-    assert.equal(payload.v, WIRE_VERSION);
+    const job = parseChunkJob(JSON.parse(example));
+    assert.equal(job.v, WIRE_VERSION);
   });
 
   it('states the limits the schema enforces', () => {
     assert.ok(doc.includes(MAX_AXIS_POINTS.toLocaleString('en-US')), 'axis limit');
     assert.ok(doc.includes(MAX_CHUNK_POINTS.toLocaleString('en-US')), 'chunk limit');
+    assert.ok(doc.includes(DEFAULT_MAX_CHUNK_ITERATIONS.toLocaleString('en-US')), 'iteration limit');
   });
 });
 

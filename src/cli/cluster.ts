@@ -114,7 +114,7 @@ export function statusCommand(): Command {
   });
 }
 
-export function resultCommand(): Command {
+export function resultCommand(signal: AbortSignal): Command {
   const command = new Command('result').description('assemble a finished render from Redis and write its outputs').argument('<render>');
   addRedisOptions(command);
   addOutputOptions(command);
@@ -123,7 +123,7 @@ export function resultCommand(): Command {
     await withClient(flags, async (cluster) => {
       const recorder = new TraceRecorder();
       const result = await cluster.result(id, { recorder });
-      const files = await writeOutputs(result, outputs, recorder);
+      const files = await writeOutputs(result, { ...outputs, signal }, recorder);
       const context = { kernelChoice: result.kernel, files };
       out(flags.json ? JSON.stringify({ id, ...jsonReport(result, context) }) : textReport(result, context));
     });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isMandelError } from '../errors.js';
+import { removeTemporaryFiles } from '../outputs/write.js';
 import { benchCommand } from './bench.js';
 import { resultCommand, statusCommand, submitCommand } from './cluster.js';
 import { workerCommand } from './worker.js';
@@ -20,9 +21,15 @@ const EXIT_CANCELLED = 130;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first Ctrl-C cancels: the render stops, a file being written is dropped whole. A
+  // second one exits at once — after removing any half-written temporary file.
+  const onSignal = () => {
+    if (!controller.signal.aborted) return controller.abort();
+    removeTemporaryFiles();
+    process.exit(EXIT_CANCELLED);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let usageError: string | undefined;
   const program = new Command('mandel')
     .description('CPU-bound parallel computing on Node.js: the Mandelbrot set, on every core and many machines')
@@ -36,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     workerCommand(controller.signal),
     submitCommand(controller.signal),
     statusCommand(),
-    resultCommand(),
+    resultCommand(controller.signal),
     benchCommand(),
   ].map((command) => command.copyInheritedSettings(program));
   for (const command of commands) program.addCommand(command);

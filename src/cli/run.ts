@@ -79,7 +79,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   } finally {
     progress.stop();
   }
-  const files = await writeOutputs(result, outputs, recorder);
+  const files = await writeOutputs(result, { ...outputs, signal }, recorder);
   const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
   const explanation = flags.explain
     ? explain(recorder.trace, { kernel: result.kernel, backend: result.backend, workers: result.workers, cores: availableParallelism() })

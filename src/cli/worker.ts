@@ -7,6 +7,7 @@
 import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
 import type { WorkerEvent } from '../cluster/worker.js';
+import { DEFAULT_MAX_CHUNK_ITERATIONS } from '../cluster/wire.js';
 import { grouped } from '../format.js';
 import { loadKernelModules } from './kernels.js';
 import { addRedisOptions, collect, type RedisFlags } from './options.js';
@@ -20,6 +21,7 @@ interface WorkerFlags extends RedisFlags {
   kernelModule: string[];
   verbose?: boolean;
   summary: number;
+  maxChunkIterations?: number;
 }
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -41,6 +43,10 @@ export function workerLine(event: WorkerEvent, verbose: boolean): string | undef
       return `job ${event.job} failed${event.final ? '' : ' (will retry)'}: ${event.reason}`;
     case 'redis-error':
       return `redis: ${event.message}`;
+    case 'lock-lost':
+      return `lost the lock of a chunk (${event.message}); another worker will do it`;
+    case 'fatal':
+      return `mandel: ${event.message}`;
     case 'closed':
       return 'worker closed';
   }
@@ -62,6 +68,11 @@ export function workerCommand(signal: AbortSignal): CommandType {
     )
     .option('--chunk-timeout <ms>', 'fail a chunk that runs longer than this (default: no limit)', positiveInteger(60_000))
     .option('--kernel-module <file>', 'a module that registers kernels (repeatable)', collect, [])
+    .option(
+      '--max-chunk-iterations <n>',
+      `refuse chunks that may cost more iterations (points × maxiter; default ${DEFAULT_MAX_CHUNK_ITERATIONS.toExponential()})`,
+      positiveInteger(1e12),
+    )
     .option('--summary <seconds>', 'log what was done every this many seconds (when anything was)', positiveInteger(10), 10)
     .option('--verbose', 'also log one line per chunk')
     .option('--json', 'log one JSON object per event')
@@ -76,6 +87,7 @@ export function workerCommand(signal: AbortSignal): CommandType {
       }
       const kernelModules = await loadKernelModules(flags.kernelModule);
       let window = { chunks: 0, iterations: 0, failed: 0, startedMs: Date.now() };
+      let fatal = false;
       const log = (event: WorkerEvent) => {
         if (event.type === 'chunk') {
           window.chunks++;
@@ -83,11 +95,16 @@ export function workerCommand(signal: AbortSignal): CommandType {
         }
         if (event.type === 'failed') window.failed++;
         if (flags.json) {
+          if (event.type === 'fatal') fatal = true;
           if (event.type !== 'chunk' || flags.verbose) out(JSON.stringify({ time: new Date().toISOString(), ...event }));
           return;
         }
         const line = workerLine(event, flags.verbose ?? false);
-        if (line) (event.type === 'failed' || event.type === 'redis-error' ? err : out)(line);
+        if (event.type === 'fatal') fatal = true;
+        if (line)
+          (event.type === 'failed' || event.type === 'redis-error' || event.type === 'lock-lost' || event.type === 'fatal' ? err : out)(
+            line,
+          );
       };
       const summary = setInterval(() => {
         const seconds = (Date.now() - window.startedMs) / 1000;
@@ -106,14 +123,17 @@ export function workerCommand(signal: AbortSignal): CommandType {
         concurrency: flags.concurrency,
         lockMs: flags.lockMs,
         chunkTimeoutMs: flags.chunkTimeout,
+        maxChunkIterations: flags.maxChunkIterations,
         kernelModules,
         log,
       });
-      await new Promise<void>((resolve) =>
-        signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
-      );
+      // Until Ctrl-C, or until the worker stops by itself (a Redis it cannot serve).
+      await Promise.race([
+        worker.stopped,
+        new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }))),
+      ]);
       clearInterval(summary);
       await worker.close();
-      self.setOptionValue('exitCode', 0);
+      self.setOptionValue('exitCode', fatal ? 1 : 0);
     });
 }

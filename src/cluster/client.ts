@@ -2,6 +2,11 @@
  * The producer side of the cluster: submit a render as one BullMQ job per chunk, follow its
  * progress, and assemble its result from Redis. Nothing here computes; any number of
  * `mandel worker` processes, started before or after, do.
+ *
+ * A waiter always ends: with the render's result, with its recorded failure, or — when the
+ * failure could not be recorded (a full Redis) or the render vanished — by noticing that no
+ * job of it is left to run, and saying why. A Redis restart under a waiter is ridden out,
+ * for up to the client's timeout without an answer.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,25 +19,33 @@ import { parseOrThrow } from '../schema.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
 import { connectRedis, displayUrl, waitForRedis } from './connection.js';
+import { checkEvictionPolicy } from './scripts.js';
 import {
   CHUNK_QUEUE,
   DEFAULT_CLUSTER_CHUNKS,
   DEFAULT_PREFIX,
   DEFAULT_TTL_SECONDS,
   WIRE_VERSION,
-  chunkSchema,
   decodeCounts,
+  encodeRenderRecord,
   jobId,
   keys,
   metaSchema,
+  parseRenderRecord,
+  type ChunkJobData,
   type ChunkMeta,
-  type ChunkPayload,
+  type RenderRecord,
 } from './wire.js';
+
+export type { RenderRecord } from './wire.js';
 
 export interface ClusterClientOptions {
   readonly redis: string;
   readonly prefix?: string;
-  /** How long a command may wait for Redis before failing (ms). */
+  /**
+   * How long a command may go without an answer from Redis before failing (ms): at connect,
+   * and while waiting for a render (a Redis restart shorter than this is ridden out).
+   */
   readonly timeoutMs?: number;
 }
 
@@ -43,7 +56,7 @@ export interface SubmitOptions {
   readonly chunks?: readonly Chunk[];
   readonly chunkCount?: number;
   readonly schedule?: Schedule;
-  /** Seconds the render's keys live after the last chunk is stored. */
+  /** Seconds the render's keys live after its last chunk is stored. */
   readonly ttl?: number;
 }
 
@@ -64,15 +77,6 @@ export interface QueueStatus {
   readonly workers: number;
 }
 
-/** A render as recorded in Redis: what a producer submitted, and all it needs to assemble it. */
-export interface RenderRecord {
-  readonly id: string;
-  readonly workload: Workload;
-  readonly kernel: string;
-  readonly prune: boolean;
-  readonly plan: readonly Chunk[];
-}
-
 /** A cluster render read back from Redis: a RenderResult with its id. */
 export interface ClusterResult extends RenderResult {
   readonly id: string;
@@ -86,6 +90,13 @@ export interface CollectOptions {
   /** Each chunk once, in arrival order; times in ms since the epoch, bytesOut = compressed bytes read. */
   readonly onChunk?: (event: ChunkEvent) => void;
 }
+
+/** Without progress for this long, a waiter looks at the render's jobs to see if any can still run. */
+const STUCK_CHECK_MS = 2000;
+/** Missing chunks whose jobs a stuck check looks at. */
+const STUCK_SAMPLE = 64;
+/** Jobs added per round trip when submitting. */
+const SUBMIT_BATCH = 1000;
 
 export class ClusterClient {
   readonly prefix: string;
@@ -109,86 +120,105 @@ export class ClusterClient {
     this.queue.on('error', () => {}); // surfaced by the commands themselves, with context
   }
 
-  /** Fails with ERR_REDIS within the timeout when Redis is unreachable. */
+  /**
+   * Fails with ERR_REDIS when Redis refuses or stays silent past the timeout, and with
+   * ERR_REDIS_CONFIG when it may evict keys (no render could be trusted to finish there).
+   */
   connect(): Promise<void> {
-    this.ready ??= waitForRedis(this.redis, this.url, this.timeoutMs);
+    this.ready ??= (async () => {
+      await waitForRedis(this.redis, this.url, this.timeoutMs);
+      await this.command(() => checkEvictionPolicy(this.redis, displayUrl(this.url)));
+    })();
     return this.ready;
   }
 
-  /** Records the render and queues one job per chunk; resolves with the record once both are in Redis. */
+  /**
+   * Records the render and queues one job per chunk; resolves with the record once both are
+   * in Redis. All or nothing: if Redis refuses part of it (full, gone), what was added is
+   * removed before the error is thrown, so no half render waits for ever.
+   */
   async submit(workload: Workload, options: SubmitOptions): Promise<RenderRecord> {
     await this.connect();
     const checked = parseOrThrow(workloadSchema, workload, 'workload');
-    const chunks =
-      options.chunks ??
-      planChunks(checked, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS });
-    const ttl = options.ttl ?? DEFAULT_TTL_SECONDS;
-    const id = randomUUID();
-    const k = keys(this.prefix, id);
-    await this.command(() =>
-      this.redis
-        .multi()
-        .hset(k.render, {
-          v: WIRE_VERSION,
-          workload: JSON.stringify(checked),
-          kernel: options.kernel,
-          prune: options.prune ? '1' : '0',
-          chunks: chunks.length,
-          chunkPlan: JSON.stringify(chunks),
-          createdEpochMs: Date.now(),
-          ttl,
-        })
-        .expire(k.render, ttl)
-        .exec(),
-    );
-    const jobs = chunks.map((chunk) => {
-      const data: ChunkPayload = {
-        v: WIRE_VERSION,
-        render: id,
-        workload: checked,
-        chunk,
-        kernel: options.kernel,
-        prune: options.prune,
-        ttl,
-      };
-      return {
-        name: 'chunk',
-        data,
-        opts: {
-          jobId: jobId(id, chunk.id),
-          attempts: 3,
-          backoff: { type: 'exponential', delay: 500 },
-          removeOnComplete: true,
-          removeOnFail: { age: ttl },
-        },
-      };
-    });
-    await this.command(() => this.queue.addBulk(jobs));
-    return { id, workload: checked, kernel: options.kernel, prune: options.prune, plan: chunks };
+    const plan = [
+      ...(options.chunks ??
+        planChunks(checked, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS })),
+    ];
+    const record: RenderRecord = {
+      id: randomUUID(),
+      workload: checked,
+      kernel: options.kernel,
+      prune: options.prune,
+      plan,
+      ttl: options.ttl ?? DEFAULT_TTL_SECONDS,
+    };
+    const k = keys(this.prefix, record.id);
+    let added = 0;
+    try {
+      await this.command(() =>
+        this.redis.multi().hset(k.render, encodeRenderRecord(record, Date.now())).expire(k.render, record.ttl).exec().then(execOrThrow),
+      );
+      for (let start = 0; start < plan.length; start += SUBMIT_BATCH) {
+        const jobs = plan.slice(start, start + SUBMIT_BATCH).map((chunk) => {
+          const data: ChunkJobData = { v: WIRE_VERSION, render: record.id, chunk: chunk.id };
+          return {
+            name: 'chunk',
+            data,
+            opts: {
+              jobId: jobId(record.id, chunk.id),
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 500 },
+              removeOnComplete: true,
+              removeOnFail: { age: record.ttl },
+            },
+          };
+        });
+        await this.command(() => this.queue.addBulk(jobs));
+        added = start + jobs.length;
+      }
+    } catch (error) {
+      await this.undoSubmit(record, added);
+      throw error;
+    }
+    return record;
   }
 
-  /** The record of a render submitted earlier, read back from Redis. */
+  /**
+   * Takes back a submit that failed half way. Deleting the render's record comes first: it
+   * frees memory (a full Redis still allows deletes) and makes any job left behind fail at
+   * once, unrun, on the first worker that takes it.
+   */
+  private async undoSubmit(record: RenderRecord, added: number): Promise<void> {
+    const k = keys(this.prefix, record.id);
+    await this.redis.del(k.render, k.done, k.meta, k.results).catch(() => {});
+    for (let n = 0; n < Math.min(record.plan.length, added + SUBMIT_BATCH); n++) {
+      await this.queue.remove(jobId(record.id, n)).catch(() => {});
+    }
+  }
+
+  /** The record of a render submitted earlier, read back from Redis and validated. */
   async record(id: string): Promise<RenderRecord> {
     await this.connect();
-    const k = keys(this.prefix, id);
-    const [workloadText, kernel, prune, planText] = await this.command(() =>
-      this.redis.hmget(k.render, 'workload', 'kernel', 'prune', 'chunkPlan'),
-    );
-    if (!workloadText || !kernel || !planText) throw notFound(id);
-    const workload = parseOrThrow(workloadSchema, JSON.parse(workloadText), 'stored workload');
-    const plan = (JSON.parse(planText) as unknown[]).map((chunk) => parseOrThrow(chunkSchema, chunk, 'stored chunk plan'));
-    return { id, workload, kernel, prune: prune === '1', plan };
+    const hash = await this.command(() => this.redis.hgetall(keys(this.prefix, id).render));
+    return parseRenderRecord(id, hash);
   }
 
   async progress(id: string): Promise<RenderProgress> {
     await this.connect();
     const k = keys(this.prefix, id);
-    const [render, done] = await this.command(() => Promise.all([this.redis.hmget(k.render, 'chunks', 'error'), this.redis.scard(k.done)]));
+    const [render, done, stored] = await this.command(() =>
+      Promise.all([this.redis.hmget(k.render, 'chunks', 'error'), this.redis.scard(k.done), this.redis.hlen(k.results)]),
+    );
     const [chunksText, error] = render;
     if (chunksText === null) throw notFound(id);
     const chunks = Number(chunksText);
-    const state = error ? 'failed' : done >= chunks ? 'done' : done > 0 ? 'running' : 'queued';
-    return { id, chunks, done, state, ...(error ? { error } : {}) };
+    if (error) return { id, chunks, done, state: 'failed', error };
+    // Done means every result can still be read: never say so for results that are gone.
+    if (done >= chunks && stored < chunks) {
+      return { id, chunks, done, state: 'failed', error: `the results of ${chunks - stored} chunks are missing from Redis (evicted?)` };
+    }
+    const state = done >= chunks ? 'done' : done > 0 ? 'running' : 'queued';
+    return { id, chunks, done, state };
   }
 
   async queueStatus(): Promise<QueueStatus> {
@@ -206,17 +236,23 @@ export class ClusterClient {
     };
   }
 
-  /** Polls until every chunk is stored; rejects on a failed chunk or when `signal` fires. */
+  /**
+   * Polls until every chunk is stored. Rejects on a failed render (recorded, or seen in its
+   * jobs), on a render no job of which is left, when Redis is silent past the timeout, or
+   * when `signal` fires.
+   */
   async wait(
     id: string,
     options: { signal?: AbortSignal; pollMs?: number; onProgress?: (p: RenderProgress) => void } = {},
   ): Promise<RenderProgress> {
+    const watch = new ProgressWatch(this, id);
     for (;;) {
       if (options.signal?.aborted) throw stoppedWaiting(id);
-      const progress = await this.progress(id);
+      const progress = await this.patiently(() => this.progress(id), options.signal, id);
       options.onProgress?.(progress);
       if (progress.state === 'failed') throw renderFailed(id, progress.error);
       if (progress.state === 'done') return progress;
+      await watch.check(progress.done);
       await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => {});
     }
   }
@@ -258,8 +294,8 @@ export class ClusterClient {
   /**
    * Follows a render and assembles each chunk as soon as it is stored, so fetching and
    * decoding overlap the computing and only the last chunk is left when it ends. Resolves
-   * with the counts once every chunk is in them; rejects on a failed chunk or when `signal`
-   * fires. Takes the record a submit returned (or reads it back by id).
+   * with the counts once every chunk is in them; rejects as `wait` does, and on a stored
+   * result that is corrupt. Takes the record a submit returned (or reads it back by id).
    */
   async collect(render: RenderRecord | string, options: CollectOptions = {}): Promise<Int32Array> {
     const { id, workload, plan } = typeof render === 'string' ? await this.record(render) : render;
@@ -268,30 +304,38 @@ export class ClusterClient {
     const cols = workload.re.count;
     const counts = options.counts ?? new Int32Array(cols * workload.im.count);
     const seen = new Set<number>();
+    const watch = new ProgressWatch(this, id);
     while (seen.size < plan.length) {
       if (options.signal?.aborted) throw stoppedWaiting(id);
-      const [done, error] = await this.command(() => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error')]));
+      const [done, error, exists] = await this.patiently(
+        () => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error'), this.redis.exists(k.render)]),
+        options.signal,
+        id,
+      );
       if (error) throw renderFailed(id, error);
+      if (exists === 0) throw notFound(id);
       const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
       if (fresh.length === 0) {
+        await watch.check(seen.size);
         await sleep(options.pollMs ?? 50, undefined, { signal: options.signal }).catch(() => {});
         continue;
       }
       for (let start = 0; start < fresh.length; start += 32) {
         const batch = fresh.slice(start, start + 32).map((n) => plan[n]!);
-        const [buffers, metas] = await this.command(() =>
-          Promise.all([
-            this.redis.mgetBuffer(...batch.map((chunk) => k.chunk(chunk.id))),
-            this.redis.hmget(k.meta, ...batch.map((chunk) => String(chunk.id))),
-          ]),
+        const fields = batch.map((chunk) => String(chunk.id));
+        const [buffers, metas] = await this.patiently(
+          () => Promise.all([this.redis.hmgetBuffer(k.results, ...fields), this.redis.hmget(k.meta, ...fields)]),
+          options.signal,
+          id,
         );
         batch.forEach((chunk, i) => {
           const data = buffers[i];
           const metaText = metas[i];
           if (!data || !metaText)
             throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
-          const meta = parseOrThrow(metaSchema, JSON.parse(metaText), `meta of chunk ${chunk.id}`) as ChunkMeta;
-          const values = decodeCounts(data, chunkElements(chunk));
+          const where = `render ${id}, chunk ${chunk.id}`;
+          const meta = parseMeta(metaText, where);
+          const values = decodeCounts(data, chunkElements(chunk), where);
           // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
           // element (10× slower), which is why the counts here are not shared.
           for (let r = 0; r < chunk.rowCount; r++) {
@@ -313,6 +357,30 @@ export class ClusterClient {
       }
     }
     return counts;
+  }
+
+  /**
+   * Why a render that has made no progress for a while cannot make any: a job of it that
+   * failed for good (whose failure the worker could not record: a full Redis), or chunks
+   * with no job left to run them. Undefined while some job can still run.
+   */
+  async whyStuck(id: string): Promise<string | undefined> {
+    const k = keys(this.prefix, id);
+    const [chunksText, done] = await this.command(() => Promise.all([this.redis.hget(k.render, 'chunks'), this.redis.smembers(k.done)]));
+    if (chunksText === null) return `render ${id} is gone from Redis (cancelled, expired or evicted)`;
+    const stored = new Set(done.map(Number));
+    const missing: number[] = [];
+    for (let n = 0; n < Number(chunksText) && missing.length < STUCK_SAMPLE; n++) if (!stored.has(n)) missing.push(n);
+    const states = await this.command(() => Promise.all(missing.map((n) => this.queue.getJobState(jobId(id, n)))));
+    const failed = missing.find((_, i) => states[i] === 'failed');
+    if (failed !== undefined) {
+      const job = await this.command(() => this.queue.getJob(jobId(id, failed)));
+      return `chunk ${failed}: ${job?.failedReason ?? 'its job failed'}`;
+    }
+    if (missing.length > 0 && states.every((state) => state === 'unknown')) {
+      return `no job is left for chunks ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (removed, or lost with Redis's data)`;
+    }
+    return undefined;
   }
 
   /** Removes the render's chunk jobs that no worker has taken, and marks it cancelled. */
@@ -338,8 +406,64 @@ export class ClusterClient {
       throw new MandelError('ERR_REDIS', `Redis at ${displayUrl(this.url)}: ${(error as Error).message}`, { cause: error });
     }
   }
+
+  /**
+   * A command of a waiter: a Redis that goes away (restarts) is retried until it has been
+   * silent for the client's timeout; other errors are not retried.
+   */
+  private async patiently<T>(run: () => Promise<T>, signal: AbortSignal | undefined, id: string): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      try {
+        return await this.command(run);
+      } catch (error) {
+        if (!(error instanceof MandelError) || error.code !== 'ERR_REDIS' || Date.now() >= deadline) throw error;
+        if (signal?.aborted) throw stoppedWaiting(id);
+        await sleep(200, undefined, { signal }).catch(() => {});
+      }
+    }
+  }
 }
 
-const notFound = (id: string) => new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, or its keys expired)`);
+/** Asks `whyStuck` once progress has stalled for a while, and turns its answer into an error. */
+class ProgressWatch {
+  private lastDone = -1;
+  private since = Date.now();
+  private lastCheck = 0;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly id: string,
+  ) {}
+
+  async check(done: number): Promise<void> {
+    const now = Date.now();
+    if (done !== this.lastDone) {
+      this.lastDone = done;
+      this.since = now;
+      return;
+    }
+    if (now - this.since < STUCK_CHECK_MS || now - this.lastCheck < STUCK_CHECK_MS) return;
+    this.lastCheck = now;
+    const reason = await this.client.whyStuck(this.id).catch(() => undefined);
+    if (reason) throw renderFailed(this.id, `${reason} — no progress is possible`);
+  }
+}
+
+function execOrThrow(results: [Error | null, unknown][] | null): void {
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0]!;
+}
+
+function parseMeta(text: string, where: string): ChunkMeta {
+  try {
+    return parseOrThrow(metaSchema, JSON.parse(text), `meta of ${where}`) as ChunkMeta;
+  } catch (error) {
+    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored metadata is corrupt (${(error as Error).message})`);
+  }
+}
+
+const notFound = (id: string) =>
+  new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, cancelled, or its keys expired)`);
 const renderFailed = (id: string, reason: string | undefined) => new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${reason}`);
 const stoppedWaiting = (id: string) => new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);

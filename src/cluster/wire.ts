@@ -1,23 +1,29 @@
 /**
- * The cluster's wire format: queue and key names, the chunk job payload and its schema, and
- * the encoding of results. docs/wire-format.md describes the same for workers written in
- * other languages; keep the two in step (test/sources.test.ts checks them against each other).
+ * The cluster's wire format, version 2: queue and key names, the render record, the chunk
+ * job, and the encoding of results. docs/wire-format.md describes the same for workers
+ * written in other languages; keep the two in step (test/sources.test.ts checks them
+ * against each other).
  *
- *   BullMQ queue   <prefix>:chunks …          one job per chunk, data = ChunkPayload (JSON)
- *   hash           <prefix>:render:<id>        the render: workload, kernel, prune, chunks, state
- *   set            <prefix>:render:<id>:done   chunk ids whose result is stored
- *   hash           <prefix>:render:<id>:meta   chunk id → JSON ChunkMeta (worker, times, iterations)
- *   string         <prefix>:render:<id>:chunk:<n>  the chunk's counts: int32 little-endian,
- *                                              row-major over the chunk, raw-deflate compressed
- * Every render key expires `ttl` seconds after the last chunk was stored (or after submit).
+ *   BullMQ queue   <prefix>:chunks …            one job per chunk, data = {"v":2,"render":id,"chunk":n}
+ *   hash           <prefix>:render:<id>          the render record: workload, kernel, prune, plan, ttl (+ error)
+ *   set            <prefix>:render:<id>:done     chunk ids whose result is stored
+ *   hash           <prefix>:render:<id>:meta     chunk id → JSON ChunkMeta (worker, times, iterations)
+ *   hash           <prefix>:render:<id>:results  chunk id → the chunk's counts: int32 little-endian,
+ *                                                row-major over the chunk, raw-deflate compressed
+ *
+ * A job names a render and a chunk, nothing else: every parameter is read from the render's
+ * own record, so a job cannot make a worker compute (or store) anything its render did not
+ * ask for. All four render keys expire together, `ttl` seconds after the last chunk stored
+ * (or after submit): a finished render's results live `ttl` from its completion.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync, deflateRawSync } from 'node:zlib';
 import { z } from 'zod';
+import { MandelError } from '../errors.js';
 import type { Chunk } from '../plan.js';
 import { nonNegativeInt, parseOrThrow, positiveInt } from '../schema.js';
 import { workloadSchema, type Workload } from '../workload.js';
 
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 export const DEFAULT_PREFIX = 'mandel';
 export const CHUNK_QUEUE = 'chunks';
 /** Seconds render keys live; long enough for a render submitted while no worker runs. */
@@ -29,16 +35,25 @@ export const keys = (prefix: string, id: string) => ({
   render: `${prefix}:render:${id}`,
   done: `${prefix}:render:${id}:done`,
   meta: `${prefix}:render:${id}:meta`,
-  chunk: (n: number) => `${prefix}:render:${id}:chunk:${n}`,
+  results: `${prefix}:render:${id}:results`,
 });
 
-/** The most points one chunk job may ask a worker for. */
+/**
+ * The most iterations one chunk may cost (points × maxiter) unless a worker's operator allows
+ * more: about 20 s of the native kernel, 5 min of the js one. A job cannot hold a thread for hours.
+ */
+export const DEFAULT_MAX_CHUNK_ITERATIONS = 1e11;
+
+/** The most points one chunk may ask a worker for. */
 export const MAX_CHUNK_POINTS = 1 << 26;
-/** The most points of one axis a payload may ask a worker to build. */
+/** The most points of one axis a render may ask a worker to build. */
 export const MAX_AXIS_POINTS = 1 << 24;
+/** The most chunks one render may have. */
+export const MAX_CHUNKS = 1 << 20;
 
 /** A render id: safe inside a Redis key and a BullMQ job id. */
 export const RENDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const KERNEL_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** BullMQ job ids may not contain ':'. */
 export const jobId = (renderId: string, chunk: number) => `${renderId}-${chunk}`;
@@ -53,43 +68,107 @@ export const chunkSchema: z.ZodType<Chunk> = z.strictObject({
   colCount: positiveInt('colCount'),
 });
 
-const payloadSchema = z
-  .strictObject({
-    v: z.literal(WIRE_VERSION),
-    render: z.string().regex(RENDER_ID, 'render must be 1–64 letters, digits, - or _'),
-    workload: workloadSchema,
-    chunk: chunkSchema,
-    kernel: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'kernel must be a registered kernel name'),
-    prune: z.boolean(),
-    ttl: positiveInt('ttl'),
-  })
-  .refine((p) => p.chunk.row0 + (p.chunk.rowCount - 1) * p.chunk.rowStep < p.workload.im.count, {
-    message: 'the chunk reaches below the last row of the workload',
-  })
-  .refine((p) => p.chunk.col0 + p.chunk.colCount <= p.workload.re.count, {
-    message: 'the chunk reaches past the last column of the workload',
-  })
-  .refine((p) => p.chunk.rowCount * p.chunk.colCount <= MAX_CHUNK_POINTS, {
-    message: `a chunk has at most ${MAX_CHUNK_POINTS.toLocaleString('en-US')} points`,
-  })
-  // A worker builds the axes' coordinates: bound them, or a payload could ask for 16 GiB.
-  .refine((p) => p.workload.re.count <= MAX_AXIS_POINTS && p.workload.im.count <= MAX_AXIS_POINTS, {
-    message: `an axis has at most ${MAX_AXIS_POINTS.toLocaleString('en-US')} points`,
-  });
-
-export interface ChunkPayload {
+/** What a chunk job carries: which render, which chunk of its plan. */
+export interface ChunkJobData {
   readonly v: typeof WIRE_VERSION;
   readonly render: string;
+  readonly chunk: number;
+}
+
+const chunkJobSchema = z.strictObject({
+  v: z.literal(WIRE_VERSION, { error: `v must be ${WIRE_VERSION} (this worker speaks wire version ${WIRE_VERSION})` }),
+  render: z.string().regex(RENDER_ID, 'render must be 1–64 letters, digits, - or _'),
+  chunk: nonNegativeInt('chunk'),
+});
+
+/** Validates a job's data; throws ERR_INVALID_OPTION naming the first problem. */
+export function parseChunkJob(data: unknown): ChunkJobData {
+  return parseOrThrow(chunkJobSchema, data, 'chunk job') as ChunkJobData;
+}
+
+/** A render as recorded in Redis: what its submitter asked, and all a worker or reader needs. */
+export interface RenderRecord {
+  readonly id: string;
   readonly workload: Workload;
-  readonly chunk: Chunk;
   readonly kernel: string;
   readonly prune: boolean;
+  readonly plan: readonly Chunk[];
+  /** Seconds the render's keys live after its last stored chunk. */
   readonly ttl: number;
 }
 
-/** Validates a payload from the queue; throws ERR_INVALID_OPTION naming the first problem. */
-export function parsePayload(data: unknown): ChunkPayload {
-  return parseOrThrow(payloadSchema, data, 'chunk job payload') as ChunkPayload;
+const recordSchema = z
+  .strictObject({
+    workload: workloadSchema,
+    kernel: z.string().regex(KERNEL_NAME, 'kernel must be a registered kernel name'),
+    prune: z.boolean(),
+    plan: z.array(chunkSchema).min(1).max(MAX_CHUNKS),
+    ttl: positiveInt('ttl'),
+  })
+  // A worker builds the axes' coordinates: bound them, or a record could ask for 16 GiB.
+  .refine((r) => r.workload.re.count <= MAX_AXIS_POINTS && r.workload.im.count <= MAX_AXIS_POINTS, {
+    message: `an axis has at most ${MAX_AXIS_POINTS.toLocaleString('en-US')} points`,
+  })
+  .superRefine((r, context) => {
+    r.plan.forEach((chunk, index) => {
+      const problem =
+        chunk.id !== index
+          ? `chunk ${index} of the plan has id ${chunk.id}`
+          : chunk.row0 + (chunk.rowCount - 1) * chunk.rowStep >= r.workload.im.count
+            ? `chunk ${index} reaches below the last row of the workload`
+            : chunk.col0 + chunk.colCount > r.workload.re.count
+              ? `chunk ${index} reaches past the last column of the workload`
+              : chunk.rowCount * chunk.colCount > MAX_CHUNK_POINTS
+                ? `chunk ${index} has over ${MAX_CHUNK_POINTS.toLocaleString('en-US')} points`
+                : undefined;
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    });
+  });
+
+/** The record's hash fields, as a submitter writes them. */
+export function encodeRenderRecord(record: RenderRecord, createdEpochMs: number): Record<string, string> {
+  return {
+    v: String(WIRE_VERSION),
+    workload: JSON.stringify(record.workload),
+    kernel: record.kernel,
+    prune: record.prune ? '1' : '0',
+    chunks: String(record.plan.length),
+    chunkPlan: JSON.stringify(record.plan),
+    ttl: String(record.ttl),
+    createdEpochMs: String(createdEpochMs),
+  };
+}
+
+/**
+ * A render record read back from its hash (HGETALL), validated as strictly as a payload:
+ * ERR_NOT_FOUND when the hash is empty, ERR_INVALID_OPTION naming the first problem.
+ */
+export function parseRenderRecord(id: string, hash: Record<string, string>): RenderRecord {
+  if (Object.keys(hash).length === 0) {
+    throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, cancelled, or its keys expired)`);
+  }
+  if (hash.v !== String(WIRE_VERSION)) {
+    throw new MandelError(
+      'ERR_INVALID_OPTION',
+      `render ${id} is recorded in wire version ${hash.v ?? '?'}; this mandel speaks ${WIRE_VERSION}`,
+    );
+  }
+  const json = (field: string): unknown => {
+    try {
+      return JSON.parse(hash[field] ?? 'null');
+    } catch {
+      throw new MandelError('ERR_INVALID_OPTION', `render ${id}: its ${field} is not JSON`);
+    }
+  };
+  const record = parseOrThrow(
+    recordSchema,
+    { workload: json('workload'), kernel: hash.kernel, prune: hash.prune === '1', plan: json('chunkPlan'), ttl: Number(hash.ttl) },
+    `render ${id}`,
+  );
+  if (Number(hash.chunks) !== record.plan.length) {
+    throw new MandelError('ERR_INVALID_OPTION', `render ${id}: chunks says ${hash.chunks} but the plan has ${record.plan.length}`);
+  }
+  return { id, ...record };
 }
 
 export interface ChunkMeta {
@@ -114,11 +193,25 @@ export function encodeCounts(counts: Int32Array): Buffer {
   return deflateRawSync(bytes, { level: 1 });
 }
 
-export function decodeCounts(data: Buffer, expected: number): Int32Array {
-  // One output chunk of the known size: zlib's default 16 KiB chunks would be concatenated,
-  // a second copy of every result.
-  const bytes = inflateRawSync(data, { chunkSize: Math.max(64, expected * 4) });
-  if (bytes.length !== expected * 4) throw new Error(`a chunk result holds ${bytes.length / 4} counts, expected ${expected}`);
+/**
+ * A stored chunk's counts, which must inflate to exactly `expected` counts. Inflation stops
+ * at that size, so a corrupt or hostile value (a deflate bomb) costs no more memory than the
+ * real result would; garbage is ERR_CORRUPT_RESULT, never a stack trace.
+ */
+export function decodeCounts(data: Buffer, expected: number, where: string): Int32Array {
+  let bytes: Buffer;
+  try {
+    // One output chunk of the known size: zlib's default 16 KiB pieces would be joined, a
+    // second copy of every result.
+    bytes = inflateRawSync(data, { chunkSize: Math.max(64, expected * 4), maxOutputLength: Math.max(1, expected * 4) });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'it inflates past its size' : (error as Error).message;
+    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result is corrupt (${reason})`);
+  }
+  if (bytes.length !== expected * 4) {
+    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result holds ${bytes.length / 4} counts, expected ${expected}`);
+  }
   // A view, no copy, when the inflated bytes are 4-byte aligned (large outputs always are).
   if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, expected);
   const counts = new Int32Array(expected);

@@ -1,20 +1,38 @@
 /**
- * A cluster worker: takes chunk jobs from the BullMQ queue, computes each on a thread pool
+ * A cluster worker: takes chunk jobs from the BullMQ queue, computes each on the thread pool
  * with a registered kernel, and stores the counts in Redis. The kernels run in worker
  * threads, so this process's event loop stays free to renew job locks: a chunk that runs
  * for minutes is never declared stalled. A worker killed mid-chunk loses its lock, and
- * another worker picks the chunk up after `lockMs`.
+ * another worker picks the chunk up after the lock expires.
  *
- * Bad payloads fail their job for good (UnrecoverableError, with the reason) and the worker
- * serves the next; a lost Redis is retried with back-off, never fatal.
+ * A job names a render and a chunk; everything else comes from the render's own record in
+ * Redis (read once per render and cached), so a forged job can only ask for work its render
+ * asked for. Bad jobs, records and data fail their job for good (UnrecoverableError, with
+ * the reason) and the worker serves the next; a lost Redis is retried with back-off.
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { isMandelError } from '../errors.js';
+import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
+import { chunkElements } from '../plan.js';
 import { ThreadPool } from '../pool/thread-pool.js';
 import { connectRedis, displayUrl } from './connection.js';
-import { CHUNK_QUEUE, DEFAULT_PREFIX, RENDER_ID, encodeCounts, keys, parsePayload, type ChunkMeta } from './wire.js';
+import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from './scripts.js';
+import {
+  CHUNK_QUEUE,
+  DEFAULT_MAX_CHUNK_ITERATIONS,
+  DEFAULT_PREFIX,
+  encodeCounts,
+  jobId,
+  keys,
+  parseChunkJob,
+  parseRenderRecord,
+  type ChunkJobData,
+  type ChunkMeta,
+  type RenderRecord,
+} from './wire.js';
 
 export interface WorkerOptions {
   readonly redis: string;
@@ -27,6 +45,8 @@ export interface WorkerOptions {
   readonly lockMs?: number;
   /** Optional limit per chunk (ms): a longer chunk fails with a clear error. None by default. */
   readonly chunkTimeoutMs?: number;
+  /** Refuse chunks that may cost more iterations (points × maxiter); default DEFAULT_MAX_CHUNK_ITERATIONS. */
+  readonly maxChunkIterations?: number;
   /** Modules that register extra kernels, loaded by every thread. */
   readonly kernelModules?: readonly string[];
   /** One line per event worth telling an operator. */
@@ -37,90 +57,159 @@ export type WorkerEvent =
   | { type: 'ready'; name: string; redis: string; prefix: string; kernels: string[]; threads: number; concurrency: number }
   | { type: 'chunk'; render: string; chunk: number; ms: number; iterations: number; bytes: number; worker: string }
   | { type: 'failed'; job: string; reason: string; final: boolean }
+  | { type: 'lock-lost'; message: string }
   | { type: 'redis-error'; message: string }
+  /** The worker cannot serve this Redis at all (an eviction policy): it stops. */
+  | { type: 'fatal'; message: string }
   | { type: 'closed' };
 
 export interface RunningWorker {
   readonly name: string;
+  /** Resolves when the worker has stopped: closed, or stopped by a fatal problem. */
+  readonly stopped: Promise<void>;
   close(): Promise<void>;
+}
+
+/** BullMQ parses job data as JSON before any processor sees it; data that is not JSON would
+ * make the job bounce between active and wait for ever. Here it becomes a job that fails. */
+class ChunkWorker extends Worker {
+  protected override createJob(data: JobJson, id: string): Job {
+    try {
+      return super.createJob(data, id);
+    } catch (error) {
+      const reason = `job data is not JSON: ${(error as Error).message}`;
+      return super.createJob({ ...data, data: JSON.stringify({ unreadable: reason }) }, id);
+    }
+  }
+}
+
+/** Render records by id, read once per render; a few renders at a time are in flight. */
+class RecordCache {
+  private readonly records = new Map<string, Promise<RenderRecord>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  get(id: string): Promise<RenderRecord> {
+    let record = this.records.get(id);
+    if (!record) {
+      if (this.records.size >= 32) this.records.delete(this.records.keys().next().value!);
+      record = this.redis.hgetall(keys(this.prefix, id).render).then((hash) => parseRenderRecord(id, hash));
+      // A failed read (Redis away, no such render) is not cached: the next job asks again.
+      record.catch(() => this.records.delete(id));
+      this.records.set(id, record);
+    }
+    return record;
+  }
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const log = options.log ?? (() => {});
   const name = `${hostname()}:${process.pid}`;
+  const maxChunkIterations = options.maxChunkIterations ?? DEFAULT_MAX_CHUNK_ITERATIONS;
   const pool = new ThreadPool({ threads: options.threads, kernelModules: options.kernelModules });
   await pool.start();
   let lastRedisError = '';
   const onRedisError = (error: Error) => {
+    // BullMQ reports a lock it could not renew or release as an error too: that is not Redis
+    // being away, and another worker redoes the chunk.
+    if (/lock/i.test(error.message)) return log({ type: 'lock-lost', message: error.message });
     const message = `${displayUrl(options.redis)}: ${error.message || error.name}`;
     if (message !== lastRedisError) log({ type: 'redis-error', message: `${message}; retrying with back-off` });
     lastRedisError = message;
   };
   const connection = connectRedis(options.redis, { persistent: true, name: `mandel-worker:${name}`, onError: onRedisError });
   connection.on('ready', () => (lastRedisError = ''));
+  const records = new RecordCache(connection, prefix);
+
+  /** The job's render and chunk, checked against the render's own record. */
+  async function chunkOf(job: Job): Promise<{ data: ChunkJobData; record: RenderRecord }> {
+    let data: ChunkJobData;
+    try {
+      data = parseChunkJob(job.data);
+    } catch (error) {
+      const unreadable = (job.data as { unreadable?: unknown } | undefined)?.unreadable;
+      throw new UnrecoverableError(typeof unreadable === 'string' ? unreadable : (error as Error).message);
+    }
+    let record: RenderRecord;
+    try {
+      record = await records.get(data.render);
+    } catch (error) {
+      if (isMandelError(error)) throw new UnrecoverableError(error.message);
+      throw error; // Redis away: retried
+    }
+    const chunk = record.plan[data.chunk];
+    if (!chunk) throw new UnrecoverableError(`render ${data.render} has no chunk ${data.chunk} (its plan has ${record.plan.length})`);
+    try {
+      getKernel(record.kernel); // only kernels registered here run, by name
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    const cost = chunkElements(chunk) * record.workload.maxiter;
+    if (cost > maxChunkIterations) {
+      throw new UnrecoverableError(
+        `chunk ${data.chunk} of render ${data.render} may cost ${grouped(cost)} iterations, over this worker's limit of ` +
+          `${grouped(maxChunkIterations)} (raise it with --max-chunk-iterations, or split the render into more chunks)`,
+      );
+    }
+    return { data, record };
+  }
 
   const buffers: Int32Array[] = [];
   const processor = async (job: Job): Promise<{ iterations: number }> => {
-    let payload;
-    try {
-      payload = parsePayload(job.data);
-      getKernel(payload.kernel); // only kernels registered here run, by name
-    } catch (error) {
-      throw new UnrecoverableError(isMandelError(error) ? error.message : `invalid job payload: ${String(error)}`);
-    }
+    const { data, record } = await chunkOf(job);
+    const chunk = record.plan[data.chunk]!;
     const signal = options.chunkTimeoutMs ? AbortSignal.timeout(options.chunkTimeoutMs) : undefined;
     // Reuse result buffers: fresh memory costs page faults on every chunk, which on a
     // small VM take time from the kernels themselves.
-    const elements = payload.chunk.rowCount * payload.chunk.colCount;
+    const elements = chunkElements(chunk);
     let buffer = buffers.pop();
     if (!buffer || buffer.length < elements) buffer = new Int32Array(new SharedArrayBuffer(elements * 4));
     const counts = buffer.subarray(0, elements);
     let result;
     try {
-      const task = { workload: payload.workload, chunk: payload.chunk, kernel: payload.kernel, prune: payload.prune, counts, packed: true };
-      result = await pool.run(task, signal);
+      result = await pool.run(
+        { workload: record.workload, chunk, kernel: record.kernel, prune: record.prune, counts, packed: true },
+        signal,
+      );
     } catch (error) {
       if (signal?.aborted) {
-        throw new UnrecoverableError(`chunk ${payload.chunk.id} ran over the per-chunk time limit of ${options.chunkTimeoutMs} ms`);
+        throw new UnrecoverableError(`chunk ${data.chunk} ran over the per-chunk time limit of ${options.chunkTimeoutMs} ms`);
       }
       throw error; // retried (attempts), e.g. a thread that died
     }
-    const data = encodeCounts(counts);
+    const encoded = encodeCounts(counts);
     buffers.push(buffer);
     const meta: ChunkMeta = {
       worker: `${name}/${result.worker}`,
       startEpochMs: result.startEpochMs,
       endEpochMs: result.endEpochMs,
       iterations: result.iterations,
-      bytes: data.length,
+      bytes: encoded.length,
     };
-    const k = keys(prefix, payload.render);
     // Idempotent: a chunk done twice (a retry after a lost lock) stores the same thing.
-    await connection
-      .multi()
-      .set(k.chunk(payload.chunk.id), data, 'EX', payload.ttl)
-      .hset(k.meta, String(payload.chunk.id), JSON.stringify(meta))
-      .sadd(k.done, String(payload.chunk.id))
-      .expire(k.meta, payload.ttl)
-      .expire(k.done, payload.ttl)
-      .expire(k.render, payload.ttl)
-      .exec();
-    log({
-      type: 'chunk',
-      render: payload.render,
-      chunk: payload.chunk.id,
-      ms: result.endEpochMs - result.startEpochMs,
-      iterations: result.iterations,
-      bytes: data.length,
-      worker: meta.worker,
-    });
+    const stored = await storeResult(connection, prefix, data.render, data.chunk, encoded, JSON.stringify(meta));
+    if (stored === 'no-render')
+      throw new UnrecoverableError(`render ${data.render} is gone from Redis (cancelled or expired); result dropped`);
+    if (stored === 'stored')
+      log({
+        type: 'chunk',
+        render: data.render,
+        chunk: data.chunk,
+        ms: result.endEpochMs - result.startEpochMs,
+        iterations: result.iterations,
+        bytes: encoded.length,
+        worker: meta.worker,
+      });
     return { iterations: result.iterations };
   };
 
   const lockMs = options.lockMs ?? 30_000;
   const concurrency = options.concurrency ?? pool.threads;
-  const worker = new Worker(CHUNK_QUEUE, processor, {
+  const worker = new ChunkWorker(CHUNK_QUEUE, processor, {
     connection,
     prefix,
     concurrency,
@@ -128,7 +217,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // Renew four times per lock length (BullMQ's default is twice): a busy host can delay a
     // renewal by a good part of the lock without the chunk being taken for stalled.
     lockRenewTime: Math.max(100, Math.floor(lockMs / 4)),
-    stalledInterval: lockMs,
+    // Look for stalled jobs twice per lock length: a dead worker's chunk goes back to the
+    // queue within 1.5 lock lengths of its last renewal.
+    stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
     maxStalledCount: 2,
     name,
   });
@@ -138,39 +229,48 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
     log({ type: 'failed', job: job.id ?? '?', reason: error.message, final });
     if (!final) return;
-    // Tell the render's followers, if the payload named a render we can trust as a key.
-    const render = (job.data as { render?: unknown } | undefined)?.render;
-    const chunk = (job.data as { chunk?: { id?: unknown } } | undefined)?.chunk?.id;
-    if (typeof render === 'string' && RENDER_ID.test(render)) {
-      connection
-        .hset(keys(prefix, render).render, 'error', `chunk ${typeof chunk === 'number' ? chunk : '?'}: ${error.message}`)
-        .catch(() => {});
+    // Tell the render's followers — only for a job that is the render's own (its id is the
+    // render's and the chunk's), and only while the render is unfinished (the script checks).
+    let data: ChunkJobData;
+    try {
+      data = parseChunkJob(job.data);
+    } catch {
+      return; // no render can be trusted from a job that does not parse
     }
+    if (job.id !== jobId(data.render, data.chunk)) return;
+    markRenderFailed(connection, prefix, data.render, `chunk ${data.chunk}: ${error.message}`).catch(() => {});
   });
-  // Redis may be down at start: the worker keeps retrying, and says so once it is connected.
-  worker
-    .waitUntilReady()
-    .then(() =>
-      log({ type: 'ready', name, redis: displayUrl(options.redis), prefix, kernels: kernelNames(), threads: pool.threads, concurrency }),
-    )
-    .catch(() => {});
 
   let closing: Promise<void> | undefined;
-  return {
-    name,
-    close: () =>
-      (closing ??= (async () => {
-        // Finish the chunks in hand when Redis is there to take their results; without
-        // Redis nothing can be stored, so stop at once rather than wait for it forever.
-        const graceful = connection.status === 'ready' ? worker.close() : Promise.resolve();
-        const gaveUp = await Promise.race([
-          graceful.then(() => false),
-          new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true)),
-        ]);
-        if (gaveUp || connection.status !== 'ready') await worker.close(true).catch(() => {});
-        await pool.close();
-        connection.disconnect();
-        log({ type: 'closed' });
-      })()),
-  };
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const close = () =>
+    (closing ??= (async () => {
+      // Finish the chunks in hand when Redis is there to take their results; without
+      // Redis nothing can be stored, so stop at once rather than wait for it forever.
+      const graceful = connection.status === 'ready' ? worker.close() : Promise.resolve();
+      const gaveUp = await Promise.race([graceful.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true))]);
+      if (gaveUp || connection.status !== 'ready') await worker.close(true).catch(() => {});
+      await pool.close();
+      connection.disconnect();
+      log({ type: 'closed' });
+      stop();
+    })());
+
+  // Redis may be down at start: the worker keeps retrying, and says so once it is connected —
+  // unless this Redis may evict keys, which no render could survive.
+  worker
+    .waitUntilReady()
+    .then(async () => {
+      const policy = await evictionPolicy(connection);
+      if (policy !== 'noeviction') {
+        log({ type: 'fatal', message: evictionMessage(displayUrl(options.redis), policy) });
+        await close();
+        return;
+      }
+      log({ type: 'ready', name, redis: displayUrl(options.redis), prefix, kernels: kernelNames(), threads: pool.threads, concurrency });
+    })
+    .catch(() => {});
+
+  return { name, stopped, close };
 }

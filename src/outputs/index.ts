@@ -24,6 +24,8 @@ export interface OutputOptions {
   readonly trace?: string;
   /** The worker timeline as SVG. */
   readonly timeline?: string;
+  /** Stops between and inside files (ERR_ABORTED); a file is either complete or absent. */
+  readonly signal?: AbortSignal;
 }
 
 export interface WrittenFile {
@@ -57,12 +59,14 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
   const { png, npy, surface } = options;
   if (png) {
     const bytes = await recorder.phase(PHASE.encodePng, () =>
-      save(png, encodePng(result.counts, result.rows, result.cols, result.maxiter, options)),
+      save(png, encodePng(result.counts, result.rows, result.cols, result.maxiter, options), options.signal),
     );
     written.push({ kind: 'png', path: png, bytes });
   }
   if (npy) {
-    const bytes = await recorder.phase(PHASE.encodeNpy, () => save(npy, encodeNpyInt32(result.counts, result.rows, result.cols)));
+    const bytes = await recorder.phase(PHASE.encodeNpy, () =>
+      save(npy, encodeNpyInt32(result.counts, result.rows, result.cols), options.signal),
+    );
     written.push({ kind: 'npy', path: npy, bytes });
   }
   if (surface) {
@@ -74,13 +78,14 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
           colormap: options.colormap,
           height: options.surfaceHeight,
         }),
+        options.signal,
       ),
     );
     written.push({ kind: 'surface', path: surface, bytes });
   }
   if (options.timeline) {
     const path = options.timeline;
-    const bytes = await recorder.phase(PHASE.encodeTimeline, () => save(path, timelineSvg(result.trace)));
+    const bytes = await recorder.phase(PHASE.encodeTimeline, () => save(path, timelineSvg(result.trace), options.signal));
     written.push({ kind: 'timeline', path, bytes });
   }
   // Last, so the trace holds every phase before it, outputs included.
@@ -94,7 +99,7 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
       kernel: result.kernel,
       workers: result.workers,
     };
-    const bytes = await save(path, traceJson(result.trace, meta));
+    const bytes = await save(path, traceJson(result.trace, meta), options.signal);
     written.push({ kind: 'trace', path, bytes });
   }
   return written;

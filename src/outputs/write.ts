@@ -5,10 +5,10 @@
  * into place only once complete (a rename within a directory is atomic on POSIX).
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { InvalidOptionError, MandelError } from '../errors.js';
+import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 
 /** The file name endings each kind of output is written under: never one format under another's name. */
 export const OUTPUT_EXTENSIONS = {
@@ -81,16 +81,41 @@ export function checkOutputDirectory(path: string, flag: string): void {
   }
 }
 
-/** Writes `data` to `path` atomically; resolves with the bytes written. */
-export async function writeOutput(path: string, data: Buffer | string | readonly (Buffer | string)[]): Promise<number> {
+/** Temporary files being written now, so that an exit in the middle can remove them. */
+const inFlight = new Set<string>();
+
+/**
+ * Removes every temporary file still being written: for a process about to exit at once
+ * (a second Ctrl-C), which then leaves no half file behind, only complete ones.
+ */
+export function removeTemporaryFiles(): void {
+  for (const file of inFlight) rmSync(file, { force: true });
+  inFlight.clear();
+}
+
+/**
+ * Writes `data` to `path` atomically; resolves with the bytes written. When `signal` fires
+ * before the file is complete, the temporary file is removed and nothing replaces `path`.
+ */
+export async function writeOutput(
+  path: string,
+  data: Buffer | string | readonly (Buffer | string)[],
+  signal?: AbortSignal,
+): Promise<number> {
+  if (signal?.aborted) throw new AbortError();
   const parts = Array.isArray(data) ? (data as readonly (Buffer | string)[]) : [data as Buffer | string];
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  inFlight.add(temporary);
   try {
-    await writeFile(temporary, parts);
+    await writeFile(temporary, parts, signal ? { signal } : {});
+    if (signal?.aborted) throw new AbortError();
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {});
+    if (error instanceof AbortError || signal?.aborted) throw new AbortError();
     throw new MandelError('ERR_OUTPUT', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    inFlight.delete(temporary);
   }
   return parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
 }

@@ -1,0 +1,88 @@
+/**
+ * The cluster's writes that must check before they write, as Lua scripts: Redis runs each
+ * atomically, so no other client can slip in between the check and the write. Apart from
+ * the TypeScript that calls them, as BullMQ keeps its own.
+ */
+import type { Redis } from 'ioredis';
+import { MandelError } from '../errors.js';
+import { keys } from './wire.js';
+
+/**
+ * Stores one chunk's result — only while its render exists and has not failed — and gives
+ * all four render keys a fresh expiry, so a render's results live `ttl` from its last chunk.
+ * Returns 1 stored, 0 no such render (expired, cancelled, never submitted), -1 render failed.
+ * KEYS: render, done, meta, results; ARGV: chunk id, counts, meta JSON.
+ */
+const STORE_RESULT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'error') == 1 then return -1 end
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+return 1
+`;
+
+/**
+ * Marks a render failed — only if it exists, is not finished and has not failed already: a
+ * finished render never changes, and no key is ever created here (so none lacks a TTL).
+ * Returns 1 marked, 0 no such render, -1 already finished, -2 already failed.
+ * KEYS: render, done; ARGV: reason.
+ */
+const MARK_FAILED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SCARD', KEYS[2]) >= tonumber(redis.call('HGET', KEYS[1], 'chunks')) then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'error') == 1 then return -2 end
+redis.call('HSET', KEYS[1], 'error', ARGV[1])
+return 1
+`;
+
+export type StoreOutcome = 'stored' | 'no-render' | 'render-failed';
+
+export async function storeResult(
+  redis: Redis,
+  prefix: string,
+  render: string,
+  chunk: number,
+  counts: Buffer,
+  metaJson: string,
+): Promise<StoreOutcome> {
+  const k = keys(prefix, render);
+  const outcome = (await redis.eval(STORE_RESULT, 4, k.render, k.done, k.meta, k.results, String(chunk), counts, metaJson)) as number;
+  return outcome === 1 ? 'stored' : outcome === 0 ? 'no-render' : 'render-failed';
+}
+
+export async function markRenderFailed(
+  redis: Redis,
+  prefix: string,
+  render: string,
+  reason: string,
+): Promise<'marked' | 'no-render' | 'finished' | 'failed already'> {
+  const k = keys(prefix, render);
+  const outcome = (await redis.eval(MARK_FAILED, 2, k.render, k.done, reason)) as number;
+  return outcome === 1 ? 'marked' : outcome === 0 ? 'no-render' : outcome === -1 ? 'finished' : 'failed already';
+}
+
+/**
+ * The eviction policy, which must be noeviction: under any other, Redis may drop a render's
+ * record or a queued job when memory runs short, and the render could never complete.
+ */
+export async function evictionPolicy(redis: Redis): Promise<string> {
+  const info = await redis.info('memory');
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+}
+
+/** Why a Redis that evicts keys is refused, in one line. */
+export function evictionMessage(url: string, policy: string): string {
+  return (
+    `Redis at ${url} evicts keys when memory runs short (maxmemory-policy ${policy}): a render's record or ` +
+    'its jobs could vanish and the render never finish; set maxmemory-policy noeviction'
+  );
+}
+
+/** Refuses a Redis whose eviction policy is not noeviction (ERR_REDIS_CONFIG). */
+export async function checkEvictionPolicy(redis: Redis, url: string): Promise<void> {
+  const policy = await evictionPolicy(redis);
+  if (policy !== 'noeviction') throw new MandelError('ERR_REDIS_CONFIG', evictionMessage(url, policy));
+}
