@@ -3,7 +3,7 @@
 import { main } from '../dist/cli/main.js';
 
 const code = await main(process.argv);
-process.exitCode = code;
-// The command is done: a Redis client's reconnect timer left behind by a failed connection
-// must not hold the process for seconds (stdout and stderr are synchronous here).
-setTimeout(() => process.exit(code), 100).unref();
+// The command is done: exit now. Nothing may linger — a Redis client's reconnect timer, a
+// pool's threads winding down — and a second Ctrl-C must not find the process half torn
+// down. (stdout and stderr are synchronous for files and pipes here, so nothing is lost.)
+process.exit(code);

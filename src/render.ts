@@ -33,6 +33,8 @@ export interface RenderOptions {
   readonly signal?: AbortSignal;
   /** Points done so far, out of the total; called after every chunk. */
   readonly onProgress?: (doneElements: number, totalElements: number) => void;
+  /** Lines worth telling the user while the render runs (the cluster backend: the render's id). */
+  readonly onNote?: (note: string) => void;
   /**
    * Where phases and chunks are recorded. Pass your own to time later steps (outputs) on
    * the same clock, or to record memory deltas per phase.
@@ -51,6 +53,7 @@ const RENDER_OPTIONS: readonly string[] = [
   'chunks',
   'signal',
   'onProgress',
+  'onNote',
   'recorder',
 ] satisfies (keyof RenderOptions)[];
 
@@ -92,6 +95,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       backend.run({ workload, chunks, kernel: kernel.name, prune }, counts, {
         signal: options.signal,
         now: () => recorder.now(),
+        ...(options.onNote ? { onNote: options.onNote } : {}),
         onChunk: (event) => {
           recorder.chunk(event);
           doneElements += chunkElements(event.chunk);

@@ -169,7 +169,7 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
     ['a timeline that is not SVG', ['--timeline', 't.pdf'], /--timeline.*\.svg/],
     ['an unknown kernel', ['--kernel', 'fortran'], /kernel.*fortran/],
     ['an unknown colour map', ['--colormap', 'rainbow'], /--colormap.*rainbow/],
-    ['a render too large for memory', ['--size', '200000'], /memory.*--max-memory/],
+    ['a render too large for memory', ['--size', '60000'], /memory.*--max-memory/],
     ['an unknown flag', ['--frobnicate'], /unknown option '--frobnicate'/],
     // Checked before any work: this render would take minutes, so failing fast is the proof.
     [
@@ -181,6 +181,17 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
     ['a .png name for the counts', ['--counts', 'x.png'], /--counts x\.png: writes a NumPy \.npy array, so the name must end in \.npy/],
     ['a directory as the trace file', ['--trace', '.json'], /--trace/],
     ['zero chunks, with an example that fits', ['--chunks', '0'], /--chunks.*e\.g\. 16\./],
+    [
+      'a region wider than the largest double',
+      ['--region', '-1.7976931348623157e308,1.7976931348623157e308,-1e308,1e308', '--width', '10', '--height', '10'],
+      /real axis .* gives a step of Infinity between points; it must be a finite number other than 0/,
+    ],
+    ['a tutorial grid of one column', ['--region', '-1e308,1e308,-1,1'], /step of Infinity/],
+    [
+      'more points than a render can hold',
+      ['--width', '46341', '--height', '46341'],
+      /2,147,488,281 points, over the cap of 2,147,483,647 \(2\^31 − 1\) points per render/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     it(`rejects ${what}`, () => {

@@ -50,12 +50,26 @@ describe('workload validation', () => {
   rejects('a negative maxiter', () => tutorialWorkload({ maxiter: -1 }), 'ERR_INVALID_OPTION');
   rejects('a NaN in the region', () => tutorialWorkload({ region: { x1: NaN, x2: 1, y1: -1, y2: 1 } }), 'ERR_INVALID_OPTION');
   rejects('an empty region', () => gridWorkload({ width: 10, height: 10, region: { x1: 1, x2: 1, y1: -1, y2: 1 } }), 'ERR_INVALID_OPTION');
-  rejects('a render beyond the memory limit', () => tutorialWorkload({ size: 200_000 }), 'ERR_TOO_LARGE');
+  rejects('a render beyond the memory limit', () => tutorialWorkload({ size: 60_000 }), 'ERR_TOO_LARGE');
+  rejects(
+    'a render over 2^31 − 1 points, whatever the memory',
+    () => tutorialWorkload({ size: 200_000, maxMemoryBytes: 2 ** 50 }),
+    'ERR_TOO_LARGE',
+  );
+  rejects(
+    'a region whose step overflows',
+    () => gridWorkload({ width: 10, height: 10, region: { x1: -1.7e308, x2: 1.7e308, y1: -1, y2: 1 } }),
+    'ERR_INVALID_OPTION',
+  );
   rejects('a render beyond a lowered limit', () => gridWorkload({ width: 1000, height: 1000, maxMemoryBytes: 2 ** 20 }), 'ERR_TOO_LARGE');
   rejects('unknown fields', () => tutorialWorkload({ size: 10, colour: 'red' } as never), 'ERR_INVALID_OPTION');
 
   it('says which limit was passed and what would work', () => {
-    assert.throws(() => tutorialWorkload({ size: 200_000 }), /--size 200000 means 100001 × 100001 points .* --max-memory/);
+    assert.throws(() => tutorialWorkload({ size: 60_000 }), /--size 60000 means 30001 × 30001 points and about 6\.7 GiB .* --max-memory/);
+    assert.throws(
+      () => tutorialWorkload({ size: 200_000, maxMemoryBytes: 2 ** 50 }),
+      /10,000,200,001 points, over the cap of 2,147,483,647/,
+    );
   });
 });
 

@@ -24,6 +24,8 @@ export interface RunHooks {
   readonly now: () => number;
   /** Called once per finished chunk, in completion order. */
   readonly onChunk?: (event: ChunkEvent) => void;
+  /** A line worth telling the user while the render runs (the cluster: the render's id). */
+  readonly onNote?: (note: string) => void;
 }
 
 export interface Backend {

@@ -75,10 +75,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`mandel: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT_FAILED;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
+  // The signal handlers stay until the process exits: a second Ctrl-C while it winds down
+  // must still remove half-written files.
 }
 
 /** The version in mandel's package.json (two folders up from this file, in src/ and in dist/). */

@@ -75,6 +75,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
       signal,
       recorder,
       onProgress: (done, total) => progress.update(done, total),
+      onNote: (note) => process.stderr.write(`mandel: ${note}\n`),
     });
   } finally {
     progress.stop();

@@ -55,6 +55,9 @@ export class ClusterBackend implements Backend {
       chunks: job.chunks,
       ttl: this.options.ttl,
     });
+    // Said as soon as it is recorded: whatever happens to this process, the render goes on in
+    // the cluster and can be fetched by its id.
+    hooks.onNote?.(`cluster render ${record.id} submitted (${record.plan.length} chunks); mandel result ${record.id} fetches it later`);
     // Worker clocks are epoch ms; the render's clock starts at its origin.
     const toMainClock = hooks.now() - Date.now();
     const lanes = new Set<string>();

@@ -21,7 +21,23 @@ export interface ConnectOptions {
   readonly name?: string;
 }
 
+/**
+ * BullMQ prints its own multi-line warning for an eviction policy other than noeviction;
+ * mandel refuses such a Redis with one line of its own (scripts.ts), so BullMQ's is dropped.
+ */
+let bullmqWarningFiltered = false;
+function dropBullmqEvictionWarning(): void {
+  if (bullmqWarningFiltered) return;
+  bullmqWarningFiltered = true;
+  const warn = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('IMPORTANT! Eviction policy is')) return;
+    warn(...args);
+  };
+}
+
 export function connectRedis(url: string, options: ConnectOptions = {}): Redis {
+  dropBullmqEvictionWarning();
   const redisOptions: RedisOptions = {
     connectionName: options.name ?? 'mandel',
     maxRetriesPerRequest: options.persistent ? null : 1,
