@@ -17,7 +17,7 @@ import { isMandelError } from '../errors.js';
 import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
 import { chunkElements } from '../plan.js';
-import { ThreadPool } from '../pool/thread-pool.js';
+import { moduleUrl, ThreadPool } from '../pool/thread-pool.js';
 import { connectRedis, displayUrl } from './connection.js';
 import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from './scripts.js';
 import {
@@ -110,6 +110,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const log = options.log ?? (() => {});
   const name = `${hostname()}:${process.pid}`;
   const maxChunkIterations = options.maxChunkIterations ?? DEFAULT_MAX_CHUNK_ITERATIONS;
+  // Kernel modules register their kernels here too: this thread checks each record's kernel
+  // before a worker thread runs it.
+  for (const module of options.kernelModules ?? []) await import(moduleUrl(module));
   const pool = new ThreadPool({ threads: options.threads, kernelModules: options.kernelModules });
   await pool.start();
   let lastRedisError = '';

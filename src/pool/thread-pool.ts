@@ -38,7 +38,8 @@ function workerSource(kernelModules: readonly string[]): { filename: string; exe
   return { filename: needsTsx ? new URL('./thread-worker-tsx.mjs', here).href : workerFile, execArgv: [], workerFile };
 }
 
-function moduleUrl(module: string | URL): string {
+/** A module given as a path (relative to the working directory) or URL, as a URL string. */
+export function moduleUrl(module: string | URL): string {
   if (module instanceof URL) return module.href;
   if (/^(file|data):/.test(module)) return module;
   return new URL(module, `file://${process.cwd()}/`).href;
