@@ -15,4 +15,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // The web app's own scripts: plain ES modules in the browser, no build step.
+    files: ['web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

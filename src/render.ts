@@ -11,7 +11,7 @@ import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
-import { PHASE, TraceRecorder } from './trace.js';
+import { PHASE, TraceRecorder, type ChunkEvent } from './trace.js';
 import { elementsOf, type Workload } from './workload.js';
 
 export interface RenderOptions {
@@ -33,6 +33,8 @@ export interface RenderOptions {
   readonly signal?: AbortSignal;
   /** Points done so far, out of the total; called after every chunk. */
   readonly onProgress?: (doneElements: number, totalElements: number) => void;
+  /** Each chunk as it finishes (times on the recorder's clock; add `trace.originEpochMs` for epoch ms). */
+  readonly onChunk?: (event: ChunkEvent) => void;
   /** Lines worth telling the user while the render runs (the cluster backend: the render's id). */
   readonly onNote?: (note: string) => void;
   /**
@@ -53,6 +55,7 @@ const RENDER_OPTIONS: readonly string[] = [
   'chunks',
   'signal',
   'onProgress',
+  'onChunk',
   'onNote',
   'recorder',
 ] satisfies (keyof RenderOptions)[];
@@ -98,6 +101,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
         ...(options.onNote ? { onNote: options.onNote } : {}),
         onChunk: (event) => {
           recorder.chunk(event);
+          options.onChunk?.(event);
           doneElements += chunkElements(event.chunk);
           options.onProgress?.(doneElements, elements);
         },

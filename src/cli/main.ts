@@ -9,6 +9,7 @@ import { isMandelError } from '../errors.js';
 import { removeTemporaryFiles } from '../outputs/write.js';
 import { benchCommand } from './bench.js';
 import { resultCommand, statusCommand, submitCommand } from './cluster.js';
+import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 import { runCommand } from './run.js';
 
@@ -45,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     statusCommand(),
     resultCommand(controller.signal),
     benchCommand(),
+    serveCommand(controller.signal),
   ].map((command) => command.copyInheritedSettings(program));
   for (const command of commands) program.addCommand(command);
   if (argv.length <= 2) {

@@ -236,6 +236,23 @@ export class ClusterClient {
     };
   }
 
+  /** The workers connected to the queue now: BullMQ's name for each (host:pid) and its address. */
+  async workers(): Promise<{ name: string; address?: string }[]> {
+    await this.connect();
+    const clients = await this.command(() => this.queue.getWorkers());
+    return clients.map((client) => ({
+      name: String(client.rawname ?? client.name ?? '?').replace(/^.*:w:/, ''),
+      ...(client.addr ? { address: String(client.addr) } : {}),
+    }));
+  }
+
+  /** Redis's used memory, bytes (INFO memory). */
+  async redisMemoryBytes(): Promise<number> {
+    await this.connect();
+    const info = await this.command(() => this.redis.info('memory'));
+    return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+  }
+
   /**
    * Polls until every chunk is stored. Rejects on a failed render (recorded, or seen in its
    * jobs), on a render no job of which is left, when Redis is silent past the timeout, or

@@ -1,0 +1,86 @@
+/**
+ * `mandel serve`: the explorer and the dashboard, in a browser, over a backend kept warm —
+ * the threads pool here, or the cluster through Redis. Loopback only unless told otherwise,
+ * and then behind a token printed in the URL. Ctrl-C closes the server and the pool.
+ */
+import { Command, Option } from 'commander';
+import { positiveInteger } from './parse.js';
+import { addRedisOptions, type RedisFlags } from './options.js';
+
+interface ServeFlags extends RedisFlags {
+  port: number;
+  host: string;
+  backend: 'threads' | 'cluster';
+  workers?: number;
+  token?: string;
+  maxInFlight: number;
+}
+
+export function serveCommand(signal: AbortSignal): Command {
+  const command = new Command('serve').description('explore the set and watch the parallel work, live, in a browser');
+  return addRedisOptions(
+    command
+      .option('--port <n>', 'TCP port (0: any free one)', (text) => (text === '0' ? 0 : positiveInteger(8080)(text)), 8080)
+      .option('--host <address>', 'address to listen on; anything but 127.0.0.1, ::1 or localhost needs a token', '127.0.0.1')
+      .addOption(new Option('--backend <name>', 'where tiles and renders run').choices(['threads', 'cluster']).default('threads'))
+      .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger(2))
+      .option('--token <secret>', 'the access token (default off loopback: a random one, printed in the URL)')
+      .option('--max-in-flight <n>', 'tile renders in flight at once; more are answered 503', positiveInteger(64), 64),
+  ).action(async (flags: ServeFlags, self: Command) => {
+    const { startServer } = await import('../serve/server.js');
+    const { backend, cluster, close } = await openBackend(flags);
+    try {
+      const server = await startServer({
+        backend,
+        host: flags.host,
+        port: flags.port,
+        maxInFlight: flags.maxInFlight,
+        ...(flags.token ? { token: flags.token } : {}),
+        ...(cluster ? { cluster } : {}),
+      });
+      process.stdout.write(
+        `mandel serve: ${backend.name} backend, ${backend.workers} worker${backend.workers === 1 ? '' : 's'}\n` +
+          `  explorer:  ${server.url}\n  dashboard: ${server.url.replace(/\/(\?|$)/, '/dashboard$1')}\n` +
+          (server.token ? '  every request needs the token in this URL (or its cookie)\n' : '') +
+          'Ctrl-C stops it.\n',
+      );
+      await new Promise<void>((resolve) =>
+        signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      await server.close();
+    } finally {
+      await close();
+    }
+    process.stderr.write('mandel: serve stopped\n');
+    self.setOptionValue('exitCode', 130);
+  });
+}
+
+async function openBackend(flags: ServeFlags) {
+  if (flags.backend === 'threads') {
+    const { ThreadsBackend } = await import('../backends/threads.js');
+    const backend = new ThreadsBackend({ workers: flags.workers });
+    await backend.start();
+    return { backend, cluster: undefined, close: () => backend.close() };
+  }
+  if (flags.workers !== undefined) {
+    const { InvalidOptionError } = await import('../errors.js');
+    throw new InvalidOptionError('the cluster backend has as many workers as run `mandel worker`; drop --workers');
+  }
+  const { ClusterBackend, ClusterClient } = await import('../cluster/index.js');
+  const { checkRedisUrl } = await import('../cluster/url.js');
+  const redis = checkRedisUrl(flags.redis);
+  const options = { redis, prefix: flags.prefix, timeoutMs: flags.timeout * 1000 };
+  const backend = new ClusterBackend(options);
+  const client = new ClusterClient(options);
+  await backend.start();
+  await client.connect();
+  return {
+    backend,
+    cluster: { workers: () => client.workers(), queue: () => client.queueStatus(), redisMemoryBytes: () => client.redisMemoryBytes() },
+    close: async () => {
+      await client.close();
+      await backend.close();
+    },
+  };
+}

@@ -1,0 +1,503 @@
+/**
+ * The HTTP server of `mandel serve`: the explorer's tiles, "watch a render", the live event
+ * stream of the dashboard, and the pages themselves — over the same library calls as the
+ * CLI (render() on a backend kept warm). node:http and Server-Sent Events: the browser only
+ * listens, so a one-way stream needs no WebSocket library.
+ *
+ * Bad requests get a 4xx and one line of JSON ({"error", "code"}); nothing a client sends
+ * can crash or block the server: tile renders in flight are bounded (503 with Retry-After
+ * past the bound), bodies and headers are bounded, and a tile whose request goes away is
+ * cancelled on the backend with it.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { explain } from '../analysis/explain.js';
+import type { Backend } from '../backends/types.js';
+import { AbortError, InvalidOptionError, isMandelError } from '../errors.js';
+import { getKernel, kernelNames } from '../kernels/registry.js';
+import { COLORMAPS, colormapTable, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
+import { encodePng } from '../outputs/png.js';
+import { SCHEDULES } from '../plan.js';
+import { render } from '../render.js';
+import type { RenderResult } from '../result.js';
+import { parseOrThrow } from '../schema.js';
+import { laneSummaries, TraceRecorder, type ChunkEvent } from '../trace.js';
+import { tutorialWorkload } from '../workload.js';
+import { asset } from './assets.js';
+import { DOUBLE_LIMIT_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
+
+/** What the dashboard shows of a cluster that the server cannot see from its own renders. */
+export interface ClusterView {
+  readonly workers: () => Promise<{ name: string; address?: string }[]>;
+  readonly queue: () => Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  readonly redisMemoryBytes: () => Promise<number>;
+}
+
+export interface ServeOptions {
+  /** Where tiles and renders run; kept warm for the server's life, closed by its owner. */
+  readonly backend: Backend;
+  readonly host?: string;
+  readonly port?: number;
+  /** Required on every request; default: none on loopback, a random one elsewhere. */
+  readonly token?: string;
+  /** Tile renders in flight or queued at once; more get 503 (default 64). */
+  readonly maxInFlight?: number;
+  /** Bytes of tile counts kept for reuse (default 64 MiB). */
+  readonly cacheBytes?: number;
+  /** The cluster's own view (workers, queue, Redis memory), when the backend is the cluster. */
+  readonly cluster?: ClusterView;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  /** The token in the URL, when one is required. */
+  readonly token?: string;
+  stats(): ServerStats;
+  close(): Promise<void>;
+}
+
+export interface ServerStats {
+  readonly backend: string;
+  readonly inFlight: number;
+  readonly tilesServed: number;
+  readonly cacheHits: number;
+  readonly cancelled: number;
+  readonly rejected: number;
+  readonly iterations: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const MAX_BODY_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 8 * 1024;
+const MAX_EVENT_CLIENTS = 32;
+/** The render that "watch a render" may ask for, at most. */
+const renderRequestSchema = z.strictObject({
+  size: z.number().int().min(50).max(8000).default(4000),
+  maxiter: z.number().int().min(1).max(5000).default(1000),
+  schedule: z.enum(SCHEDULES).default('contiguous'),
+  chunks: z.number().int().min(1).max(4096).default(3),
+  kernel: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,63}$/)
+    .default('js'),
+  prune: z.boolean().default(false),
+});
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code = 'ERR_BAD_REQUEST',
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface TileEntry {
+  readonly body: Buffer;
+  readonly worker: string;
+  readonly iterations: number;
+  readonly computeMs: number;
+}
+
+interface WatchedRender {
+  readonly id: string;
+  readonly started: number;
+  readonly request: z.output<typeof renderRequestSchema>;
+  readonly controller: AbortController;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  result?: RenderResult;
+  error?: string;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? (LOOPBACK.has(host) ? undefined : randomBytes(16).toString('hex'));
+  const backend = options.backend;
+  const maxInFlight = options.maxInFlight ?? 64;
+  const cache = new LRUCache<string, TileEntry>({
+    maxSize: options.cacheBytes ?? 64 * 2 ** 20,
+    sizeCalculation: (entry) => entry.body.length,
+  });
+  const counters = { inFlight: 0, tilesServed: 0, cacheHits: 0, cancelled: 0, rejected: 0, iterations: 0 };
+  const clients = new Set<ServerResponse>();
+  const renders = new Map<string, WatchedRender>();
+  let benchReport: string | undefined;
+  let benchRunning = false;
+
+  const broadcast = (event: string, data: unknown) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const client of clients) client.write(frame);
+  };
+
+  /** A chunk as the dashboard's task stream draws it: one bar per chunk, on its lane. */
+  const chunkEvent = (origin: number, event: ChunkEvent, kind: 'tile' | 'render', id: string, kernel: string) => {
+    counters.iterations += event.iterations;
+    broadcast('chunk', {
+      kind,
+      id,
+      kernel,
+      worker: event.worker,
+      startEpochMs: origin + event.startMs,
+      endEpochMs: origin + event.endMs,
+      iterations: event.iterations,
+      chunk: event.chunk,
+    });
+  };
+
+  // Once a second: rates, memory, and the cluster's own view, for every dashboard open.
+  let last = { at: Date.now(), tiles: 0, iterations: 0 };
+  const sampler = setInterval(async () => {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - last.at) / 1000);
+    const sample: Record<string, unknown> = {
+      time: now,
+      tilesPerSecond: (counters.tilesServed - last.tiles) / seconds,
+      iterationsPerSecond: (counters.iterations - last.iterations) / seconds,
+      ...counters,
+      cacheBytes: cache.calculatedSize,
+      memory: process.memoryUsage(),
+      backend: backend.name,
+      threads: backend.workers,
+    };
+    last = { at: now, tiles: counters.tilesServed, iterations: counters.iterations };
+    if (options.cluster) {
+      const [workers, queue, redisMemoryBytes] = await Promise.all([
+        options.cluster.workers().catch(() => []),
+        options.cluster.queue().catch(() => undefined),
+        options.cluster.redisMemoryBytes().catch(() => undefined),
+      ]);
+      Object.assign(sample, { workers, queue, redisMemoryBytes });
+    }
+    broadcast('stats', sample);
+  }, 1000);
+  sampler.unref();
+
+  async function tile(request: IncomingMessage, response: ServerResponse, params: Record<string, string>, query: URLSearchParams) {
+    const q = parseOrThrow(tileQuerySchema, { ...Object.fromEntries(query), ...params }, 'tile request');
+    const kernel = getKernel(q.kernel).name;
+    if (!(COLORMAPS as readonly string[]).includes(q.colormap))
+      throw new InvalidOptionError(`colormap must be one of ${COLORMAPS.join(', ')}`);
+    if (!(SCALES as readonly string[]).includes(q.scale)) throw new InvalidOptionError(`scale must be one of ${SCALES.join(', ')}`);
+    const prune = q.prune === '1' || q.prune === 'true';
+    const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
+    let entry = cache.get(key);
+    const hit = entry !== undefined;
+    if (!entry) {
+      if (counters.inFlight >= maxInFlight) {
+        counters.rejected++;
+        throw new HttpError(503, `busy: ${counters.inFlight} tiles in flight; retry shortly`, 'ERR_BUSY', { 'Retry-After': '1' });
+      }
+      // The request going away (the tile left the view) cancels its chunk on the backend.
+      const controller = new AbortController();
+      const onClose = () => !response.writableFinished && controller.abort();
+      response.on('close', onClose);
+      counters.inFlight++;
+      try {
+        const recorder = new TraceRecorder();
+        const result = await render(tileWorkload({ z: q.z, x: q.x, y: q.y, maxiter: q.maxiter, kernel, prune }), {
+          backend,
+          chunks: 1,
+          schedule: 'contiguous',
+          kernel,
+          prune,
+          signal: controller.signal,
+          recorder,
+          onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'tile', key, kernel),
+        });
+        const counts = result.counts;
+        entry = {
+          // A copy: the counts may sit on shared memory that the next render reuses.
+          body: Buffer.from(new Uint8Array(counts.buffer, counts.byteOffset, counts.byteLength).slice()),
+          worker: result.trace.chunks[0]?.worker ?? '?',
+          iterations: result.iterations,
+          computeMs: result.computeMs,
+        };
+        cache.set(key, entry);
+      } catch (error) {
+        if (error instanceof AbortError || controller.signal.aborted) {
+          counters.cancelled++;
+          return;
+        }
+        throw error;
+      } finally {
+        counters.inFlight--;
+        response.off('close', onClose);
+      }
+    } else {
+      counters.cacheHits++;
+    }
+    counters.tilesServed++;
+    const region = tileRegion(q.z, q.x, q.y);
+    const headers = {
+      'X-Mandel-Worker': entry.worker,
+      'X-Mandel-Iterations': String(entry.iterations),
+      'X-Mandel-Compute-Ms': entry.computeMs.toFixed(3),
+      'X-Mandel-Cache': hit ? 'hit' : 'miss',
+      // Exactly the region of `mandel run --width 256 --height 256 --region …` for these counts.
+      'X-Mandel-Region': [region.x1, region.x2, region.y1, region.y2].map((v) => v.toPrecision(17)).join(','),
+      'Cache-Control': 'no-store',
+    };
+    if (q.format === 'png') {
+      const counts = new Int32Array(entry.body.buffer, entry.body.byteOffset, entry.body.length / 4);
+      const png = encodePng(counts, TILE_SIZE, TILE_SIZE, q.maxiter, { colormap: q.colormap as ColormapName, scale: q.scale as Scale });
+      return send(response, 200, png, 'image/png', headers);
+    }
+    send(response, 200, entry.body, 'application/octet-stream', headers);
+  }
+
+  async function startWatchedRender(body: unknown): Promise<WatchedRender> {
+    const request = parseOrThrow(renderRequestSchema, body, 'render request');
+    getKernel(request.kernel);
+    if ([...renders.values()].some((r) => r.state === 'running')) {
+      throw new HttpError(409, 'a render is already being watched; wait for it or cancel it first', 'ERR_BUSY');
+    }
+    const watched: WatchedRender = { id: randomUUID(), started: Date.now(), request, controller: new AbortController(), state: 'running' };
+    renders.set(watched.id, watched);
+    for (const old of [...renders.keys()].slice(0, -3)) renders.delete(old); // keep the last three
+    const workload = tutorialWorkload({ size: request.size, maxiter: request.maxiter });
+    const recorder = new TraceRecorder();
+    broadcast('render-start', { id: watched.id, rows: workload.im.count, cols: workload.re.count, ...request });
+    render(workload, {
+      backend,
+      schedule: request.schedule,
+      chunks: request.chunks,
+      kernel: request.kernel,
+      prune: request.prune,
+      signal: watched.controller.signal,
+      recorder,
+      onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'render', watched.id, request.kernel),
+    }).then(
+      (result) => {
+        watched.result = result;
+        watched.state = 'done';
+        const explanation = explain(result.trace, {
+          kernel: result.kernel,
+          backend: result.backend,
+          workers: result.workers,
+          cores: backend.workers,
+        });
+        broadcast('render-done', {
+          id: watched.id,
+          computeMs: result.computeMs,
+          sum: result.sum,
+          chunks: result.chunks,
+          lanes: laneSummaries(result.trace),
+          explanation: explanation.text,
+        });
+      },
+      (error: unknown) => {
+        watched.state = watched.controller.signal.aborted ? 'cancelled' : 'failed';
+        watched.error = (error as Error).message;
+        broadcast('render-failed', { id: watched.id, state: watched.state, error: watched.error });
+      },
+    );
+    return watched;
+  }
+
+  const renderStatus = (watched: WatchedRender) => ({
+    id: watched.id,
+    state: watched.state,
+    ...watched.request,
+    ...(watched.result
+      ? { computeMs: watched.result.computeMs, sum: watched.result.sum, rows: watched.result.rows, cols: watched.result.cols }
+      : {}),
+    ...(watched.error ? { error: watched.error } : {}),
+  });
+
+  function renderImage(response: ServerResponse, watched: WatchedRender) {
+    const result = watched.result;
+    if (!result) throw new HttpError(409, `render ${watched.id} is ${watched.state}, not done`, 'ERR_NOT_FINISHED');
+    // At most 1024 points a side: every k-th row and column.
+    const stride = Math.max(1, Math.ceil(Math.max(result.rows, result.cols) / 1024));
+    const rows = Math.ceil(result.rows / stride);
+    const cols = Math.ceil(result.cols / stride);
+    const sampled = new Int32Array(rows * cols);
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) sampled[r * cols + c] = result.counts[r * stride * result.cols + c * stride]!;
+    send(response, 200, encodePng(sampled, rows, cols, result.maxiter, {}), 'image/png');
+  }
+
+  async function runBench(): Promise<void> {
+    if (benchRunning) throw new HttpError(409, 'a bench is already running', 'ERR_BUSY');
+    benchRunning = true;
+    try {
+      const { runBench } = await import('../analysis/bench.js');
+      const { benchReportHtml } = await import('../outputs/report.js');
+      benchReport = benchReportHtml(await runBench({ size: 600, reps: 2, workers: [1, 2], schedules: ['interleaved', 'contiguous'] }));
+      broadcast('bench-done', { url: '/report' });
+    } finally {
+      benchRunning = false;
+    }
+  }
+
+  function events(request: IncomingMessage, response: ServerResponse) {
+    if (clients.size >= MAX_EVENT_CLIENTS) throw new HttpError(503, 'too many dashboards open', 'ERR_BUSY', { 'Retry-After': '5' });
+    response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    response.write(
+      `event: hello\ndata: ${JSON.stringify({ backend: backend.name, threads: backend.workers, kernels: kernelNames(), maxZoom: MAX_ZOOM, doubleLimitZoom: DOUBLE_LIMIT_ZOOM })}\n\n`,
+    );
+    clients.add(response);
+    request.on('close', () => clients.delete(response));
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://mandel.invalid');
+    if (token) authorise(request, response, url, token);
+    const path = url.pathname;
+    const method = request.method ?? 'GET';
+    const tileRoute = /^\/api\/tile\/([^/]+)\/([^/]+)\/([^/]+?)(?:\.(png|counts))?$/.exec(path);
+    if (tileRoute) {
+      allow(method, ['GET']);
+      const params: Record<string, string> = { z: tileRoute[1]!, x: tileRoute[2]!, y: tileRoute[3]! };
+      if (tileRoute[4]) params.format = tileRoute[4];
+      return tile(request, response, params, url.searchParams);
+    }
+    const renderRoute = /^\/api\/renders\/([A-Za-z0-9-]{1,64})(\/image\.png)?$/.exec(path);
+    if (renderRoute) {
+      const watched = renders.get(renderRoute[1]!);
+      if (!watched) throw new HttpError(404, `no render ${renderRoute[1]} here`, 'ERR_NOT_FOUND');
+      if (renderRoute[2]) {
+        allow(method, ['GET']);
+        return renderImage(response, watched);
+      }
+      allow(method, ['GET', 'DELETE']);
+      if (method === 'DELETE') watched.controller.abort();
+      return sendJson(response, 200, renderStatus(watched));
+    }
+    switch (path) {
+      case '/api/renders': {
+        allow(method, ['POST']);
+        const watched = await startWatchedRender(await readJson(request));
+        return sendJson(response, 202, renderStatus(watched));
+      }
+      case '/api/events':
+        allow(method, ['GET']);
+        return events(request, response);
+      case '/api/stats':
+        allow(method, ['GET']);
+        return sendJson(response, 200, {
+          backend: backend.name,
+          threads: backend.workers,
+          ...counters,
+          cacheBytes: cache.calculatedSize,
+          memory: process.memoryUsage(),
+        });
+      case '/api/config':
+        allow(method, ['GET']);
+        return sendJson(response, 200, {
+          backend: backend.name,
+          threads: backend.workers,
+          kernels: kernelNames(),
+          colormaps: Object.fromEntries(COLORMAPS.map((name) => [name, Array.from(colormapTable(name))])),
+          tileSize: TILE_SIZE,
+          world: WORLD,
+          maxZoom: MAX_ZOOM,
+          doubleLimitZoom: DOUBLE_LIMIT_ZOOM,
+        });
+      case '/api/bench':
+        allow(method, ['POST']);
+        await runBench();
+        return sendJson(response, 200, { report: '/report' });
+      case '/favicon.ico':
+        response.writeHead(204).end();
+        return;
+      case '/report':
+        allow(method, ['GET']);
+        if (!benchReport) throw new HttpError(404, 'no bench report yet: run one from the dashboard', 'ERR_NOT_FOUND');
+        return send(response, 200, Buffer.from(benchReport), 'text/html; charset=utf-8');
+    }
+    allow(method, ['GET']);
+    const found = await asset(path);
+    if (!found) throw new HttpError(404, `no such page: ${path.slice(0, 200)}`, 'ERR_NOT_FOUND');
+    send(response, 200, found.body, found.type);
+  }
+
+  const server: Server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 60_000 }, (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (response.headersSent) return void response.end();
+      if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message, code: error.code }, error.headers);
+      if (isMandelError(error)) {
+        const status =
+          error.code === 'ERR_INVALID_OPTION' || error.code === 'ERR_UNKNOWN_KERNEL' || error.code === 'ERR_TOO_LARGE' ? 400 : 500;
+        return sendJson(response, status, { error: error.message, code: error.code });
+      }
+      sendJson(response, 500, { error: `unexpected: ${(error as Error).message}`, code: 'ERR_INTERNAL' });
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    // Headers over the limit, a malformed request line: one answer, then the socket closes.
+    if (socket.writable)
+      socket.end(
+        'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"bad or oversized request headers","code":"ERR_BAD_REQUEST"}',
+      );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/${token ? `?token=${token}` : ''}`,
+    port,
+    ...(token ? { token } : {}),
+    stats: () => ({ backend: backend.name, ...counters }),
+    close: async () => {
+      clearInterval(sampler);
+      for (const watched of renders.values()) watched.controller.abort();
+      for (const client of clients) client.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The token from the query (then remembered in a cookie, as Jupyter does), a cookie or a bearer header. */
+function authorise(request: IncomingMessage, response: ServerResponse, url: URL, token: string): void {
+  const given =
+    url.searchParams.get('token') ??
+    /(?:^|;\s*)mandel_token=([^;]+)/.exec(request.headers.cookie ?? '')?.[1] ??
+    /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  const ok = given !== undefined && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
+  if (!ok) throw new HttpError(401, 'a token is required: open the URL mandel serve printed', 'ERR_UNAUTHORISED');
+  if (url.searchParams.has('token')) response.setHeader('Set-Cookie', `mandel_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
+}
+
+function allow(method: string, methods: string[]): void {
+  if (!methods.includes(method))
+    throw new HttpError(405, `${method} is not allowed here; use ${methods.join(' or ')}`, 'ERR_METHOD', { Allow: methods.join(', ') });
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the body is over ${MAX_BODY_BYTES} bytes`, 'ERR_TOO_LARGE');
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of request) {
+    size += (part as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is over ${MAX_BODY_BYTES} bytes`, 'ERR_TOO_LARGE');
+    parts.push(part as Buffer);
+  }
+  const text = Buffer.concat(parts).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'the body is not JSON', 'ERR_BAD_REQUEST');
+  }
+}
+
+function send(response: ServerResponse, status: number, body: Buffer, type: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff', ...headers });
+  response.end(body);
+}
+
+function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(response, status, Buffer.from(JSON.stringify(value)), 'application/json', headers);
+}

@@ -1,0 +1,445 @@
+/// <reference lib="dom" />
+/**
+ * `mandel serve`, against a real server on loopback, a real browser (Debian's chromium
+ * through playwright-core) and, for the cluster, a real redis-server with two `mandel
+ * worker` processes. Every request goes to 127.0.0.x; every loop is bounded.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { PNG } from 'pngjs';
+import { ThreadsBackend } from '../src/backends/threads.js';
+import { ClusterBackend } from '../src/cluster/backend.js';
+import { ClusterClient } from '../src/cluster/client.js';
+import { decodeNpyInt32 } from '../src/outputs/npy.js';
+import { render } from '../src/render.js';
+import { startServer, type RunningServer } from '../src/serve/server.js';
+import { tileRegion, tileWorkload } from '../src/serve/tiles.js';
+import { browserSkipReason, launchBrowser } from './helpers/browser.js';
+import { RedisServer, redisSkipReason } from './helpers/redis.js';
+
+const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+const screenshots = process.env.MANDEL_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'mandel-shots-'));
+
+/** One HTTP request, with any method, headers and body; resolves with status, headers and body. */
+function call(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; signal?: AbortSignal } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, signal: options.signal }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+const json = (body: Buffer) => JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+
+describe('mandel serve: the HTTP API', () => {
+  let backend: ThreadsBackend;
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    backend = new ThreadsBackend({ workers: 2 });
+    server = await startServer({ backend, port: 0, maxInFlight: 16 });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  after(async () => {
+    await server.close();
+    await backend.close();
+  });
+
+  it('serves a tile whose counts are exactly `mandel run --width 256 --height 256 --region` of its region', async () => {
+    const tile = await call(`${base}/api/tile/3/1/2?maxiter=400&kernel=native`);
+    assert.equal(tile.status, 200);
+    assert.equal(tile.body.length, 256 * 256 * 4);
+    const region = String(tile.headers['x-mandel-region']);
+    assert.deepEqual(region.split(',').map(Number), Object.values(tileRegion(3, 1, 2)));
+    const file = join(mkdtempSync(join(tmpdir(), 'mandel-tile-')), 'tile.npy');
+    const run = spawn(process.execPath, [
+      bin,
+      'run',
+      '--width',
+      '256',
+      '--height',
+      '256',
+      '-m',
+      '400',
+      '--region',
+      region,
+      '--counts',
+      file,
+      '--kernel',
+      'js',
+    ]);
+    assert.equal(await new Promise((resolve) => run.on('exit', resolve)), 0);
+    const counts = new Int32Array(tile.body.buffer, tile.body.byteOffset, tile.body.length / 4);
+    assert.deepEqual(counts, decodeNpyInt32(readFileSync(file)).counts);
+    assert.match(String(tile.headers['x-mandel-worker']), /^thread-\d$/);
+    const again = await call(`${base}/api/tile/3/1/2?maxiter=400&kernel=native`);
+    assert.equal(again.headers['x-mandel-cache'], 'hit');
+    const png = await call(`${base}/api/tile/3/1/2.png?maxiter=400&colormap=magma`);
+    assert.equal(png.headers['content-type'], 'image/png');
+    assert.deepEqual([PNG.sync.read(png.body).width, PNG.sync.read(png.body).height], [256, 256]);
+  });
+
+  const bad: [string, string, RequestInit & { rawHeaders?: Record<string, string> }, number, RegExp][] = [
+    ['a zoom out of range', '/api/tile/99/0/0', {}, 400, /z must be from 0 to 40/],
+    ['a tile coordinate that is not a number', '/api/tile/3/abc/0', {}, 400, /x must be a number/],
+    ['a fractional coordinate', '/api/tile/3/1.5/0', {}, 400, /x must be a whole number/],
+    ['NaN as a coordinate', '/api/tile/3/NaN/0', {}, 400, /x must be a number/],
+    ['a tile far outside the set', '/api/tile/2/1000/0', {}, 400, /within 16 tile widths/],
+    ['maxiter beyond the limit', '/api/tile/1/0/0?maxiter=100000000', {}, 400, /maxiter must be from 1 to 100000/],
+    ['an unknown kernel', '/api/tile/1/0/0?kernel=gpu', {}, 400, /unknown kernel "gpu"/],
+    ['an unknown colour map', '/api/tile/1/0/0.png?colormap=rainbow', {}, 400, /colormap must be one of/],
+    ['an unknown query field', '/api/tile/1/0/0?evil=1', {}, 400, /Unrecognized key/],
+    ['path traversal', '/../../etc/passwd', {}, 404, /no such page/],
+    ['encoded path traversal', '/static/..%2f..%2fpackage.json', {}, 404, /no such page/],
+    ['double-encoded traversal', '/static/%252e%252e/%252e%252e/etc/passwd', {}, 404, /no such page/],
+    ['a wrong method', '/api/tile/1/0/0', { method: 'DELETE' }, 405, /DELETE is not allowed here/],
+    ['a body that is not JSON', '/api/renders', { method: 'POST', body: '{not json' }, 400, /not JSON/],
+    [
+      'a body over the limit',
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(20_000) }) },
+      413,
+      /over 16384 bytes/,
+    ],
+    ['a render too big to watch', '/api/renders', { method: 'POST', body: JSON.stringify({ size: 100000 }) }, 400, /size/],
+    [
+      'a render with an unknown schedule',
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ schedule: 'random' }) },
+      400,
+      /schedule/,
+    ],
+    ['an unknown render', '/api/renders/nope', {}, 404, /no render nope/],
+  ];
+  for (const [what, path, init, status, message] of bad) {
+    it(`answers ${status} with one line of JSON for ${what}`, async () => {
+      const response = await call(`${base}${path}`, { method: init.method as string | undefined, body: init.body as string | undefined });
+      assert.equal(response.status, status, response.body.toString());
+      const text = response.body.toString();
+      assert.equal(text.split('\n').length, 1);
+      assert.match(String(json(response.body).error), message);
+    });
+  }
+
+  it('answers 431 to headers over the limit, and goes on serving', async () => {
+    const response = await call(`${base}/api/stats`, { headers: { 'X-Pad': 'x'.repeat(10_000) } });
+    assert.equal(response.status, 431);
+    assert.equal((await call(`${base}/api/stats`)).status, 200);
+  });
+
+  it('answers every one of 500 concurrent tile requests (200 or 503 with Retry-After), with bounded memory, and keeps serving', async () => {
+    // Its own server process, so that its memory is measured apart from this client's.
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', '2', '--max-in-flight', '16'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const url = await printedUrl(child);
+      const rss = async () => Number((json((await call(`${url}api/stats`)).body).memory as { rss: number }).rss);
+      const rssBefore = await rss();
+      // 500 different tiles near the cardioid, brute force in js: each takes a good part of a second.
+      const requests = Array.from({ length: 500 }, (_, i) =>
+        call(`${url}api/tile/3/${2 + (i % 3)}/${2 + (i % 4)}?maxiter=${2000 + i}&kernel=js&prune=0`),
+      );
+      const responses = await Promise.all(requests);
+      const statuses = new Map<number, number>();
+      for (const response of responses) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      assert.deepEqual(
+        [...statuses.keys()].filter((status) => status !== 200 && status !== 503),
+        [],
+        JSON.stringify([...statuses]),
+      );
+      assert.ok((statuses.get(503) ?? 0) > 0, 'the bound of 16 in flight was never reached');
+      assert.ok(responses.filter((r) => r.status === 503).every((r) => r.headers['retry-after'] === '1'));
+      const stats = json((await call(`${url}api/stats`)).body);
+      assert.equal(stats.inFlight, 0);
+      const grew = (await rss()) - rssBefore;
+      assert.ok(grew < 200 * 2 ** 20, `the server's RSS grew by ${(grew / 2 ** 20).toFixed(0)} MiB`);
+      assert.equal((await call(`${url}api/tile/0/0/0?maxiter=50`)).status, 200);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('cancels the chunks of requests that go away, and drains within a second of the last one', async () => {
+    const before = json((await call(`${base}/api/stats`)).body);
+    const controllers: AbortController[] = [];
+    const burst = Array.from({ length: 12 }, (_, i) => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      // Deep, interior-heavy tiles at a high maxiter: each takes a while.
+      return call(`${base}/api/tile/6/${26 + (i % 4)}/${30 + Math.floor(i / 4)}?maxiter=90000&kernel=js&prune=0`, {
+        signal: controller.signal,
+      }).catch(() => undefined);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const controller of controllers) controller.abort();
+    await Promise.all(burst);
+    const lastRequest = Date.now();
+    let stats = json((await call(`${base}/api/stats`)).body);
+    while (Number(stats.inFlight) > 0 && Date.now() - lastRequest < 5000) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      stats = json((await call(`${base}/api/stats`)).body);
+    }
+    assert.equal(stats.inFlight, 0);
+    assert.ok(Date.now() - lastRequest < 1000, `drained ${Date.now() - lastRequest} ms after the last request`);
+    assert.ok(Number(stats.cancelled) > Number(before.cancelled), 'no chunk was cancelled');
+  });
+});
+
+describe('mandel serve: binding and tokens', () => {
+  it('needs a token on an address other than 127.0.0.1 (here 127.0.0.2): 401 without, 200 with, then a cookie', async () => {
+    const backend = new ThreadsBackend({ workers: 1 });
+    const server = await startServer({ backend, host: '127.0.0.2', port: 0 });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.2:\d+\/\?token=[0-9a-f]{32}$/);
+      const base = `http://127.0.0.2:${server.port}`;
+      const refused = await call(`${base}/api/stats`);
+      assert.equal(refused.status, 401);
+      assert.match(String(json(refused.body).error), /a token is required/);
+      assert.equal((await call(`${base}/api/stats?token=wrong${server.token!.slice(5)}`)).status, 401);
+      const first = await call(`${base}/?token=${server.token}`);
+      assert.equal(first.status, 200);
+      const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+      assert.equal((await call(`${base}/api/stats`, { headers: { cookie } })).status, 200);
+      assert.equal((await call(`${base}/api/stats`, { headers: { authorization: `Bearer ${server.token}` } })).status, 200);
+    } finally {
+      await server.close();
+      await backend.close();
+    }
+  });
+
+  it('binds to loopback by default, prints its URL, and stops on Ctrl-C with exit code 130', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    const deadline = Date.now() + 20_000;
+    while (!/explorer: {2}http:\/\/127\.0\.0\.1:\d+\//.test(stdout) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const url = /explorer: {2}(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)![1]!;
+    assert.equal((await call(`${url}api/tile/0/0/0?maxiter=100`)).status, 200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+  });
+});
+
+describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => {
+  let backend: ThreadsBackend;
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    backend = new ThreadsBackend({ workers: 2 });
+    server = await startServer({ backend, port: 0 });
+    base = `http://127.0.0.1:${server.port}`;
+    mkdirSync(screenshots, { recursive: true });
+  });
+  after(async () => {
+    await server.close();
+    await backend.close();
+  });
+
+  it('explorer: zooms with the wheel, shows tiles with exact counts, asks no other origin, and keeps the view in the URL', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      const errors: string[] = [];
+      const foreign: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+      page.on('pageerror', (error) => errors.push(String(error)));
+      page.on('request', (request) => !request.url().startsWith(base) && foreign.push(request.url()));
+      await page.goto(`${base}/#re=-0.75&im=0&w=3.5&m=500`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      await page.waitForFunction(
+        () => (window as unknown as { mandelExplorer: { loaded: Map<string, unknown> } }).mandelExplorer.loaded.size >= 4,
+      );
+      const before = await page.evaluate(() =>
+        (window as unknown as { mandelExplorer: { view(): { width: number } } }).mandelExplorer.view(),
+      );
+      // Zoom in with the wheel, three notches, over the seahorse valley.
+      await page.mouse.move(560, 300);
+      for (let i = 0; i < 3; i++) {
+        await page.mouse.wheel(0, -300);
+        await page.waitForTimeout(150);
+      }
+      await page.waitForFunction(
+        (width) => (window as unknown as { mandelExplorer: { view(): { width: number } } }).mandelExplorer.view().width < width / 2,
+        before.width,
+      );
+      await page.waitForTimeout(800);
+      const view = await page.evaluate(() => (window as unknown as { mandelExplorer: { view(): { zoom: number } } }).mandelExplorer.view());
+      const tileZoom = Math.round(view.zoom);
+      await page.waitForFunction(
+        (z) =>
+          [...(window as unknown as { mandelExplorer: { loaded: Map<string, unknown> } }).mandelExplorer.loaded.keys()].some((key) =>
+            key.startsWith(`${z}/`),
+          ),
+        tileZoom,
+      );
+      const tile = await page.evaluate((z) => {
+        const loaded = (window as unknown as { mandelExplorer: { loaded: Map<string, { counts: Int32Array; maxiter: number }> } })
+          .mandelExplorer.loaded;
+        const [key, value] = [...loaded.entries()].find(([k]) => k.startsWith(`${z}/`))!;
+        return { key, maxiter: value.maxiter, counts: Array.from(value.counts) };
+      }, tileZoom);
+      const [z, x, y] = tile.key.split('/').map(Number) as [number, number, number];
+      const expected = await render(tileWorkload({ z, x, y, maxiter: tile.maxiter, kernel: 'js', prune: false }), {
+        backend: 'serial',
+        kernel: 'js',
+        prune: false,
+      });
+      assert.deepEqual(Int32Array.from(tile.counts), expected.counts, `tile ${tile.key}`);
+      // The URL holds the view: a new page opened on it shows the same place.
+      const shared = page.url();
+      assert.match(shared, /#re=-?[\d.]+&im=-?[\d.]+&w=[\d.e-]+&m=500&cm=viridis/);
+      const other = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+      await other.goto(shared);
+      await other.waitForFunction(() => document.body.dataset.ready === 'true');
+      const reopened = await other.evaluate(() =>
+        (window as unknown as { mandelExplorer: { view(): { re: number; im: number; width: number } } }).mandelExplorer.view(),
+      );
+      const now = await page.evaluate(() =>
+        (window as unknown as { mandelExplorer: { view(): { re: number; im: number; width: number } } }).mandelExplorer.view(),
+      );
+      assert.ok(
+        Math.abs(reopened.re - now.re) < now.width * 1e-3 && Math.abs(reopened.im - now.im) < now.width * 1e-3,
+        JSON.stringify({ reopened, now }),
+      );
+      assert.ok(Math.abs(Math.log2(reopened.width / now.width)) < 0.2, JSON.stringify({ reopened, now }));
+      await page.waitForTimeout(500);
+      const file = join(screenshots, 'explorer.png');
+      await page.screenshot({ path: file });
+      assertNotUniform(file);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(foreign, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('dashboard: a lane per thread, bars appearing, and a watched render painted chunk by chunk', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await page.goto(`${base}/dashboard`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      await page.waitForFunction(
+        () => (window as unknown as { mandelDashboard: { lanes: Map<string, unknown> } }).mandelDashboard.lanes.size === 2,
+      );
+      await page.fill('#size', '2000');
+      await page.fill('#chunks', '6');
+      await page.selectOption('#schedule', 'contiguous');
+      await page.click('#watch');
+      await page.waitForFunction(
+        () => (window as unknown as { mandelDashboard: { renderChunks: number } }).mandelDashboard.renderChunks >= 6,
+        null,
+        { timeout: 60_000 },
+      );
+      await page.waitForFunction(() => document.getElementById('explanation')!.textContent!.startsWith('Wall time'));
+      const seen = await page.evaluate(() => {
+        const d = (window as unknown as { mandelDashboard: { bars: { worker: string }[]; lanes: Map<string, unknown> } }).mandelDashboard;
+        return { lanes: [...d.lanes.keys()].sort(), barWorkers: [...new Set(d.bars.map((bar) => bar.worker))].sort() };
+      });
+      assert.deepEqual(seen.lanes, ['thread-1', 'thread-2']);
+      assert.ok(seen.barWorkers.length >= 1);
+      await page.waitForTimeout(1200);
+      const file = join(screenshots, 'dashboard.png');
+      await page.screenshot({ path: file, fullPage: true });
+      assertNotUniform(file);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkipReason(), timeout: 120_000 }, () => {
+  it('the dashboard shows a lane per cluster worker thread, and tiles come back exact through Redis', async () => {
+    const redis = await RedisServer.start();
+    const workers: ChildProcess[] = [0, 1].map(() =>
+      spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--threads', '1'], { stdio: 'ignore' }),
+    );
+    const backend = new ClusterBackend({ redis: redis.url });
+    await backend.start();
+    const client = new ClusterClient({ redis: redis.url });
+    const cluster = {
+      workers: () => client.workers(),
+      queue: () => client.queueStatus(),
+      redisMemoryBytes: () => client.redisMemoryBytes(),
+    };
+    const server = await startServer({ backend, port: 0, cluster });
+    const base = `http://127.0.0.1:${server.port}`;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${base}/dashboard`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      // Tiles through the queue until both workers have done some.
+      let lanes: string[] = [];
+      for (let i = 0; i < 40 && lanes.length < 2; i++) {
+        const tile = await call(`${base}/api/tile/4/${4 + (i % 6)}/${5 + Math.floor(i / 6)}?maxiter=300&kernel=js`);
+        assert.equal(tile.status, 200);
+        if (i === 0) {
+          const expected = await render(tileWorkload({ z: 4, x: 4, y: 5, maxiter: 300, kernel: 'js', prune: true }), {
+            backend: 'serial',
+            kernel: 'js',
+          });
+          assert.deepEqual(new Int32Array(tile.body.buffer, tile.body.byteOffset, tile.body.length / 4), expected.counts);
+        }
+        lanes = await page.evaluate(() =>
+          [...(window as unknown as { mandelDashboard: { lanes: Map<string, { chunks: number }> } }).mandelDashboard.lanes.entries()]
+            .filter(([, lane]) => lane.chunks > 0)
+            .map(([name]) => name),
+        );
+      }
+      assert.equal(lanes.length, 2, `lanes: ${lanes.join(', ')}`);
+      assert.ok(
+        lanes.every((lane) => /^.+:\d+\/thread-1$/.test(lane)),
+        lanes.join(', '),
+      );
+      await page.waitForFunction(
+        () => (window as unknown as { mandelDashboard: { stats?: { workers?: unknown[] } } }).mandelDashboard.stats?.workers?.length === 2,
+      );
+    } finally {
+      await browser.close();
+      await server.close();
+      await client.close();
+      await backend.close();
+      for (const worker of workers) worker.kill('SIGKILL');
+      await redis.destroy();
+    }
+  });
+});
+
+/** The explorer's URL that a `mandel serve` child printed. */
+async function printedUrl(child: ChildProcess): Promise<string> {
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  const deadline = Date.now() + 20_000;
+  while (!/explorer: {2}http:\/\/127\.0\.0\.1:\d+\//.test(stdout) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  return /explorer: {2}(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)![1]!;
+}
+
+/** A screenshot that is neither blank nor one colour: many distinct colours. */
+function assertNotUniform(file: string): void {
+  const png = PNG.sync.read(readFileSync(file));
+  const colours = new Set<number>();
+  for (let i = 0; i < png.data.length; i += 4 * 97) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  assert.ok(colours.size > 50, `${file} has only ${colours.size} colours`);
+}

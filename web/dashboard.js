@@ -1,0 +1,218 @@
+// The dashboard: everything arrives over one Server-Sent Events stream (/api/events) —
+// every chunk as it finishes, and once a second the server's counters, memory and (on the
+// cluster) the workers connected, the queue and Redis's memory.
+import uPlot from '/static/uPlot.esm.js';
+import { formatBytes, formatRate, getJson, workerColour } from './common.js';
+
+const $ = (id) => document.getElementById(id);
+const WINDOW_MS = 10_000;
+const bars = []; // { worker, start, end, kind, id }
+const lanes = new Map(); // worker → { chunks }
+const renderColours = new Map();
+const dashboard = { bars, lanes, renderChunks: 0, stats: undefined, watched: undefined };
+window.mandelDashboard = dashboard;
+
+const config = await getJson('/api/config');
+for (const name of config.kernels) $('wkernel').add(new Option(name, name));
+$('wkernel').value = config.kernels.includes('js') ? 'js' : config.kernels[0];
+
+const rates = new uPlot(
+  {
+    width: 360,
+    height: 180,
+    series: [{}, { label: 'tiles/s', stroke: '#4e79a7' }, { label: 'M iterations/s', stroke: '#f28e2b', scale: 'it' }],
+    axes: [{}, {}, { side: 1, scale: 'it' }],
+  },
+  [[], [], []],
+  $('rates'),
+);
+const memory = new uPlot(
+  { width: 360, height: 180, series: [{}, { label: 'server RSS MiB', stroke: '#59a14f' }, { label: 'Redis MiB', stroke: '#b07aa1' }] },
+  [[], [], []],
+  $('memory'),
+);
+const history = { rates: [[], [], []], memory: [[], [], []] };
+
+const events = new EventSource('/api/events');
+events.addEventListener('hello', (event) => {
+  const hello = JSON.parse(event.data);
+  // A lane per thread from the start: idle threads show as empty lanes.
+  if (hello.backend === 'threads')
+    for (let i = 1; i <= hello.threads; i++) if (!lanes.has(`thread-${i}`)) lanes.set(`thread-${i}`, { chunks: 0 });
+  $('backend').textContent =
+    `${hello.backend} backend · ${hello.threads} ${hello.backend === 'threads' ? 'threads' : 'worker threads seen'} · kernels ${hello.kernels.join(', ')}`;
+});
+events.addEventListener('chunk', (event) => {
+  const chunk = JSON.parse(event.data);
+  bars.push({ worker: chunk.worker, start: chunk.startEpochMs, end: chunk.endEpochMs, kind: chunk.kind, id: chunk.id });
+  const lane = lanes.get(chunk.worker) ?? { chunks: 0 };
+  lane.chunks++;
+  lanes.set(chunk.worker, lane);
+  if (chunk.kind === 'render' && dashboard.watched && chunk.id === dashboard.watched.id) paintChunk(chunk);
+});
+events.addEventListener('stats', (event) => {
+  const stats = JSON.parse(event.data);
+  dashboard.stats = stats;
+  const cards = [
+    [stats.inFlight, 'tiles in flight'],
+    [stats.tilesServed, 'tiles served'],
+    [stats.cacheHits, 'from the cache'],
+    [stats.cancelled, 'chunks cancelled'],
+    [stats.rejected, 'answered 503'],
+    [`${stats.tilesPerSecond.toFixed(1)}`, 'tiles/s'],
+    [formatRate(stats.iterationsPerSecond), 'iterations/s'],
+    [formatBytes(stats.memory.rss), 'server RSS'],
+  ];
+  if (stats.queue) cards.push([`${stats.queue.waiting} / ${stats.queue.active}`, 'queue waiting / active']);
+  if (stats.redisMemoryBytes !== undefined) cards.push([formatBytes(stats.redisMemoryBytes), 'Redis memory']);
+  if (stats.workers) cards.push([stats.workers.length, 'workers connected']);
+  $('cards').innerHTML = cards.map(([value, label]) => `<div class="card"><b>${value}</b><span>${label}</span></div>`).join('');
+  const t = stats.time / 1000;
+  history.rates[0].push(t);
+  history.rates[1].push(stats.tilesPerSecond);
+  history.rates[2].push(stats.iterationsPerSecond / 1e6);
+  history.memory[0].push(t);
+  history.memory[1].push(stats.memory.rss / 2 ** 20);
+  history.memory[2].push(stats.redisMemoryBytes === undefined ? null : stats.redisMemoryBytes / 2 ** 20);
+  for (const series of [...history.rates, ...history.memory]) if (series.length > 120) series.shift();
+  rates.setData(history.rates);
+  memory.setData(history.memory);
+  if (stats.workers)
+    for (const worker of stats.workers)
+      if (![...lanes.keys()].some((lane) => lane.startsWith(worker.name)))
+        lanes.set(`${worker.name}`, lanes.get(worker.name) ?? { chunks: 0 });
+});
+events.addEventListener('render-done', (event) => {
+  const done = JSON.parse(event.data);
+  if (!dashboard.watched || done.id !== dashboard.watched.id) return;
+  $('wstatus').textContent = `done: ${done.chunks} chunks in ${done.computeMs.toFixed(0)} ms, sum ${done.sum}`;
+  $('explanation').textContent = done.explanation;
+  $('legend').innerHTML = done.lanes
+    .map(
+      (lane) =>
+        `<div><span class="swatch" style="background:${workerColour(lane.worker)}"></span>${lane.worker}: ${lane.chunks} chunks, ${Math.round(lane.utilisation * 100)}% busy</div>`,
+    )
+    .join('');
+  const image = new Image();
+  image.onload = () => {
+    const context = $('painting').getContext('2d');
+    context.globalAlpha = 0.6;
+    context.drawImage(image, 0, 0, $('painting').width, $('painting').height);
+    context.globalAlpha = 1;
+  };
+  image.src = `/api/renders/${done.id}/image.png`;
+  finishWatch();
+});
+events.addEventListener('render-failed', (event) => {
+  const failed = JSON.parse(event.data);
+  $('wstatus').textContent = `${failed.state}: ${failed.error}`;
+  finishWatch();
+});
+events.addEventListener('bench-done', () => ($('benchstatus').innerHTML = 'done: <a href="/report" target="_blank">open the report</a>'));
+
+function paintChunk(chunk) {
+  const watched = dashboard.watched;
+  const canvas = $('painting');
+  const context = canvas.getContext('2d');
+  const sx = canvas.width / watched.cols;
+  const sy = canvas.height / watched.rows;
+  context.fillStyle = workerColour(chunk.worker, 0.9);
+  const c = chunk.chunk;
+  for (let r = 0; r < c.rowCount; r++) {
+    const row = c.row0 + r * c.rowStep;
+    context.fillRect(c.col0 * sx, row * sy, c.colCount * sx, Math.max(1, sy));
+  }
+  dashboard.renderChunks++;
+}
+
+$('watch').addEventListener('click', async () => {
+  const body = {
+    size: Number($('size').value),
+    maxiter: Number($('wmaxiter').value),
+    schedule: $('schedule').value,
+    chunks: Number($('chunks').value),
+    kernel: $('wkernel').value,
+  };
+  try {
+    const started = await getJson('/api/renders', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    // Rows and columns of the tutorial grid, as the server will report them.
+    const side = Math.ceil(body.size / 2);
+    dashboard.watched = { id: started.id, rows: side, cols: side };
+    renderColours.set(started.id, `hsl(${(renderColours.size * 67 + 20) % 360}, 70%, 60%)`);
+    const canvas = $('painting');
+    canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    dashboard.renderChunks = 0;
+    $('wstatus').textContent = `running: ${body.chunks} chunks, ${body.schedule}`;
+    $('explanation').textContent = '';
+    $('legend').textContent = '';
+    $('watch').disabled = true;
+    $('cancel').disabled = false;
+  } catch (error) {
+    $('wstatus').textContent = String(error.message);
+  }
+});
+events.addEventListener('render-start', (event) => {
+  const start = JSON.parse(event.data);
+  if (dashboard.watched && start.id === dashboard.watched.id) Object.assign(dashboard.watched, { rows: start.rows, cols: start.cols });
+});
+$('cancel').addEventListener('click', () => dashboard.watched && fetch(`/api/renders/${dashboard.watched.id}`, { method: 'DELETE' }));
+function finishWatch() {
+  $('watch').disabled = false;
+  $('cancel').disabled = true;
+}
+$('bench').addEventListener('click', async () => {
+  $('bench').disabled = true;
+  $('benchstatus').textContent = 'running…';
+  try {
+    await getJson('/api/bench', { method: 'POST' });
+  } catch (error) {
+    $('benchstatus').textContent = String(error.message);
+  } finally {
+    $('bench').disabled = false;
+  }
+});
+
+// The task stream and the workers' table, redrawn every frame.
+function draw() {
+  const now = Date.now();
+  while (bars.length > 0 && bars[0].end < now - WINDOW_MS) bars.shift();
+  const canvas = $('stream');
+  const context = canvas.getContext('2d');
+  const names = [...lanes.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  canvas.height = Math.max(60, 24 + names.length * 26);
+  context.fillStyle = '#15151a';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  const left = 170;
+  const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (canvas.width - left - 10);
+  context.font = '12px sans-serif';
+  names.forEach((name, i) => {
+    const y = 10 + i * 26;
+    context.fillStyle = '#bbb';
+    context.fillText(name, 8, y + 15);
+    context.fillStyle = '#222';
+    context.fillRect(left, y, canvas.width - left - 10, 20);
+  });
+  const busy = new Map();
+  for (const bar of bars) {
+    const i = names.indexOf(bar.worker);
+    if (i < 0) continue;
+    const x0 = Math.max(left, x(bar.start));
+    const x1 = Math.max(x0 + 1, x(bar.end));
+    context.fillStyle = bar.kind === 'tile' ? '#4e79a7' : (renderColours.get(bar.id) ?? '#f28e2b');
+    context.fillRect(x0, 10 + i * 26, x1 - x0, 20);
+    busy.set(bar.worker, (busy.get(bar.worker) ?? 0) + Math.max(0, Math.min(bar.end, now) - Math.max(bar.start, now - WINDOW_MS)));
+  }
+  $('workers').tBodies[0].innerHTML = names
+    .map(
+      (name) =>
+        `<tr><td><span class="swatch" style="background:${workerColour(name)}"></span>${name}</td><td>${lanes.get(name).chunks}</td><td>${Math.round((100 * (busy.get(name) ?? 0)) / WINDOW_MS)}%</td></tr>`,
+    )
+    .join('');
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+document.body.dataset.ready = 'true';
