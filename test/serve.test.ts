@@ -261,7 +261,7 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
       page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
       page.on('pageerror', (error) => errors.push(String(error)));
       page.on('request', (request) => !request.url().startsWith(base) && foreign.push(request.url()));
-      await page.goto(`${base}/#re=-0.75&im=0&w=3.5&m=500`);
+      await page.goto(`${base}/#re=-0.7453&im=0.1127&w=0.06&m=600`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
       await page.waitForFunction(
         () => (window as unknown as { mandelExplorer: { loaded: Map<string, unknown> } }).mandelExplorer.loaded.size >= 4,
@@ -269,9 +269,9 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
       const before = await page.evaluate(() =>
         (window as unknown as { mandelExplorer: { view(): { width: number } } }).mandelExplorer.view(),
       );
-      // Zoom in with the wheel, three notches, over the seahorse valley.
-      await page.mouse.move(560, 300);
-      for (let i = 0; i < 3; i++) {
+      // Zoom in with the wheel, two notches, in the seahorse valley.
+      await page.mouse.move(500, 350);
+      for (let i = 0; i < 2; i++) {
         await page.mouse.wheel(0, -300);
         await page.waitForTimeout(150);
       }
@@ -304,7 +304,7 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
       assert.deepEqual(Int32Array.from(tile.counts), expected.counts, `tile ${tile.key}`);
       // The URL holds the view: a new page opened on it shows the same place.
       const shared = page.url();
-      assert.match(shared, /#re=-?[\d.]+&im=-?[\d.]+&w=[\d.e-]+&m=500&cm=viridis/);
+      assert.match(shared, /#re=-?[\d.]+&im=-?[\d.]+&w=[\d.e-]+&m=600&cm=viridis/);
       const other = await browser.newPage({ viewport: { width: 1000, height: 700 } });
       await other.goto(shared);
       await other.waitForFunction(() => document.body.dataset.ready === 'true');

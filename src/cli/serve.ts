@@ -35,6 +35,8 @@ export function serveCommand(signal: AbortSignal): Command {
         host: flags.host,
         port: flags.port,
         maxInFlight: flags.maxInFlight,
+        // The cluster takes as many tiles as its workers can; a queued job is cheap to cancel.
+        ...(cluster ? { concurrency: flags.maxInFlight, cancelRunning: true } : {}),
         ...(flags.token ? { token: flags.token } : {}),
         ...(cluster ? { cluster } : {}),
       });

@@ -322,6 +322,7 @@ export class ClusterClient {
     const counts = options.counts ?? new Int32Array(cols * workload.im.count);
     const seen = new Set<number>();
     const watch = new ProgressWatch(this, id);
+    let pollMs = 2;
     while (seen.size < plan.length) {
       if (options.signal?.aborted) throw stoppedWaiting(id);
       const [done, error, exists] = await this.patiently(
@@ -334,9 +335,12 @@ export class ClusterClient {
       const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
       if (fresh.length === 0) {
         await watch.check(seen.size);
-        await sleep(options.pollMs ?? 50, undefined, { signal: options.signal }).catch(() => {});
+        // Poll fast while results may be imminent (a tile is a few ms of work), then back off.
+        await sleep(pollMs, undefined, { signal: options.signal }).catch(() => {});
+        pollMs = Math.min(options.pollMs ?? 50, pollMs * 2);
         continue;
       }
+      pollMs = 2;
       for (let start = 0; start < fresh.length; start += 32) {
         const batch = fresh.slice(start, start + 32).map((n) => plan[n]!);
         const fields = batch.map((chunk) => String(chunk.id));

@@ -49,6 +49,14 @@ export interface ServeOptions {
   readonly cacheBytes?: number;
   /** The cluster's own view (workers, queue, Redis memory), when the backend is the cluster. */
   readonly cluster?: ClusterView;
+  /** Tiles handed to the backend at once; the rest wait here, where dropping one costs nothing. Default: 2 per worker. */
+  readonly concurrency?: number;
+  /**
+   * Whether a tile already handed to the backend is cancelled when its request goes away.
+   * On the threads backend that would stop (and replace) the thread: a tile takes
+   * milliseconds, so it is left to finish. On the cluster it removes the queued job.
+   */
+  readonly cancelRunning?: boolean;
 }
 
 export interface RunningServer {
@@ -74,6 +82,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BODY_BYTES = 16 * 1024;
 const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_EVENT_CLIENTS = 32;
+/**
+ * A tile whose worst case costs more iterations than this (about half a second of the native
+ * kernel) is cancelled even while it runs, at the price of a thread restart (~50 ms).
+ */
+const EXPENSIVE_TILE = 2e9;
 /** The render that "watch a render" may ask for, at most. */
 const renderRequestSchema = z.strictObject({
   size: z.number().int().min(50).max(8000).default(4000),
@@ -127,6 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const counters = { inFlight: 0, tilesServed: 0, cacheHits: 0, cancelled: 0, rejected: 0, iterations: 0 };
   const clients = new Set<ServerResponse>();
   const renders = new Map<string, WatchedRender>();
+  const slots = new Slots(options.concurrency ?? Math.max(2, 2 * backend.workers));
   let benchReport: string | undefined;
   let benchRunning = false;
 
@@ -198,7 +212,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const onClose = () => !response.writableFinished && controller.abort();
       response.on('close', onClose);
       counters.inFlight++;
+      let holding = false;
       try {
+        await slots.acquire(controller.signal);
+        holding = true;
         const recorder = new TraceRecorder();
         const result = await render(tileWorkload({ z: q.z, x: q.x, y: q.y, maxiter: q.maxiter, kernel, prune }), {
           backend,
@@ -206,7 +223,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           schedule: 'contiguous',
           kernel,
           prune,
-          signal: controller.signal,
+          ...(options.cancelRunning || TILE_SIZE * TILE_SIZE * q.maxiter > EXPENSIVE_TILE ? { signal: controller.signal } : {}),
           recorder,
           onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'tile', key, kernel),
         });
@@ -226,8 +243,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         }
         throw error;
       } finally {
+        if (holding) slots.release();
         counters.inFlight--;
         response.off('close', onClose);
+      }
+      // Gone while it ran: counted as cancelled, nothing to send.
+      if (controller.signal.aborted) {
+        counters.cancelled++;
+        return;
       }
     } else {
       counters.cacheHits++;
@@ -456,6 +479,42 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A counting semaphore whose waiters can give up (an AbortSignal) without holding anything. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  private free: number;
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async acquire(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new AbortError();
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal.removeEventListener('abort', giveUp);
+        resolve();
+      };
+      const giveUp = () => {
+        this.waiting.splice(this.waiting.indexOf(wake), 1);
+        reject(new AbortError());
+      };
+      this.waiting.push(wake);
+      signal.addEventListener('abort', giveUp, { once: true });
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
 
 /** The token from the query (then remembered in a cookie, as Jupyter does), a cookie or a bearer header. */
