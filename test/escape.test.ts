@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { ESCAPE_BAND_HIGH, ESCAPE_BAND_LOW, escapes, libmHypot } from '../src/kernels/escape.js';
-import { escapeCount, jsKernel } from '../src/kernels/js.js';
-import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
-import type { Kernel } from '../src/kernels/types.js';
-import { loadWasmKernel } from '../src/kernels/wasm.js';
+import { escapeCount } from '../src/kernels/js.js';
+import { kernelsHere } from './helpers/kernels.js';
 
 /** The double k units in the last place away from x. */
 function nextAfter(x: number, steps: number): number {
@@ -156,17 +154,7 @@ describe('the escape test at later iterations', () => {
       '  for i in range(int(n)):\n    z = z * z + q\n    if abs(z) > 2.0:\n      out = i\n      break\n  print(out)';
     const input = points.map(([x, y]) => `${x} ${y} ${maxiter}`).join('\n');
     const python = execFileSync('python3', ['-c', program], { input, encoding: 'utf8' }).trim().split('\n').map(Number);
-    const wasm = loadWasmKernel();
-    const kernels: Kernel[] = [
-      jsKernel,
-      ...('kernel' in wasm ? [wasm.kernel] : []),
-      ...nativeIsas()
-        .filter((isa) => isa.supported)
-        .flatMap((isa) => {
-          const loaded = loadNativeKernel(isa.name);
-          return 'kernel' in loaded ? [loaded.kernel] : [];
-        }),
-    ];
+    const kernels = kernelsHere();
     assert.deepEqual(
       points.map(([x, y]) => escapeCount(x, y, maxiter)),
       python,

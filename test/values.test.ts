@@ -13,13 +13,12 @@ import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { axisCoordinates } from '../src/axis.js';
 import { escapeCount, jsKernel, knownInside } from '../src/kernels/js.js';
-import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import type { Kernel } from '../src/kernels/types.js';
-import { loadWasmKernel } from '../src/kernels/wasm.js';
 import { colormapTable } from '../src/outputs/colormap.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
 import { gridWorkload, tutorialWorkload } from '../src/workload.js';
+import { kernelsHere } from './helpers/kernels.js';
 import { pythonCounts } from './helpers/oracle.js';
 
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
@@ -48,21 +47,6 @@ function implied(counts: Int32Array, maxiter: number) {
 }
 
 const number = (text: string) => Number(text.replace(/,/g, ''));
-
-/** Every kernel that runs here, the native one once per instruction set. */
-function kernelsHere(): Kernel[] {
-  const wasm = loadWasmKernel();
-  return [
-    jsKernel,
-    ...('kernel' in wasm ? [wasm.kernel] : []),
-    ...nativeIsas()
-      .filter((isa) => isa.supported)
-      .flatMap((isa) => {
-        const loaded = loadNativeKernel(isa.name);
-        return 'kernel' in loaded ? [loaded.kernel] : [];
-      }),
-  ];
-}
 
 function onePoint(kernel: Kernel, re: number, im: number, maxiter: number): { count: number; performed: number } {
   const out = new Int32Array(1);

@@ -9,7 +9,7 @@
  * past the bound), bodies and headers are bounded, and a tile whose request goes away is
  * cancelled on the backend with it.
  */
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LRUCache } from 'lru-cache';
@@ -27,6 +27,8 @@ import { parseOrThrow } from '../schema.js';
 import { laneSummaries, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { tutorialWorkload } from '../workload.js';
 import { asset } from './assets.js';
+import { allow, authorise, HttpError, readJson, send, sendJson } from './http.js';
+import { Slots } from './slots.js';
 import { DOUBLE_LIMIT_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
 /** What the dashboard shows of a cluster that the server cannot see from its own renders. */
@@ -79,7 +81,6 @@ export interface ServerStats {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const MAX_BODY_BYTES = 16 * 1024;
 const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_EVENT_CLIENTS = 32;
 /**
@@ -99,17 +100,6 @@ const renderRequestSchema = z.strictObject({
     .default('js'),
   prune: z.boolean().default(false),
 });
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = 'ERR_BAD_REQUEST',
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface TileEntry {
   readonly body: Buffer;
@@ -479,84 +469,4 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A counting semaphore whose waiters can give up (an AbortSignal) without holding anything. */
-class Slots {
-  private readonly waiting: (() => void)[] = [];
-  private free: number;
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  async acquire(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new AbortError();
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const wake = () => {
-        signal.removeEventListener('abort', giveUp);
-        resolve();
-      };
-      const giveUp = () => {
-        this.waiting.splice(this.waiting.indexOf(wake), 1);
-        reject(new AbortError());
-      };
-      this.waiting.push(wake);
-      signal.addEventListener('abort', giveUp, { once: true });
-    });
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-/** The token from the query (then remembered in a cookie, as Jupyter does), a cookie or a bearer header. */
-function authorise(request: IncomingMessage, response: ServerResponse, url: URL, token: string): void {
-  const given =
-    url.searchParams.get('token') ??
-    /(?:^|;\s*)mandel_token=([^;]+)/.exec(request.headers.cookie ?? '')?.[1] ??
-    /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-  const ok = given !== undefined && given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
-  if (!ok) throw new HttpError(401, 'a token is required: open the URL mandel serve printed', 'ERR_UNAUTHORISED');
-  if (url.searchParams.has('token')) response.setHeader('Set-Cookie', `mandel_token=${token}; HttpOnly; SameSite=Strict; Path=/`);
-}
-
-function allow(method: string, methods: string[]): void {
-  if (!methods.includes(method))
-    throw new HttpError(405, `${method} is not allowed here; use ${methods.join(' or ')}`, 'ERR_METHOD', { Allow: methods.join(', ') });
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `the body is over ${MAX_BODY_BYTES} bytes`, 'ERR_TOO_LARGE');
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of request) {
-    size += (part as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is over ${MAX_BODY_BYTES} bytes`, 'ERR_TOO_LARGE');
-    parts.push(part as Buffer);
-  }
-  const text = Buffer.concat(parts).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'the body is not JSON', 'ERR_BAD_REQUEST');
-  }
-}
-
-function send(response: ServerResponse, status: number, body: Buffer, type: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff', ...headers });
-  response.end(body);
-}
-
-function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(response, status, Buffer.from(JSON.stringify(value)), 'application/json', headers);
 }
