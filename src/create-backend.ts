@@ -9,9 +9,9 @@ import { SerialBackend } from './backends/serial.js';
 import { ThreadsBackend } from './backends/threads.js';
 import type { Backend } from './backends/types.js';
 
-export const BACKENDS = ['threads', 'serial', 'cluster'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export const DEFAULT_BACKEND: BackendName = 'threads';
+import { BACKENDS, type BackendName } from './defaults.js';
+
+export { BACKENDS, DEFAULT_BACKEND, type BackendName } from './defaults.js';
 
 export interface BackendOptions {
   /** Threads of the threads backend; the serial backend accepts only 1, the cluster none. */

@@ -6,6 +6,7 @@
  * rounded to whole rows), interleaved rows dealt round-robin, and small tiles pulled one by
  * one. Chunks are small plain objects so they can be posted to threads or queues as is.
  */
+import { DEFAULT_SCHEDULE } from './defaults.js';
 import { InvalidOptionError } from './errors.js';
 import type { Workload } from './workload.js';
 
@@ -23,11 +24,7 @@ export interface Chunk {
 export const SCHEDULES = ['contiguous', 'interleaved', 'tiles'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
-/**
- * Interleaved rows by default: every chunk samples the whole image, so chunks cost about
- * the same whatever the region (contiguous bands of a zoom can differ a hundredfold).
- */
-export const DEFAULT_SCHEDULE: Schedule = 'interleaved';
+export { DEFAULT_SCHEDULE } from './defaults.js';
 
 export interface PlanOptions {
   /** Default: DEFAULT_SCHEDULE (interleaved). */

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { Axis } from './axis.js';
 import { InvalidOptionError, MandelError } from './errors.js';
 import { formatBytes } from './format.js';
+import { DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
 import { MAX_INT32, finite, parseOrThrow, positiveInt } from './schema.js';
 
 export { axisCoordinates, axesOf, type Axis } from './axis.js';
@@ -28,12 +29,7 @@ export interface Region {
   readonly y2: number;
 }
 
-/** The tutorial's region: x1, x2, y1, y2 = -2.13, 0.77, -1.3, 1.3. */
-export const TUTORIAL_REGION: Region = Object.freeze({ x1: -2.13, x2: 0.77, y1: -1.3, y2: 1.3 });
-/** The tutorial's default size (`--size`): a grid of 500 × 500 points. */
-export const DEFAULT_SIZE = 1000;
-/** The tutorial's iteration limit. */
-export const DEFAULT_MAXITER = 1000;
+export { DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
 
 export interface Workload {
   /** Real parts, one per column, left to right. */

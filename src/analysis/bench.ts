@@ -6,11 +6,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ThreadsBackend } from '../backends/threads.js';
-import { DEFAULT_SCHEDULE, type Schedule } from '../plan.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
+import type { Schedule } from '../plan.js';
 import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
 import { TraceRecorder, type PhaseEvent, type Trace } from '../trace.js';
-import { DEFAULT_MAXITER, DEFAULT_SIZE, tutorialWorkload } from '../workload.js';
+import { tutorialWorkload } from '../workload.js';
 import { fitAmdahl, karpFlatt, type AmdahlFit } from './amdahl.js';
 import { explain, type Explanation } from './explain.js';
 import { median } from './stats.js';
@@ -65,22 +66,7 @@ export interface BenchResult {
   readonly seconds: number;
 }
 
-/**
- * The default sweep: the tutorial's workload, brute force with the js kernel (the one whose
- * work is worth sharing), serial against 1, 2 and 4 threads, on the default schedule and
- * on contiguous bands, the tutorial's own split.
- */
-export const BENCH_DEFAULTS = {
-  size: DEFAULT_SIZE,
-  maxiter: DEFAULT_MAXITER,
-  backends: ['serial', 'threads'],
-  workers: [1, 2, 4],
-  chunks: ['auto'],
-  schedules: [DEFAULT_SCHEDULE, 'contiguous'],
-  kernels: ['js'],
-  prune: false,
-  reps: 3,
-} as const satisfies Required<Omit<BenchOptions, 'onPoint'>>;
+export { BENCH_DEFAULTS } from '../defaults.js';
 
 /**
  * Amdahl's fit over the fastest point of each worker count. Beyond the cores, threads share

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { describeFit } from '../analysis/amdahl.js';
 import { textWidth, wrap } from '../format.js';
-import { BENCH_DEFAULTS, runBench, type BenchPoint } from '../analysis/bench.js';
+import type { BenchPoint } from '../analysis/bench.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
 import { checkOutputDirectory, checkOutputPath, ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import { positiveInteger } from './parse.js';
@@ -61,6 +62,7 @@ export function benchCommand(): Command {
     .option('--json', 'print the whole result as one JSON object')
     .action(async (flags: BenchFlags, self: Command) => {
       const { getKernel } = await import('../kernels/registry.js');
+      const { runBench } = await import('../analysis/bench.js');
       for (const kernel of flags.kernels) getKernel(kernel); // unknown names fail before any run
       if (flags.report) checkOutputPath(flags.report, 'report', '--report');
       if (flags.charts) checkOutputDirectory(flags.charts, '--charts');

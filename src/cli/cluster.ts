@@ -6,9 +6,7 @@
  */
 import { Command } from 'commander';
 import type { ClusterClient } from '../cluster/client.js';
-import { DEFAULT_TTL_SECONDS } from '../cluster/wire.js';
-import { writeOutputs } from '../outputs/index.js';
-import { TraceRecorder } from '../trace.js';
+import { DEFAULT_TTL_SECONDS } from '../defaults.js';
 import { prepareKernel } from './kernels.js';
 import {
   addComputeOptions,
@@ -57,7 +55,7 @@ export function submitCommand(signal: AbortSignal): Command {
     .option('--json', 'print {"id": …} as one JSON line (and, with --wait, the summary as a second)')
     .option('--no-progress', 'never draw a progress bar')
     .action(async (flags: SubmitFlags, self: Command) => {
-      const workload = buildWorkload(flags);
+      const workload = await buildWorkload(flags);
       const { kernelName } = await prepareKernel(flags);
       await withClient(flags, async (cluster) => {
         const { id, plan } = await cluster.submit(workload, {
@@ -120,6 +118,7 @@ export function resultCommand(signal: AbortSignal): Command {
   addOutputOptions(command);
   return command.action(async (id: string, flags: RedisFlags & OutputFlags, self: Command) => {
     const outputs = outputOptions(flags);
+    const [{ writeOutputs }, { TraceRecorder }] = await Promise.all([import('../outputs/index.js'), import('../trace.js')]);
     await withClient(flags, async (cluster) => {
       const recorder = new TraceRecorder();
       const result = await cluster.result(id, { recorder });

@@ -5,13 +5,24 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DEFAULT_PREFIX } from '../cluster/wire.js';
 import { InvalidOptionError } from '../errors.js';
-import { COLORMAPS, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
-import { SURFACE_HEIGHTS, type SurfaceHeight } from '../outputs/surface3d.js';
-import { checkOutputs, type OutputOptions } from '../outputs/index.js';
-import { DEFAULT_SCHEDULE, SCHEDULES, type Schedule } from '../plan.js';
-import { DEFAULT_MAXITER, DEFAULT_SIZE, gridWorkload, TUTORIAL_REGION, tutorialWorkload, type Region, type Workload } from '../workload.js';
+import {
+  COLORMAPS,
+  DEFAULT_MAXITER,
+  DEFAULT_PREFIX,
+  DEFAULT_SCHEDULE,
+  DEFAULT_SIZE,
+  SCALES,
+  SURFACE_HEIGHTS,
+  TUTORIAL_REGION,
+  type ColormapName,
+  type Scale,
+  type SurfaceHeight,
+} from '../defaults.js';
+import type { OutputOptions } from '../outputs/index.js';
+import { checkOutputs } from '../outputs/write.js';
+import { SCHEDULES, type Schedule } from '../plan.js';
+import type { Region, Workload } from '../workload.js';
 import { positiveInteger, positiveNumber, region } from './parse.js';
 
 export interface WorkloadFlags {
@@ -110,7 +121,9 @@ export function addRedisOptions(command: Command): Command {
     .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger(5), 5);
 }
 
-export function buildWorkload(flags: WorkloadFlags): Workload {
+/** The workload the flags describe (the validating module loads here, not at start-up). */
+export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
+  const { gridWorkload, tutorialWorkload } = await import('../workload.js');
   if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
     throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
   }

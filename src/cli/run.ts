@@ -4,14 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import { explain } from '../analysis/explain.js';
+import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../defaults.js';
 import { textWidth, wrap } from '../format.js';
-import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../create-backend.js';
-import { measureRepresentations } from '../memory.js';
-import { writeOutputs } from '../outputs/index.js';
-import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
-import { TraceRecorder } from '../trace.js';
 import { prepareKernel } from './kernels.js';
 import {
   addComputeOptions,
@@ -56,7 +51,15 @@ export function runCommand(signal: AbortSignal): Command {
 }
 
 async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
-  const workload = buildWorkload(flags);
+  // The library loads here, not when the command line is parsed: `mandel --help` stays light.
+  const [{ render }, { TraceRecorder }, { writeOutputs }, { measureRepresentations }, { explain }] = await Promise.all([
+    import('../render.js'),
+    import('../trace.js'),
+    import('../outputs/index.js'),
+    import('../memory.js'),
+    import('../analysis/explain.js'),
+  ]);
+  const workload = await buildWorkload(flags);
   const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
   const { kernelName, moduleUrls } = await prepareKernel(flags);
   const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });

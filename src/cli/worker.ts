@@ -7,7 +7,7 @@
 import type { Command as CommandType } from 'commander';
 import { Command } from 'commander';
 import type { WorkerEvent } from '../cluster/worker.js';
-import { DEFAULT_MAX_CHUNK_ITERATIONS } from '../cluster/wire.js';
+import { DEFAULT_MAX_CHUNK_ITERATIONS } from '../defaults.js';
 import { grouped } from '../format.js';
 import { loadKernelModules } from './kernels.js';
 import { addRedisOptions, collect, type RedisFlags } from './options.js';

@@ -24,10 +24,8 @@ import { nonNegativeInt, parseOrThrow, positiveInt } from '../schema.js';
 import { workloadSchema, type Workload } from '../workload.js';
 
 export const WIRE_VERSION = 2;
-export const DEFAULT_PREFIX = 'mandel';
+export { DEFAULT_MAX_CHUNK_ITERATIONS, DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../defaults.js';
 export const CHUNK_QUEUE = 'chunks';
-/** Seconds render keys live; long enough for a render submitted while no worker runs. */
-export const DEFAULT_TTL_SECONDS = 24 * 3600;
 /** Default chunk count for a cluster render: enough to spread over a few hosts' cores. */
 export const DEFAULT_CLUSTER_CHUNKS = 64;
 
@@ -37,12 +35,6 @@ export const keys = (prefix: string, id: string) => ({
   meta: `${prefix}:render:${id}:meta`,
   results: `${prefix}:render:${id}:results`,
 });
-
-/**
- * The most iterations one chunk may cost (points × maxiter) unless a worker's operator allows
- * more: about 20 s of the native kernel, 5 min of the js one. A job cannot hold a thread for hours.
- */
-export const DEFAULT_MAX_CHUNK_ITERATIONS = 1e11;
 
 /** The most points one chunk may ask a worker for. */
 export const MAX_CHUNK_POINTS = 1 << 26;

@@ -8,16 +8,9 @@ import { rgb } from 'd3-color';
 import { interpolateInferno, interpolateMagma, interpolateTurbo, interpolateViridis } from 'd3-scale-chromatic';
 import { InvalidOptionError } from '../errors.js';
 
-export const COLORMAPS = ['viridis', 'magma', 'inferno', 'turbo', 'grey', 'hot'] as const;
-export type ColormapName = (typeof COLORMAPS)[number];
-/**
- * How counts map to colours. `log` and `linear` stretch from the lowest count in the view to
- * maxiter (a zoom whose every point takes 300 iterations still uses the whole map);
- * `histogram` gives each colour an equal share of the escaped points, whatever maxiter.
- * Points that never escape take the top colour in every scale.
- */
-export const SCALES = ['log', 'linear', 'histogram'] as const;
-export type Scale = (typeof SCALES)[number];
+import { COLORMAPS, type ColormapName, type Scale } from '../defaults.js';
+
+export { COLORMAPS, SCALES, type ColormapName, type Scale } from '../defaults.js';
 
 type Rgb = [number, number, number];
 

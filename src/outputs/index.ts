@@ -9,7 +9,9 @@ import { encodeNpyInt32 } from './npy.js';
 import { encodePng } from './png.js';
 import { surfaceHtml, type SurfaceHeight } from './surface3d.js';
 import { timelineSvg, traceJson } from './timeline.js';
-import { checkOutputPath, writeOutput as save, type OutputKind } from './write.js';
+import { checkOutputs, writeOutput as save } from './write.js';
+
+export { checkOutputs } from './write.js';
 
 export interface OutputOptions {
   readonly png?: string;
@@ -32,21 +34,6 @@ export interface WrittenFile {
   readonly kind: 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
   readonly path: string;
   readonly bytes: number;
-}
-
-type FileOption = 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
-const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'surface', 'trace', 'timeline'];
-
-/**
- * Checks every output path before any work (see checkOutputPath): the right ending, an
- * existing writable directory. `names` says how to call each option in a message (the CLI
- * passes its flags).
- */
-export function checkOutputs(options: OutputOptions, names: Partial<Record<FileOption, string>> = {}): void {
-  for (const option of FILE_OPTIONS) {
-    const path = options[option];
-    if (path) checkOutputPath(path, option as OutputKind, names[option] ?? option);
-  }
 }
 
 /**

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { axisCoordinates, type Workload } from '../workload.js';
+import type { SurfaceHeight } from '../defaults.js';
 import { colormapTable, type ColormapName } from './colormap.js';
 import { escapeHtml } from './html.js';
 
@@ -23,8 +24,7 @@ export interface SurfaceOptions {
   readonly height?: SurfaceHeight;
 }
 
-export const SURFACE_HEIGHTS = ['log', 'linear'] as const;
-export type SurfaceHeight = (typeof SURFACE_HEIGHTS)[number];
+export { SURFACE_HEIGHTS, type SurfaceHeight } from '../defaults.js';
 
 /** The colour map as plotly's colour scale: 17 stops of the same 256-entry table as the PNG. */
 function colourScale(name: ColormapName): [number, string][] {

@@ -128,3 +128,21 @@ export async function ensureDirectory(path: string): Promise<void> {
     throw new MandelError('ERR_OUTPUT', `cannot create the directory ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
+
+type FileOption = 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
+const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'surface', 'trace', 'timeline'];
+
+/**
+ * Checks every output path before any work (see checkOutputPath): the right ending, an
+ * existing writable directory. `names` says how to call each option in a message (the CLI
+ * passes its flags).
+ */
+export function checkOutputs(
+  options: Partial<Record<FileOption, string | undefined>>,
+  names: Partial<Record<FileOption, string>> = {},
+): void {
+  for (const option of FILE_OPTIONS) {
+    const path = options[option];
+    if (path) checkOutputPath(path, option, names[option] ?? option);
+  }
+}
