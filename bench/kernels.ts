@@ -10,7 +10,7 @@
  *   npm run build && node --import tsx bench/kernels.ts [--reps 9]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { axisCoordinates, getKernel, kernelNames, tutorialWorkload } from '../dist/index.js';
@@ -115,3 +115,55 @@ const pruned = jsRuns.get(`${kernels.at(-1)}/true`)!;
 console.log(
   `pruning, ${kernels.at(-1)}: ${pruned.iterations.toLocaleString('en')} of ${widestBrute.iterations.toLocaleString('en')} brute-force iterations, ${(widestBrute.iterations / pruned.iterations).toFixed(1)}× fewer, same counts (sum ${pruned.sum})`,
 );
+
+// The independent anchor: ../shared/anchors/cref.c, an exact brute-force C loop written apart
+// from mandel (AVX-512, 4 × 8 lanes), against the native kernel, one thread, on the default
+// workload and on --size 4000. cref runs before and after the native kernel; the mean of its
+// two medians is the anchor. Skipped, with a note, where ../shared is absent or the CPU lacks
+// AVX-512.
+const anchorSource = `${root}../shared/anchors/cref.c`;
+const anchor = `${out}/cref`;
+let anchorReady = existsSync(anchorSource);
+if (!anchorReady) console.log(`\nindependent anchor: skipped (${anchorSource} is absent)`);
+if (anchorReady) {
+  try {
+    execFileSync('gcc', ['-O3', '-march=native', '-ffp-contract=off', '-o', anchor, anchorSource], { stdio: 'pipe' });
+    execFileSync(anchor, ['100', '10', '1'], { stdio: 'pipe' });
+  } catch (error) {
+    anchorReady = false;
+    console.log(`\nindependent anchor: skipped (cref did not build or run here: ${(error as Error).message.split('\n')[0]})`);
+  }
+}
+if (anchorReady && kernelNames().includes('native')) {
+  console.log('\nagainst the independent anchor (../shared/anchors/cref.c), brute force, one thread:');
+  console.log('  workload            cref median s   native median s   native / cref speed   counts');
+  for (const size of [1000, 4000]) {
+    const crefRun = () => {
+      const [, , seconds, sum] = execFileSync(anchor, [String(size), '1000', String(reps)], { encoding: 'utf8' })
+        .trim()
+        .split(' ')
+        .map(Number);
+      return { seconds: seconds!, sum: sum! };
+    };
+    const before = crefRun();
+    const grid = tutorialWorkload({ size });
+    const gridRe = axisCoordinates(grid.re);
+    const gridIm = axisCoordinates(grid.im);
+    const counts = new Int32Array(gridRe.length * gridIm.length);
+    const native = getKernel('native');
+    const times: number[] = [];
+    for (let r = 0; r <= reps; r++) {
+      const start = performance.now();
+      native.compute({ re: gridRe, im: gridIm, maxiter: 1000, out: counts, offset: 0, rowStride: gridRe.length, prune: false });
+      times.push((performance.now() - start) / 1000);
+    }
+    const afterRun = crefRun();
+    const crefSeconds = (before.seconds + afterRun.seconds) / 2;
+    const nativeSeconds = median(times.slice(1));
+    const sum = counts.reduce((s, v) => s + v, 0);
+    console.log(
+      `  --size ${String(size).padEnd(12)} ${crefSeconds.toFixed(4).padStart(13)}   ${nativeSeconds.toFixed(4).padStart(15)}   ${(crefSeconds / nativeSeconds).toFixed(2).padStart(19)}   ${sum === before.sum ? 'identical sums' : `DIFFER: ${sum} vs ${before.sum}`}`,
+    );
+  }
+  console.log('  (native / cref speed ≥ 1.0 means the native kernel is the faster; issue 14 aims at ≥ 1.0, stretch 1.2)');
+}
