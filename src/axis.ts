@@ -6,12 +6,14 @@
 /**
  * One axis of the grid. `accumulate` spacing is the tutorial's: coordinate i is `start`
  * plus `step` added i times, each addition rounded. `multiply` spacing is `start + i * step`.
+ * `fraction` spacing is `(step * i) / count + start`: the Benchmarks Game's `2x/N − 1.5`
+ * (step 2, start −1.5), rounded exactly as its programs round it.
  */
 export interface Axis {
   readonly start: number;
   readonly step: number;
   readonly count: number;
-  readonly spacing: 'accumulate' | 'multiply';
+  readonly spacing: 'accumulate' | 'multiply' | 'fraction';
 }
 
 /** The coordinates of an axis, computed exactly as its spacing says. */
@@ -23,6 +25,8 @@ export function axisCoordinates(axis: Axis): Float64Array {
       out[i] = value;
       value += axis.step;
     }
+  } else if (axis.spacing === 'fraction') {
+    for (let i = 0; i < axis.count; i++) out[i] = (axis.step * i) / axis.count + axis.start;
   } else {
     for (let i = 0; i < axis.count; i++) out[i] = axis.start + i * axis.step;
   }

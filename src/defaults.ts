@@ -7,6 +7,8 @@
 export const DEFAULT_SIZE = 1000;
 /** The tutorial's iteration limit. */
 export const DEFAULT_MAXITER = 1000;
+/** The Benchmarks Game's mandelbrot iterates 50 times. */
+export const BENCHMARKS_GAME_MAXITER = 50;
 /** The tutorial's region: x1, x2, y1, y2 = -2.13, 0.77, -1.3, 1.3. */
 export const TUTORIAL_REGION = Object.freeze({ x1: -2.13, x2: 0.77, y1: -1.3, y2: 1.3 });
 

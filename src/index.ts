@@ -5,6 +5,7 @@ export { MandelError, InvalidOptionError, AbortError, isMandelError, type Mandel
 export {
   tutorialWorkload,
   gridWorkload,
+  benchmarksGameWorkload,
   axisCoordinates,
   elementsOf,
   TUTORIAL_REGION,
@@ -43,6 +44,7 @@ export {
 export { measureRepresentations, type RepresentationCost } from './memory.js';
 export { encodePng, type ImageOptions } from './outputs/png.js';
 export { encodeNpyInt32, decodeNpyInt32 } from './outputs/npy.js';
+export { encodePbm } from './outputs/pbm.js';
 export { surfaceHtml } from './outputs/surface3d.js';
 export { colormapTable, COLORMAPS, type ColormapName } from './outputs/colormap.js';
 export { timelineSvg, traceJson } from './outputs/timeline.js';

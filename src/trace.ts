@@ -24,13 +24,20 @@ export const PHASE = {
   stopWorkers: 'stop workers',
   encodePng: 'encode png',
   encodeNpy: 'encode npy',
+  encodePbm: 'encode pbm',
   encode3d: 'encode 3d',
   encodeTimeline: 'encode timeline',
 } as const;
 export type PhaseName = (typeof PHASE)[keyof typeof PHASE];
 
 /** The phases that write outputs. */
-export const OUTPUT_PHASES: readonly PhaseName[] = [PHASE.encodePng, PHASE.encodeNpy, PHASE.encode3d, PHASE.encodeTimeline];
+export const OUTPUT_PHASES: readonly PhaseName[] = [
+  PHASE.encodePng,
+  PHASE.encodeNpy,
+  PHASE.encodePbm,
+  PHASE.encode3d,
+  PHASE.encodeTimeline,
+];
 
 export interface ChunkEvent {
   readonly chunk: Chunk;

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { Axis } from './axis.js';
 import { InvalidOptionError, MandelError } from './errors.js';
 import { formatBytes } from './format.js';
-import { DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
+import { BENCHMARKS_GAME_MAXITER, DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
 import { MAX_INT32, finite, parseOrThrow, positiveInt } from './schema.js';
 
 export { axisCoordinates, axesOf, type Axis } from './axis.js';
@@ -60,6 +60,12 @@ const commonSchema = {
 const tutorialSpecSchema = z.strictObject({ size: positiveInt('size').default(DEFAULT_SIZE), ...commonSchema });
 const gridSpecSchema = z.strictObject({ width: positiveInt('width'), height: positiveInt('height'), ...commonSchema });
 
+const benchmarksGameSpecSchema = z.strictObject({
+  size: positiveInt('size'),
+  maxiter: positiveInt('maxiter').default(BENCHMARKS_GAME_MAXITER),
+  maxMemoryBytes: z.number().positive().default(DEFAULT_MAX_MEMORY_BYTES),
+});
+
 export type TutorialSpec = z.input<typeof tutorialSpecSchema>;
 export type GridSpec = z.input<typeof gridSpecSchema>;
 
@@ -84,6 +90,21 @@ export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
   };
   checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`);
   return workload;
+}
+
+/**
+ * The Benchmarks Game's mandelbrot: N × N points, real part 2x/N − 1.5 and imaginary part
+ * 2y/N − 1.0 for x, y = 0 … N − 1 (row 0 is the bottom edge, as its bitmap's first row), 50
+ * iterations unless told otherwise. Written as a `.pbm`, it is that benchmark's output.
+ */
+export function benchmarksGameWorkload(spec: { size: number; maxiter?: number; maxMemoryBytes?: number }): Workload {
+  const { size, maxiter, maxMemoryBytes } = parseOrThrow(benchmarksGameSpecSchema, spec, 'workload');
+  checkMemory(size, size, maxMemoryBytes, `--benchmarks-game ${size}`);
+  return {
+    re: { start: -1.5, step: 2, count: size, spacing: 'fraction' },
+    im: { start: -1, step: 2, count: size, spacing: 'fraction' },
+    maxiter,
+  };
 }
 
 /** A general render: width × height points from the region's top-left corner. */
@@ -149,7 +170,7 @@ const axisSchema = z.strictObject({
   start: finite('axis start'),
   step: finite('axis step').refine((step) => step !== 0, { message: 'axis step must not be 0' }),
   count: positiveInt('axis count'),
-  spacing: z.enum(['accumulate', 'multiply']),
+  spacing: z.enum(['accumulate', 'multiply', 'fraction']),
 });
 export const workloadSchema = z
   .strictObject({ re: axisSchema, im: axisSchema, maxiter: positiveInt('maxiter') })

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import type { Kernel } from '../src/kernels/types.js';
 import { colormapTable } from '../src/outputs/colormap.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
-import { gridWorkload, tutorialWorkload } from '../src/workload.js';
+import { benchmarksGameWorkload, gridWorkload, tutorialWorkload } from '../src/workload.js';
 import { kernelsHere } from './helpers/kernels.js';
 import { pythonCounts } from './helpers/oracle.js';
 
@@ -183,6 +184,30 @@ describe('the pruning margins', () => {
       }
     });
   }
+});
+
+describe("the Benchmarks Game's mandelbrot, byte for byte", () => {
+  it('--benchmarks-game 200 --pbm writes its output exactly (md5 cc65e64b…), with every kernel', () => {
+    for (const kernel of ['js', 'wasm', 'native']) {
+      const file = join(dir, `bg-${kernel}.pbm`);
+      mandel(['run', '--benchmarks-game', '200', '--pbm', file, '--kernel', kernel]);
+      const md5 = createHash('md5').update(readFileSync(file)).digest('hex');
+      assert.equal(md5, 'cc65e64bd553ed18896de1dfe7fae3e5', kernel);
+    }
+  });
+
+  it('its grid is 2x/N − 1.5 and 2y/N − 1, row 0 at the bottom edge, maxiter 50', () => {
+    const workload = benchmarksGameWorkload({ size: 7 });
+    assert.equal(workload.maxiter, 50);
+    assert.deepEqual(
+      [...axisCoordinates(workload.re)],
+      [0, 1, 2, 3, 4, 5, 6].map((x) => (2 * x) / 7 - 1.5),
+    );
+    assert.deepEqual(
+      [...axisCoordinates(workload.im)],
+      [0, 1, 2, 3, 4, 5, 6].map((y) => (2 * y) / 7 - 1),
+    );
+  });
 });
 
 describe('non-square outputs', () => {

@@ -48,7 +48,10 @@ events.addEventListener('chunk', (event) => {
   const lane = lanes.get(chunk.worker) ?? { chunks: 0 };
   lane.chunks++;
   lanes.set(chunk.worker, lane);
-  if (chunk.kind === 'render' && dashboard.watched && chunk.id === dashboard.watched.id) paintChunk(chunk);
+  if (chunk.kind !== 'render') return;
+  if (dashboard.watched && chunk.id === dashboard.watched.id) paintChunk(chunk);
+  // A render's first events can come before the answer to its POST: keep them until then.
+  else if (!dashboard.watched || chunk.id !== dashboard.watched.id) early(chunk.id).chunks.push(chunk);
 });
 events.addEventListener('stats', (event) => {
   const stats = JSON.parse(event.data);
@@ -82,9 +85,18 @@ events.addEventListener('stats', (event) => {
       if (![...lanes.keys()].some((lane) => lane.startsWith(worker.name)))
         lanes.set(`${worker.name}`, lanes.get(worker.name) ?? { chunks: 0 });
 });
-events.addEventListener('render-done', (event) => {
-  const done = JSON.parse(event.data);
-  if (!dashboard.watched || done.id !== dashboard.watched.id) return;
+/** Events of a render not yet known to be ours, by render id (only the latest few kept). */
+const earlyEvents = new Map();
+function early(id) {
+  if (!earlyEvents.has(id)) {
+    earlyEvents.set(id, { chunks: [], done: undefined, failed: undefined, start: undefined });
+    while (earlyEvents.size > 4) earlyEvents.delete(earlyEvents.keys().next().value);
+  }
+  return earlyEvents.get(id);
+}
+events.addEventListener('render-done', (event) => renderDone(JSON.parse(event.data)));
+function renderDone(done) {
+  if (!dashboard.watched || done.id !== dashboard.watched.id) return void (early(done.id).done = done);
   $('wstatus').textContent = `done: ${done.chunks} chunks in ${done.computeMs.toFixed(0)} ms, sum ${done.sum}`;
   $('explanation').textContent = done.explanation;
   $('legend').innerHTML = done.lanes
@@ -102,12 +114,13 @@ events.addEventListener('render-done', (event) => {
   };
   image.src = `/api/renders/${done.id}/image.png`;
   finishWatch();
-});
-events.addEventListener('render-failed', (event) => {
-  const failed = JSON.parse(event.data);
+}
+events.addEventListener('render-failed', (event) => renderFailed(JSON.parse(event.data)));
+function renderFailed(failed) {
+  if (!dashboard.watched || failed.id !== dashboard.watched.id) return void (early(failed.id).failed = failed);
   $('wstatus').textContent = `${failed.state}: ${failed.error}`;
   finishWatch();
-});
+}
 events.addEventListener('bench-done', () => ($('benchstatus').innerHTML = 'done: <a href="/report" target="_blank">open the report</a>'));
 
 function paintChunk(chunk) {
@@ -142,6 +155,7 @@ $('watch').addEventListener('click', async () => {
     // Rows and columns of the tutorial grid, as the server will report them.
     const side = Math.ceil(body.size / 2);
     dashboard.watched = { id: started.id, rows: side, cols: side };
+    const pending = earlyEvents.get(started.id);
     renderColours.set(started.id, `hsl(${(renderColours.size * 67 + 20) % 360}, 70%, 60%)`);
     const canvas = $('painting');
     canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
@@ -151,6 +165,13 @@ $('watch').addEventListener('click', async () => {
     $('legend').textContent = '';
     $('watch').disabled = true;
     $('cancel').disabled = false;
+    if (pending) {
+      earlyEvents.delete(started.id);
+      if (pending.start) Object.assign(dashboard.watched, { rows: pending.start.rows, cols: pending.start.cols });
+      for (const chunk of pending.chunks) paintChunk(chunk);
+      if (pending.done) renderDone(pending.done);
+      if (pending.failed) renderFailed(pending.failed);
+    }
   } catch (error) {
     $('wstatus').textContent = String(error.message);
   }
@@ -158,6 +179,7 @@ $('watch').addEventListener('click', async () => {
 events.addEventListener('render-start', (event) => {
   const start = JSON.parse(event.data);
   if (dashboard.watched && start.id === dashboard.watched.id) Object.assign(dashboard.watched, { rows: start.rows, cols: start.cols });
+  else early(start.id).start = start;
 });
 $('cancel').addEventListener('click', () => dashboard.watched && fetch(`/api/renders/${dashboard.watched.id}`, { method: 'DELETE' }));
 function finishWatch() {

@@ -33,6 +33,7 @@ export interface WorkloadFlags {
   height?: number;
   region?: Region;
   maxMemory?: number;
+  benchmarksGame?: number;
 }
 
 export interface ComputeFlags {
@@ -48,6 +49,7 @@ export interface OutputFlags {
   colormap: ColormapName;
   scale: Scale;
   counts?: string;
+  pbm?: string;
   plot3d?: string | boolean;
   plot3D?: string | boolean;
   surfaceHeight: SurfaceHeight;
@@ -76,6 +78,7 @@ export function addWorkloadOptions(command: Command): Command {
     .addOption(new Option('--maxiterations <n>', "the tutorial's spelling of --maxiter").argParser(positiveInteger(1000)))
     .option('--width <n>', 'a general render: points per row (with --height)', positiveInteger(1024))
     .option('--height <n>', 'a general render: rows (with --width)', positiveInteger(768))
+    .option('--benchmarks-game <N>', "the Benchmarks Game's grid: N × N points, 2x/N − 1.5 + (2y/N − 1)i, maxiter 50", positiveInteger(200))
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
     .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber);
 }
@@ -101,6 +104,7 @@ export function addOutputOptions(command: Command): Command {
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
     .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
+    .option('--pbm <file.pbm>', 'write a bitmap (PBM P4) of the points that never escaped')
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
     .option('--plot3D [file.html]', "the tutorial's spelling of --plot3d")
     .addOption(
@@ -123,7 +127,7 @@ export function addRedisOptions(command: Command): Command {
 
 /** The workload the flags describe (the validating module loads here, not at start-up). */
 export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
-  const { gridWorkload, tutorialWorkload } = await import('../workload.js');
+  const { benchmarksGameWorkload, gridWorkload, tutorialWorkload } = await import('../workload.js');
   if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
     throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
   }
@@ -133,6 +137,16 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
     region: flags.region ?? TUTORIAL_REGION,
     ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
   };
+  if (flags.benchmarksGame !== undefined) {
+    if (flags.size !== undefined || flags.width !== undefined || flags.height !== undefined || flags.region !== undefined) {
+      throw new InvalidOptionError('--benchmarks-game sets its own grid; drop --size, --width, --height and --region');
+    }
+    return benchmarksGameWorkload({
+      size: flags.benchmarksGame,
+      ...(flags.maxiter !== undefined || flags.maxiterations !== undefined ? { maxiter } : {}),
+      ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
+    });
+  }
   const general = flags.width !== undefined || flags.height !== undefined;
   if (general) {
     if (flags.size !== undefined) throw new InvalidOptionError('--size builds the tutorial grid; use it or --width/--height, not both');
@@ -150,6 +164,7 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
     colormap: flags.colormap,
     scale: flags.scale,
     npy: flags.counts,
+    pbm: flags.pbm,
     surface: surface === undefined || surface === false ? undefined : surface === true ? DEFAULT_SURFACE_FILE : surface,
     surfaceHeight: flags.surfaceHeight,
     trace: flags.trace,
@@ -158,6 +173,7 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
   checkOutputs(options, {
     png: '--out',
     npy: '--counts',
+    pbm: '--pbm',
     surface: flags.plot3D !== undefined ? '--plot3D' : '--plot3d',
     trace: '--trace',
     timeline: '--timeline',

@@ -6,6 +6,7 @@ import type { RenderResult } from '../result.js';
 import { PHASE, TraceRecorder } from '../trace.js';
 import type { ColormapName, Scale } from './colormap.js';
 import { encodeNpyInt32 } from './npy.js';
+import { encodePbm } from './pbm.js';
 import { encodePng } from './png.js';
 import { surfaceHtml, type SurfaceHeight } from './surface3d.js';
 import { timelineSvg, traceJson } from './timeline.js';
@@ -18,6 +19,8 @@ export interface OutputOptions {
   readonly colormap?: ColormapName;
   readonly scale?: Scale;
   readonly npy?: string;
+  /** A bitmap of the points that never escaped (PBM P4: the Benchmarks Game's output format). */
+  readonly pbm?: string;
   readonly surface?: string;
   readonly surfaceMaxSide?: number;
   /** Height of the 3D surface: log(1 + count) (default) or linear. */
@@ -31,7 +34,7 @@ export interface OutputOptions {
 }
 
 export interface WrittenFile {
-  readonly kind: 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
+  readonly kind: 'png' | 'npy' | 'pbm' | 'surface' | 'trace' | 'timeline';
   readonly path: string;
   readonly bytes: number;
 }
@@ -55,6 +58,13 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
       save(npy, encodeNpyInt32(result.counts, result.rows, result.cols), options.signal),
     );
     written.push({ kind: 'npy', path: npy, bytes });
+  }
+  if (options.pbm) {
+    const path = options.pbm;
+    const bytes = await recorder.phase(PHASE.encodePbm, () =>
+      save(path, encodePbm(result.counts, result.rows, result.cols, result.maxiter), options.signal),
+    );
+    written.push({ kind: 'pbm', path, bytes });
   }
   if (surface) {
     const bytes = await recorder.phase(PHASE.encode3d, () =>

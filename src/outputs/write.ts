@@ -14,6 +14,7 @@ import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 export const OUTPUT_EXTENSIONS = {
   png: ['.png'],
   npy: ['.npy'],
+  pbm: ['.pbm'],
   surface: ['.html', '.htm'],
   trace: ['.json'],
   timeline: ['.svg'],
@@ -22,6 +23,7 @@ export const OUTPUT_EXTENSIONS = {
 const FORMAT_NAMES: Record<keyof typeof OUTPUT_EXTENSIONS, string> = {
   png: 'a PNG image',
   npy: 'a NumPy .npy array',
+  pbm: 'a PBM bitmap',
   surface: 'an HTML page',
   trace: 'JSON',
   timeline: 'an SVG drawing',
@@ -129,8 +131,8 @@ export async function ensureDirectory(path: string): Promise<void> {
   }
 }
 
-type FileOption = 'png' | 'npy' | 'surface' | 'trace' | 'timeline';
-const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'surface', 'trace', 'timeline'];
+type FileOption = 'png' | 'npy' | 'pbm' | 'surface' | 'trace' | 'timeline';
+const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'pbm', 'surface', 'trace', 'timeline'];
 
 /**
  * Checks every output path before any work (see checkOutputPath): the right ending, an
