@@ -70,7 +70,7 @@ async function renderAll(backend: Backend, tiles: Tile[], maxiter: number): Prom
   await Promise.all(
     Array.from({ length: BROWSER_CONNECTIONS }, async () => {
       for (let tile = queue.shift(); tile; tile = queue.shift()) {
-        await render(tileWorkload({ ...tile, maxiter, kernel: 'auto', prune: true }), { backend, chunks: 1, schedule: 'contiguous' });
+        await render(tileWorkload({ ...tile, maxiter }), { backend, chunks: 1, schedule: 'contiguous' });
       }
     }),
   );

@@ -15,7 +15,6 @@ import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { ThreadsBackend } from '../src/backends/threads.js';
 import { ClusterBackend } from '../src/cluster/backend.js';
-import { ClusterClient } from '../src/cluster/client.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
@@ -296,7 +295,7 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
         return { key, maxiter: value.maxiter, counts: Array.from(value.counts) };
       }, tileZoom);
       const [z, x, y] = tile.key.split('/').map(Number) as [number, number, number];
-      const expected = await render(tileWorkload({ z, x, y, maxiter: tile.maxiter, kernel: 'js', prune: false }), {
+      const expected = await render(tileWorkload({ z, x, y, maxiter: tile.maxiter }), {
         backend: 'serial',
         kernel: 'js',
         prune: false,
@@ -376,13 +375,7 @@ describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkip
     );
     const backend = new ClusterBackend({ redis: redis.url });
     await backend.start();
-    const client = new ClusterClient({ redis: redis.url });
-    const cluster = {
-      workers: () => client.workers(),
-      queue: () => client.queueStatus(),
-      redisMemoryBytes: () => client.redisMemoryBytes(),
-    };
-    const server = await startServer({ backend, port: 0, cluster });
+    const server = await startServer({ backend, port: 0, cluster: backend.client });
     const base = `http://127.0.0.1:${server.port}`;
     const browser = await launchBrowser();
     try {
@@ -395,7 +388,7 @@ describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkip
         const tile = await call(`${base}/api/tile/4/${4 + (i % 6)}/${5 + Math.floor(i / 6)}?maxiter=300&kernel=js`);
         assert.equal(tile.status, 200);
         if (i === 0) {
-          const expected = await render(tileWorkload({ z: 4, x: 4, y: 5, maxiter: 300, kernel: 'js', prune: true }), {
+          const expected = await render(tileWorkload({ z: 4, x: 4, y: 5, maxiter: 300 }), {
             backend: 'serial',
             kernel: 'js',
           });
@@ -418,7 +411,6 @@ describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkip
     } finally {
       await browser.close();
       await server.close();
-      await client.close();
       await backend.close();
       for (const worker of workers) worker.kill('SIGKILL');
       await redis.destroy();

@@ -69,20 +69,11 @@ async function openBackend(flags: ServeFlags) {
     const { InvalidOptionError } = await import('../errors.js');
     throw new InvalidOptionError('the cluster backend has as many workers as run `mandel worker`; drop --workers');
   }
-  const { ClusterBackend, ClusterClient } = await import('../cluster/index.js');
+  const { ClusterBackend } = await import('../cluster/index.js');
   const { checkRedisUrl } = await import('../cluster/url.js');
   const redis = checkRedisUrl(flags.redis);
   const options = { redis, prefix: flags.prefix, timeoutMs: flags.timeout * 1000 };
   const backend = new ClusterBackend(options);
-  const client = new ClusterClient(options);
   await backend.start();
-  await client.connect();
-  return {
-    backend,
-    cluster: { workers: () => client.workers(), queue: () => client.queueStatus(), redisMemoryBytes: () => client.redisMemoryBytes() },
-    close: async () => {
-      await client.close();
-      await backend.close();
-    },
-  };
+  return { backend, cluster: backend.client, close: () => backend.close() };
 }

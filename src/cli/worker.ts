@@ -89,18 +89,17 @@ export function workerCommand(signal: AbortSignal): CommandType {
       let window = { chunks: 0, iterations: 0, failed: 0, startedMs: Date.now() };
       let fatal = false;
       const log = (event: WorkerEvent) => {
+        if (event.type === 'fatal') fatal = true;
         if (event.type === 'chunk') {
           window.chunks++;
           window.iterations += event.iterations;
         }
         if (event.type === 'failed') window.failed++;
         if (flags.json) {
-          if (event.type === 'fatal') fatal = true;
           if (event.type !== 'chunk' || flags.verbose) out(JSON.stringify({ time: new Date().toISOString(), ...event }));
           return;
         }
         const line = workerLine(event, flags.verbose ?? false);
-        if (event.type === 'fatal') fatal = true;
         if (line)
           (event.type === 'failed' || event.type === 'redis-error' || event.type === 'lock-lost' || event.type === 'fatal' ? err : out)(
             line,

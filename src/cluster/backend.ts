@@ -19,7 +19,8 @@ export interface ClusterBackendOptions extends ClusterClientOptions {
 export class ClusterBackend implements Backend {
   readonly name = 'cluster';
   private lanes = 0;
-  private readonly client: ClusterClient;
+  /** Its connection to the cluster, for what a render does not show: workers, queue, Redis. */
+  readonly client: ClusterClient;
 
   /** From the options every backend is created with: a Redis URL, and no worker count. */
   static fromOptions(options: { workers?: number | undefined; redis?: string | undefined }): ClusterBackend {

@@ -32,6 +32,7 @@ import {
   keys,
   metaSchema,
   parseRenderRecord,
+  renderNotFound,
   type ChunkJobData,
   type ChunkMeta,
   type RenderRecord,
@@ -210,7 +211,7 @@ export class ClusterClient {
       Promise.all([this.redis.hmget(k.render, 'chunks', 'error'), this.redis.scard(k.done), this.redis.hlen(k.results)]),
     );
     const [chunksText, error] = render;
-    if (chunksText === null) throw notFound(id);
+    if (chunksText === null) throw renderNotFound(id);
     const chunks = Number(chunksText);
     if (error) return { id, chunks, done, state: 'failed', error };
     // Done means every result can still be read: never say so for results that are gone.
@@ -325,13 +326,14 @@ export class ClusterClient {
     let pollMs = 2;
     while (seen.size < plan.length) {
       if (options.signal?.aborted) throw stoppedWaiting(id);
-      const [done, error, exists] = await this.patiently(
-        () => Promise.all([this.redis.smembers(k.done), this.redis.hget(k.render, 'error'), this.redis.exists(k.render)]),
+      // The record's `chunks` field is there as long as the record is: null means it is gone.
+      const [done, [error, chunksField]] = await this.patiently(
+        () => Promise.all([this.redis.smembers(k.done), this.redis.hmget(k.render, 'error', 'chunks')]),
         options.signal,
         id,
       );
       if (error) throw renderFailed(id, error);
-      if (exists === 0) throw notFound(id);
+      if (chunksField === null) throw renderNotFound(id);
       const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
       if (fresh.length === 0) {
         await watch.check(seen.size);
@@ -484,7 +486,5 @@ function parseMeta(text: string, where: string): ChunkMeta {
   }
 }
 
-const notFound = (id: string) =>
-  new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, cancelled, or its keys expired)`);
 const renderFailed = (id: string, reason: string | undefined) => new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${reason}`);
 const stoppedWaiting = (id: string) => new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);

@@ -131,14 +131,16 @@ export function encodeRenderRecord(record: RenderRecord, createdEpochMs: number)
   };
 }
 
+/** The one wording of a render that Redis does not hold. */
+export const renderNotFound = (id: string) =>
+  new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, cancelled, or its keys expired)`);
+
 /**
  * A render record read back from its hash (HGETALL), validated as strictly as a payload:
  * ERR_NOT_FOUND when the hash is empty, ERR_INVALID_OPTION naming the first problem.
  */
 export function parseRenderRecord(id: string, hash: Record<string, string>): RenderRecord {
-  if (Object.keys(hash).length === 0) {
-    throw new MandelError('ERR_NOT_FOUND', `no render ${id} in Redis (never submitted, cancelled, or its keys expired)`);
-  }
+  if (Object.keys(hash).length === 0) throw renderNotFound(id);
   if (hash.v !== String(WIRE_VERSION)) {
     throw new MandelError(
       'ERR_INVALID_OPTION',

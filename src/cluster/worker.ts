@@ -16,7 +16,7 @@ import type { Redis } from 'ioredis';
 import { isMandelError } from '../errors.js';
 import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
-import { chunkElements } from '../plan.js';
+import { chunkElements, type Chunk } from '../plan.js';
 import { moduleUrl, ThreadPool } from '../pool/thread-pool.js';
 import { connectRedis, displayUrl } from './connection.js';
 import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from './scripts.js';
@@ -129,7 +129,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const records = new RecordCache(connection, prefix);
 
   /** The job's render and chunk, checked against the render's own record. */
-  async function chunkOf(job: Job): Promise<{ data: ChunkJobData; record: RenderRecord }> {
+  async function chunkOf(job: Job): Promise<{ data: ChunkJobData; record: RenderRecord; chunk: Chunk }> {
     let data: ChunkJobData;
     try {
       data = parseChunkJob(job.data);
@@ -158,13 +158,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           `${grouped(maxChunkIterations)} (raise it with --max-chunk-iterations, or split the render into more chunks)`,
       );
     }
-    return { data, record };
+    return { data, record, chunk };
   }
 
   const buffers: Int32Array[] = [];
   const processor = async (job: Job): Promise<{ iterations: number }> => {
-    const { data, record } = await chunkOf(job);
-    const chunk = record.plan[data.chunk]!;
+    const { data, record, chunk } = await chunkOf(job);
     const signal = options.chunkTimeoutMs ? AbortSignal.timeout(options.chunkTimeoutMs) : undefined;
     // Reuse result buffers: fresh memory costs page faults on every chunk, which on a
     // small VM take time from the kernels themselves.

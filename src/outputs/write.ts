@@ -131,8 +131,9 @@ export async function ensureDirectory(path: string): Promise<void> {
   }
 }
 
-type FileOption = 'png' | 'npy' | 'pbm' | 'surface' | 'trace' | 'timeline';
-const FILE_OPTIONS: readonly FileOption[] = ['png', 'npy', 'pbm', 'surface', 'trace', 'timeline'];
+/** The outputs a render writes (a bench report is written by `mandel bench`). */
+type FileOption = Exclude<OutputKind, 'report'>;
+const FILE_OPTIONS = (Object.keys(OUTPUT_EXTENSIONS) as OutputKind[]).filter((kind): kind is FileOption => kind !== 'report');
 
 /**
  * Checks every output path before any work (see checkOutputPath): the right ending, an

@@ -12,14 +12,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
 import type { Backend } from '../backends/types.js';
-import { AbortError, InvalidOptionError, isMandelError } from '../errors.js';
+import { AbortError, isMandelError } from '../errors.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
-import { COLORMAPS, colormapTable, SCALES, type ColormapName, type Scale } from '../outputs/colormap.js';
+import { COLORMAPS, colormapTable } from '../outputs/colormap.js';
 import { encodePng } from '../outputs/png.js';
+import { sampleGrid } from '../outputs/surface3d.js';
 import { SCHEDULES } from '../plan.js';
 import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
@@ -31,11 +33,14 @@ import { allow, authorise, HttpError, readJson, send, sendJson } from './http.js
 import { Slots } from './slots.js';
 import { DOUBLE_LIMIT_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
-/** What the dashboard shows of a cluster that the server cannot see from its own renders. */
+/**
+ * What the dashboard shows of a cluster that the server cannot see from its own renders; a
+ * ClusterClient (the cluster backend's own) is one.
+ */
 export interface ClusterView {
-  readonly workers: () => Promise<{ name: string; address?: string }[]>;
-  readonly queue: () => Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
-  readonly redisMemoryBytes: () => Promise<number>;
+  workers(): Promise<{ name: string; address?: string }[]>;
+  queueStatus(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
+  redisMemoryBytes(): Promise<number>;
 }
 
 export interface ServeOptions {
@@ -66,18 +71,7 @@ export interface RunningServer {
   readonly port: number;
   /** The token in the URL, when one is required. */
   readonly token?: string;
-  stats(): ServerStats;
   close(): Promise<void>;
-}
-
-export interface ServerStats {
-  readonly backend: string;
-  readonly inFlight: number;
-  readonly tilesServed: number;
-  readonly cacheHits: number;
-  readonly cancelled: number;
-  readonly rejected: number;
-  readonly iterations: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -110,7 +104,6 @@ interface TileEntry {
 
 interface WatchedRender {
   readonly id: string;
-  readonly started: number;
   readonly request: z.output<typeof renderRequestSchema>;
   readonly controller: AbortController;
   state: 'running' | 'done' | 'failed' | 'cancelled';
@@ -154,6 +147,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   };
 
+  /** The server's counters and memory, as /api/stats answers and the dashboard's samples carry. */
+  const snapshot = () => ({
+    backend: backend.name,
+    threads: backend.workers,
+    ...counters,
+    cacheBytes: cache.calculatedSize,
+    memory: process.memoryUsage(),
+  });
+
   // Once a second: rates, memory, and the cluster's own view, for every dashboard open.
   let last = { at: Date.now(), tiles: 0, iterations: 0 };
   const sampler = setInterval(async () => {
@@ -163,17 +165,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       time: now,
       tilesPerSecond: (counters.tilesServed - last.tiles) / seconds,
       iterationsPerSecond: (counters.iterations - last.iterations) / seconds,
-      ...counters,
-      cacheBytes: cache.calculatedSize,
-      memory: process.memoryUsage(),
-      backend: backend.name,
-      threads: backend.workers,
+      ...snapshot(),
     };
     last = { at: now, tiles: counters.tilesServed, iterations: counters.iterations };
     if (options.cluster) {
       const [workers, queue, redisMemoryBytes] = await Promise.all([
         options.cluster.workers().catch(() => []),
-        options.cluster.queue().catch(() => undefined),
+        options.cluster.queueStatus().catch(() => undefined),
         options.cluster.redisMemoryBytes().catch(() => undefined),
       ]);
       Object.assign(sample, { workers, queue, redisMemoryBytes });
@@ -185,9 +183,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function tile(request: IncomingMessage, response: ServerResponse, params: Record<string, string>, query: URLSearchParams) {
     const q = parseOrThrow(tileQuerySchema, { ...Object.fromEntries(query), ...params }, 'tile request');
     const kernel = getKernel(q.kernel).name;
-    if (!(COLORMAPS as readonly string[]).includes(q.colormap))
-      throw new InvalidOptionError(`colormap must be one of ${COLORMAPS.join(', ')}`);
-    if (!(SCALES as readonly string[]).includes(q.scale)) throw new InvalidOptionError(`scale must be one of ${SCALES.join(', ')}`);
     const prune = q.prune === '1' || q.prune === 'true';
     const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
     let entry = cache.get(key);
@@ -207,7 +202,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await slots.acquire(controller.signal);
         holding = true;
         const recorder = new TraceRecorder();
-        const result = await render(tileWorkload({ z: q.z, x: q.x, y: q.y, maxiter: q.maxiter, kernel, prune }), {
+        const result = await render(tileWorkload(q), {
           backend,
           chunks: 1,
           schedule: 'contiguous',
@@ -258,7 +253,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
     if (q.format === 'png') {
       const counts = new Int32Array(entry.body.buffer, entry.body.byteOffset, entry.body.length / 4);
-      const png = encodePng(counts, TILE_SIZE, TILE_SIZE, q.maxiter, { colormap: q.colormap as ColormapName, scale: q.scale as Scale });
+      const png = encodePng(counts, TILE_SIZE, TILE_SIZE, q.maxiter, { colormap: q.colormap, scale: q.scale });
       return send(response, 200, png, 'image/png', headers);
     }
     send(response, 200, entry.body, 'application/octet-stream', headers);
@@ -270,7 +265,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if ([...renders.values()].some((r) => r.state === 'running')) {
       throw new HttpError(409, 'a render is already being watched; wait for it or cancel it first', 'ERR_BUSY');
     }
-    const watched: WatchedRender = { id: randomUUID(), started: Date.now(), request, controller: new AbortController(), state: 'running' };
+    const watched: WatchedRender = { id: randomUUID(), request, controller: new AbortController(), state: 'running' };
     renders.set(watched.id, watched);
     for (const old of [...renders.keys()].slice(0, -3)) renders.delete(old); // keep the last three
     const workload = tutorialWorkload({ size: request.size, maxiter: request.maxiter });
@@ -293,7 +288,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           kernel: result.kernel,
           backend: result.backend,
           workers: result.workers,
-          cores: backend.workers,
+          cores: availableParallelism(),
         });
         broadcast('render-done', {
           id: watched.id,
@@ -327,13 +322,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const result = watched.result;
     if (!result) throw new HttpError(409, `render ${watched.id} is ${watched.state}, not done`, 'ERR_NOT_FINISHED');
     // At most 1024 points a side: every k-th row and column.
-    const stride = Math.max(1, Math.ceil(Math.max(result.rows, result.cols) / 1024));
-    const rows = Math.ceil(result.rows / stride);
-    const cols = Math.ceil(result.cols / stride);
-    const sampled = new Int32Array(rows * cols);
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < cols; c++) sampled[r * cols + c] = result.counts[r * stride * result.cols + c * stride]!;
-    send(response, 200, encodePng(sampled, rows, cols, result.maxiter, {}), 'image/png');
+    const sampled = sampleGrid(result.counts, result.rows, result.cols, 1024);
+    send(response, 200, encodePng(sampled.values, sampled.rows, sampled.cols, result.maxiter, {}), 'image/png');
   }
 
   async function runBench(): Promise<void> {
@@ -394,13 +384,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         return events(request, response);
       case '/api/stats':
         allow(method, ['GET']);
-        return sendJson(response, 200, {
-          backend: backend.name,
-          threads: backend.workers,
-          ...counters,
-          cacheBytes: cache.calculatedSize,
-          memory: process.memoryUsage(),
-        });
+        return sendJson(response, 200, snapshot());
       case '/api/config':
         allow(method, ['GET']);
         return sendJson(response, 200, {
@@ -460,7 +444,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${shown}:${port}/${token ? `?token=${token}` : ''}`,
     port,
     ...(token ? { token } : {}),
-    stats: () => ({ backend: backend.name, ...counters }),
     close: async () => {
       clearInterval(sampler);
       for (const watched of renders.values()) watched.controller.abort();

@@ -7,6 +7,7 @@
  * tile (x, y) of zoom z spans 4 / 2^z on each side, x growing rightwards, y downwards.
  */
 import { z } from 'zod';
+import { COLORMAPS, SCALES } from '../defaults.js';
 import { gridWorkload, type Region, type Workload } from '../workload.js';
 
 export const TILE_SIZE = 256;
@@ -22,15 +23,6 @@ export const MAX_ZOOM = 40;
 export const DOUBLE_LIMIT_ZOOM = 36;
 export const MAX_TILE_MAXITER = 100_000;
 
-export interface TileRequest {
-  readonly z: number;
-  readonly x: number;
-  readonly y: number;
-  readonly maxiter: number;
-  readonly kernel: string;
-  readonly prune: boolean;
-}
-
 /** The region a tile covers, as `mandel run --region` takes it. */
 export function tileRegion(zoom: number, x: number, y: number): Region {
   const side = WORLD.side / 2 ** zoom;
@@ -39,7 +31,8 @@ export function tileRegion(zoom: number, x: number, y: number): Region {
   return { x1, x2: x1 + side, y1: y2 - side, y2 };
 }
 
-export function tileWorkload(tile: TileRequest): Workload {
+/** Tile (z, x, y) at this maxiter: what a tile request renders, whatever its kernel. */
+export function tileWorkload(tile: { readonly z: number; readonly x: number; readonly y: number; readonly maxiter: number }): Workload {
   return gridWorkload({ width: TILE_SIZE, height: TILE_SIZE, maxiter: tile.maxiter, region: tileRegion(tile.z, tile.x, tile.y) });
 }
 
@@ -62,8 +55,8 @@ export const tileQuerySchema = z
       .default('auto'),
     prune: z.enum(['0', '1', 'true', 'false']).default('1'),
     format: z.enum(['counts', 'png']).default('counts'),
-    colormap: z.string().default('viridis'),
-    scale: z.string().default('log'),
+    colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
+    scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('log'),
     token: z.string().optional(),
   })
   // Tiles far outside the set are all zeros; a bound keeps coordinates sane at every zoom.
