@@ -128,6 +128,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let benchRunning = false;
 
   const broadcast = (event: string, data: unknown) => {
+    if (clients.size === 0) return; // every tile's chunk passes here: no dashboard, no JSON
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const client of clients) client.write(frame);
   };
