@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ThreadsBackend } from '../src/backends/threads.js';
 import { render } from '../src/render.js';
 import { TraceRecorder } from '../src/trace.js';
 import { tutorialWorkload } from '../src/workload.js';
@@ -59,6 +60,31 @@ describe('render on the serial backend', () => {
       code: 'ERR_INVALID_OPTION',
       message: /unknown render option wrokers; known: backend, workers/,
     });
+  });
+
+  it('writes into a caller-given array when asked, reused across renders, and checks it first', async () => {
+    const workload = tutorialWorkload({ size: 60 }); // 30 × 30 points
+    const reference = await render(workload, { backend: 'serial' });
+    const threads = new ThreadsBackend({ workers: 2 });
+    try {
+      const into = new Int32Array(new SharedArrayBuffer(900 * 4));
+      for (let rep = 0; rep < 2; rep++) {
+        into.fill(-1);
+        const result = await render(workload, { backend: threads, into });
+        assert.equal(result.counts, into, 'the result is the given array');
+        assert.deepEqual(Int32Array.from(into), reference.counts);
+      }
+      await assert.rejects(render(workload, { backend: threads, into: new Int32Array(900) }), {
+        code: 'ERR_INVALID_OPTION',
+        message: /the threads backend writes in place: into must be on a SharedArrayBuffer/,
+      });
+      await assert.rejects(render(workload, { backend: 'serial', into: new Int32Array(899) }), {
+        code: 'ERR_INVALID_OPTION',
+        message: /into must be an Int32Array of 900 elements/,
+      });
+    } finally {
+      await threads.close();
+    }
   });
 
   it('traces every phase on one clock, with memory deltas when asked', async () => {

@@ -11,6 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { ThreadsBackend } from '../src/backends/threads.js';
@@ -87,9 +88,33 @@ describe('mandel serve: the HTTP API', () => {
     assert.match(String(tile.headers['x-mandel-worker']), /^thread-\d$/);
     const again = await call(`${base}/api/tile/3/1/2?maxiter=400&kernel=native`);
     assert.equal(again.headers['x-mandel-cache'], 'hit');
+    const narrow = await call(`${base}/api/tile/3/1/2?maxiter=400&kernel=native&format=counts16`, {
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    assert.equal(narrow.headers['content-encoding'], undefined, 'not gzipped on loopback');
+    assert.deepEqual(Int32Array.from(new Uint16Array(narrow.body.buffer, narrow.body.byteOffset, narrow.body.length / 2)), counts);
+    const wide = await call(`${base}/api/tile/3/1/2?maxiter=70000&format=counts16`);
+    assert.equal(wide.status, 400);
+    assert.match(json(wide.body).error as string, /counts16 needs maxiter ≤ 65535/);
     const png = await call(`${base}/api/tile/3/1/2.png?maxiter=400&colormap=magma`);
     assert.equal(png.headers['content-type'], 'image/png');
     assert.deepEqual([PNG.sync.read(png.body).width, PNG.sync.read(png.body).height], [256, 256]);
+  });
+
+  it('gzips uint16 tiles for a client that accepts it when asked to (by default: beyond loopback)', async () => {
+    const zipping = await startServer({ backend, port: 0, gzip: true });
+    try {
+      const url = `http://127.0.0.1:${zipping.port}/api/tile/2/1/1?maxiter=500&format=counts16`;
+      const plain = await call(url);
+      const zipped = await call(url, { headers: { 'Accept-Encoding': 'br, gzip' } });
+      assert.equal(zipped.headers['content-encoding'], 'gzip');
+      assert.equal(zipped.headers.vary, 'Accept-Encoding');
+      assert.ok(zipped.body.length < plain.body.length / 4, `${zipped.body.length} bytes gzipped of ${plain.body.length}`);
+      assert.deepEqual(gunzipSync(zipped.body), plain.body);
+      assert.deepEqual(gunzipSync((await call(url, { headers: { 'Accept-Encoding': 'gzip' } })).body), plain.body, 'kept for the next');
+    } finally {
+      await zipping.close();
+    }
   });
 
   const bad: [string, string, RequestInit & { rawHeaders?: Record<string, string> }, number, RegExp][] = [

@@ -62,3 +62,6 @@ export function send(response: ServerResponse, status: number, body: Buffer, typ
 export function sendJson(response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   send(response, status, Buffer.from(JSON.stringify(value)), 'application/json', headers);
 }
+
+/** The bytes under a typed array, without a copy. */
+export const bytesOf = (array: ArrayBufferView): Buffer => Buffer.from(array.buffer, array.byteOffset, array.byteLength);

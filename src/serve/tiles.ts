@@ -54,7 +54,7 @@ export const tileQuerySchema = z
       .regex(/^[a-z][a-z0-9-]{0,63}$/, 'kernel must be a kernel name')
       .default('auto'),
     prune: z.enum(['0', '1', 'true', 'false']).default('1'),
-    format: z.enum(['counts', 'png']).default('counts'),
+    format: z.enum(['counts', 'counts16', 'png']).default('counts'),
     colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
     scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('log'),
     token: z.string().optional(),
