@@ -8,6 +8,8 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
+import { deepCentre, referenceBits } from './deep/view.js';
+import { referenceOrbit } from './deep/reference.js';
 import { getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
@@ -76,7 +78,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       `unknown render option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${RENDER_OPTIONS.join(', ')}`,
     );
   }
-  const kernel = getKernel(options.kernel ?? 'auto');
+  const kernel = getKernel(workload.deep ? deepKernel(options.kernel) : (options.kernel ?? 'auto'));
   const ownBackend = options.backend === undefined || typeof options.backend === 'string';
   const backend = ownBackend
     ? await createBackend((options.backend as BackendName | undefined) ?? DEFAULT_BACKEND, {
@@ -96,6 +98,15 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     });
     if (backend.start) await recorder.phase(PHASE.startWorkers, () => backend.start!());
     await recorder.phase(PHASE.coordinates, () => axesOf(workload));
+    const deep = workload.deep;
+    const deepInput = deep
+      ? await recorder.phase(PHASE.reference, () => ({
+          reference: referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, (bytes) =>
+            backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes),
+          ),
+          exponent: deep.exponent,
+        }))
+      : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory
     // otherwise, where copies into it take V8's fast path (into shared memory they do not).
     const counts = await recorder.phase(PHASE.allocate, () => {
@@ -105,7 +116,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     });
     let doneElements = 0;
     await recorder.phase(PHASE.compute, () =>
-      backend.run({ workload, chunks, kernel: kernel.name, prune }, counts, {
+      backend.run({ workload, chunks, kernel: kernel.name, prune, ...(deepInput ? { deep: deepInput } : {}) }, counts, {
         signal: options.signal,
         now: () => recorder.now(),
         ...(options.onNote ? { onNote: options.onNote } : {}),
@@ -151,4 +162,13 @@ function checkInto(into: Int32Array, elements: number, backend: Backend): Int32A
     throw new InvalidOptionError(`the ${backend.name} backend writes in place: into must be on a SharedArrayBuffer`);
   }
   return into;
+}
+
+/**
+ * The kernel of a deep render: perturbation is written in JavaScript so far, so `auto` means
+ * `js` and any other kernel is refused rather than silently replaced.
+ */
+function deepKernel(asked: string | undefined): string {
+  if (asked === undefined || asked === 'auto' || asked === 'js') return 'js';
+  throw new InvalidOptionError(`kernel ${asked} cannot render past double precision yet; deep views run on the js kernel (perturbation)`);
 }

@@ -16,6 +16,8 @@ export type { MemorySample } from './memory.js';
 export const PHASE = {
   startWorkers: 'start workers',
   coordinates: 'coordinates',
+  /** A deep render's reference orbit at the centre, in high precision. */
+  reference: 'reference orbit',
   allocate: 'allocate',
   compute: 'compute',
   /** A cluster render read back from Redis by id: fetching and assembling its chunks. */

@@ -32,11 +32,22 @@ export interface Region {
 export { DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
 
 export interface Workload {
-  /** Real parts, one per column, left to right. */
+  /** Real parts, one per column, left to right (a deep workload: offsets from its centre). */
   readonly re: Axis;
-  /** Imaginary parts, one per row, top row first. */
+  /** Imaginary parts, one per row, top row first (a deep workload: offsets from its centre). */
   readonly im: Axis;
   readonly maxiter: number;
+  /** Set on a view past doubles' precision (deep/view.ts): computed by perturbation. */
+  readonly deep?: DeepCentre;
+}
+
+/** What a deep workload adds to a grid: the centre, exactly, and the offsets' scale. */
+export interface DeepCentre {
+  /** Decimal strings, exactly as given. */
+  readonly re: string;
+  readonly im: string;
+  /** The axes are offsets from the centre in units of 2^exponent. */
+  readonly exponent: number;
 }
 
 /** Renders above this many points are refused whatever the memory limit (typed-array length). */

@@ -67,7 +67,7 @@ export class ThreadsBackend implements Backend {
     const queuedMs = hooks.now();
     let firstError: MandelError | undefined;
     const settle = job.chunks.map(async (chunk) => {
-      const task = { workload: job.workload, chunk, kernel: job.kernel, prune: job.prune, counts };
+      const task = { workload: job.workload, chunk, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
       try {
         const outcome = await this.pool.run(task, signal);
         hooks.onChunk?.({
@@ -99,7 +99,7 @@ export class ThreadsBackend implements Backend {
 
 /** What structured cloning carries for one chunk (the shared counts travel as a handle). */
 function descriptorBytes(task: { counts: Int32Array }): number {
-  return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined }));
+  return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined, deep: undefined }));
 }
 
 function chunkError(chunk: Chunk, error: unknown): MandelError {

@@ -5,6 +5,7 @@
  * asks for it, so threads can write in place). Each backend knows its own options and its
  * own default chunk count; render() names none of them.
  */
+import type { DeepInput } from '../deep/perturbation.js';
 import type { Chunk } from '../plan.js';
 import type { ChunkEvent } from '../trace.js';
 import type { Workload } from '../workload.js';
@@ -16,6 +17,8 @@ export interface RenderJob {
   /** A registered kernel's name; workers resolve it themselves. */
   readonly kernel: string;
   readonly prune: boolean;
+  /** A deep workload's reference orbit and scale (on shared memory for the threads backend). */
+  readonly deep?: DeepInput;
 }
 
 export interface RunHooks {

@@ -34,6 +34,9 @@ export interface WorkloadFlags {
   region?: Region;
   maxMemory?: number;
   benchmarksGame?: number;
+  center?: string;
+  zoom?: string;
+  perturbation?: boolean;
 }
 
 export interface ComputeFlags {
@@ -80,6 +83,9 @@ export function addWorkloadOptions(command: Command): Command {
     .option('--height <n>', 'a general render: rows (with --width)', positiveInteger(768))
     .option('--benchmarks-game <N>', "the Benchmarks Game's grid: N × N points, 2x/N − 1.5 + (2y/N − 1)i, maxiter 50", positiveInteger(200))
     .option('--region <x1,x2,y1,y2>', 'real part x1..x2, imaginary part y1..y2 (default -2.13,0.77,-1.3,1.3)', region)
+    .option('--center <re,im>', 'a view centred here (decimals of any length; with --zoom, and --width/--height, default 1024 × 768)')
+    .option('--zoom <width>', "the view's width in the complex plane, down to 1e-1000 (e.g. 1e-100); past doubles' precision: perturbation")
+    .option('--perturbation', 'compute a --center/--zoom view by perturbation at any depth, not only past double precision')
     .option('--max-memory <MB>', 'refuse renders whose memory estimate exceeds this (default 4096)', positiveNumber);
 }
 
@@ -147,6 +153,24 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
       ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
     });
   }
+  if (flags.center !== undefined || flags.zoom !== undefined) {
+    if (flags.center === undefined || flags.zoom === undefined) throw new InvalidOptionError('--center and --zoom go together');
+    if (flags.size !== undefined || flags.region !== undefined) {
+      throw new InvalidOptionError('--center/--zoom give the view; drop --size and --region');
+    }
+    const parts = flags.center.split(',');
+    if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${flags.center}")`);
+    const { viewWorkload } = await import('../deep/view.js');
+    return viewWorkload({
+      center: { re: parts[0]!, im: parts[1]! },
+      width: flags.zoom,
+      cols: flags.width ?? 1024,
+      rows: flags.height ?? 768,
+      maxiter,
+      perturbation: flags.perturbation ? 'always' : 'auto',
+    });
+  }
+  if (flags.perturbation) throw new InvalidOptionError('--perturbation needs a view given by --center and --zoom');
   const general = flags.width !== undefined || flags.height !== undefined;
   if (general) {
     if (flags.size !== undefined) throw new InvalidOptionError('--size builds the tutorial grid; use it or --width/--height, not both');

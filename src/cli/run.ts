@@ -72,7 +72,8 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
       redis: flags.redis,
       chunks: flags.chunks,
       schedule: flags.schedule,
-      kernel: kernelName,
+      // A deep view has one kernel so far (render() refuses another by name): auto means it.
+      kernel: workload.deep && flags.kernel === 'auto' ? 'auto' : kernelName,
       prune: flags.prune,
       kernelModules: moduleUrls,
       signal,

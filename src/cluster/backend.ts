@@ -49,6 +49,11 @@ export class ClusterBackend implements Backend {
   }
 
   async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
+    if (job.workload.deep) {
+      throw new InvalidOptionError(
+        'deep views (past double precision) run on the serial and threads backends; the cluster cannot render them yet',
+      );
+    }
     const queuedMs = hooks.now();
     const record = await this.client.submit(job.workload, {
       kernel: job.kernel,

@@ -3,6 +3,7 @@
  * objects; the counts travel as an Int32Array over a SharedArrayBuffer, which structured
  * cloning shares rather than copies, so the thread writes the counts in place.
  */
+import type { DeepInput } from '../deep/perturbation.js';
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
 
@@ -15,6 +16,8 @@ export interface ChunkWork {
   /** The full counts, rows × cols, on shared memory; or the chunk's alone when `packed`. */
   readonly counts: Int32Array;
   readonly packed?: boolean;
+  /** A deep workload's reference orbit (shared memory) and scale. */
+  readonly deep?: DeepInput;
 }
 
 export interface ChunkTask extends ChunkWork {

@@ -6,6 +6,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { axesOf } from '../axis.js';
+import { computePerturbedChunk } from '../deep/perturbation.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { getKernel } from '../kernels/registry.js';
 import { epochNow, type ChunkOutcome, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
@@ -19,6 +20,6 @@ export default function runTask(task: ThreadTask): ChunkOutcome | WarmupOutcome 
   const { re, im } = axesOf(task.workload);
   const startEpochMs = epochNow();
   const input = chunkKernelInput(task.chunk, re, im, task.workload.re.count, task.workload.maxiter, task.counts, task.prune, task.packed);
-  const iterations = kernel.compute(input);
+  const iterations = task.deep ? computePerturbedChunk(input, task.deep) : kernel.compute(input);
   return { threadId, startEpochMs, endEpochMs: epochNow(), iterations };
 }

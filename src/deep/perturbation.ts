@@ -1,0 +1,259 @@
+/**
+ * Perturbation: every point c = C + dc of a deep view is iterated as its difference δ from
+ * the reference orbit Z at the centre C, in ordinary doubles:
+ *
+ *   z_n = Z_m + δ,   δ ← (2 Z_m + δ) δ + dc,   m ← m + 1
+ *
+ * With rebasing (Zhuoran, 2021): whenever |Z_m + δ| < |δ|, or the reference runs out (it
+ * escaped, or ended), the point restarts from the reference's beginning with δ ← Z_m + δ,
+ * m ← 0. This keeps δ small relative to z, so no glitch detection is needed, and a
+ * reference that escapes early still serves every point.
+ *
+ * Below about 1e-300 a point's dc is not a double any more (doubles stop at 2^-1074): δ is
+ * then held as a mantissa pair and a shared binary exponent (an "extended exponent" float)
+ * until it has grown past 2^-460, which takes a few hundred updates, and the loop goes on in
+ * doubles. Once δ is that large, dc (below 2^-1000) is smaller than δ's last bit and drops out.
+ *
+ * The escape test is |z|² > 4 on the double z = Z_m + δ; a count is the index of the update
+ * after which it first holds, as everywhere in mandel.
+ */
+import type { KernelInput } from '../kernels/types.js';
+import type { ReferenceOrbit } from './reference.js';
+
+/** The deep part of a chunk's input: the shared reference and the offsets' binary exponent. */
+export interface DeepInput {
+  readonly reference: ReferenceOrbit;
+  /** A point is the centre plus (re[i] + i·im[j]) × 2^exponent. */
+  readonly exponent: number;
+}
+
+/** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
+const DOUBLE_FROM = -460;
+
+/** 2^k for any integer k, 0 below 2^-1074 and Infinity above 2^1023. */
+function pow2(k: number): number {
+  if (k < -1074) return 0;
+  if (k > 1023) return Infinity;
+  return 2 ** k;
+}
+
+/** Writes every count of the chunk; returns the updates performed. */
+export function computePerturbedChunk(input: KernelInput, deep: DeepInput): number {
+  const { re, im, maxiter, out, offset, rowStride } = input;
+  const { zr, zi, length } = deep.reference;
+  const last = length - 1;
+  const doubleDc = deep.exponent >= DOUBLE_DC_FROM;
+  const unit = pow2(deep.exponent);
+  let updates = 0;
+  for (let row = 0; row < im.length; row++) {
+    for (let col = 0; col < re.length; col++) {
+      let point: Counted;
+      if (doubleDc) {
+        // Update 0 from z = 0 gives δ = dc (Z_1 = C).
+        const dcr = re[col]! * unit;
+        const dci = im[row]! * unit;
+        point = iterateDouble(dcr, dci, zr, zi, last, maxiter, 0, 1, dcr, dci, 1);
+      } else {
+        point = iterateExtended(re[col]!, im[row]!, deep.exponent, deep.reference, maxiter);
+      }
+      out[offset + row * rowStride + col] = point.count;
+      updates += point.updates;
+    }
+  }
+  return updates;
+}
+
+/** dc as a double from this exponent on: offsets × 2^-1000 are still normal doubles. */
+const DOUBLE_DC_FROM = -1000;
+
+interface Counted {
+  count: number;
+  updates: number;
+}
+const result: Counted = { count: 0, updates: 0 };
+
+/**
+ * One point, dc a double, from the state after update `n`: z = Z_m + δ, `updates` done so far.
+ */
+function iterateDouble(
+  dcr: number,
+  dci: number,
+  zr: Float64Array,
+  zi: Float64Array,
+  last: number,
+  maxiter: number,
+  n: number,
+  m: number,
+  dr: number,
+  di: number,
+  updates: number,
+): Counted {
+  for (;;) {
+    const xr = zr[m]! + dr;
+    const xi = zi[m]! + di;
+    const z2 = xr * xr + xi * xi;
+    if (z2 > 4) {
+      result.count = n;
+      break;
+    }
+    if (z2 < dr * dr + di * di || m === last) {
+      dr = xr;
+      di = xi;
+      m = 0;
+    }
+    if (++n >= maxiter) {
+      result.count = maxiter;
+      break;
+    }
+    // Update n: δ ← (2Z + δ)δ + dc.
+    const ar = 2 * zr[m]! + dr;
+    const ai = 2 * zi[m]! + di;
+    const nr = ar * dr - ai * di + dcr;
+    di = ar * di + ai * dr + dci;
+    dr = nr;
+    m++;
+    updates++;
+  }
+  result.updates = updates;
+  return result;
+}
+
+/**
+ * One point whose dc is (cr + i·ci) × 2^ce with ce below doubles' range. While δ is below
+ * 2^-470 it is held as (dr + i·di) × 2^de, the larger mantissa in [1, 2), and dc counts; once
+ * it has grown past 2^-460 the loop goes on in doubles, where dc is under δ's last bit. A
+ * rebase that leaves δ tiny again (the orbit passing a minibrot's nucleus) returns to the
+ * extended form, where dc counts again.
+ */
+function iterateExtended(cr: number, ci: number, ce: number, reference: ReferenceOrbit, maxiter: number): Counted {
+  const { zr, zi } = reference;
+  const last = reference.length - 1;
+  const extended = reference.extended;
+  // After update 0: δ = dc, z = Z_1 + δ.
+  let dr = cr;
+  let di = ci;
+  let de = ce;
+  let m = 1;
+  let n = 0;
+  let updates = 1;
+  let small = true;
+  for (;;) {
+    if (small) {
+      // z = Z_m + δ is Z_m to a double's precision while δ is this small, unless Z_m is tiny too.
+      const xr = zr[m]!;
+      const xi = zi[m]!;
+      if (xr * xr + xi * xi > 4) {
+        result.count = n;
+        break;
+      }
+      if (m === last) {
+        // The reference ends: rebase onto its start, δ ← Z_m + δ (= Z_m), in doubles.
+        dr = xr;
+        di = xi;
+        m = 0;
+        small = false;
+        continue;
+      }
+      // Z_m within reach of δ (near a minibrot's nucleus): z = Z_m + δ exactly, and rebase
+      // onto the start (Z_0 = 0) when |z| < |δ|, as the double loop does.
+      const ze = extended ? extended.exponent[m]! : 0;
+      if (extended && m > 0 && ze <= de + 3) {
+        const top = Math.max(ze, de);
+        const sz = pow2(ze - top);
+        const sd = pow2(de - top);
+        const wr = extended.mr[m]! * sz + dr * sd;
+        const wi = extended.mi[m]! * sz + di * sd;
+        if (wr * wr + wi * wi < (dr * sd) ** 2 + (di * sd) ** 2) {
+          const k = wr === 0 && wi === 0 ? 0 : Math.floor(Math.log2(Math.max(Math.abs(wr), Math.abs(wi))));
+          dr = wr * pow2(-k);
+          di = wi * pow2(-k);
+          de = top + k;
+          m = 0;
+        }
+      }
+      if (++n >= maxiter) {
+        result.count = maxiter;
+        break;
+      }
+      // Update n at δ's exponent: 2Zδ + δ² + dc, with δ² = d²·2^(2de) and dc = c·2^ce.
+      const square = pow2(de);
+      const shiftC = pow2(ce - de);
+      const nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shiftC;
+      const ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shiftC;
+      m++;
+      updates++;
+      const big = Math.max(Math.abs(nr), Math.abs(ni));
+      if (big === 0) {
+        // δ cancelled out exactly: it is dc again after the next update.
+        dr = 0;
+        di = 0;
+        de = ce;
+        continue;
+      }
+      const k = Math.floor(Math.log2(big));
+      dr = nr * pow2(-k);
+      di = ni * pow2(-k);
+      de += k;
+      if (de > DOUBLE_FROM) {
+        dr *= pow2(de);
+        di *= pow2(de);
+        small = false;
+      }
+    } else {
+      const xr = zr[m]! + dr;
+      const xi = zi[m]! + di;
+      let z2 = xr * xr + xi * xi;
+      if (z2 > 4) {
+        result.count = n;
+        break;
+      }
+      let d2 = dr * dr + di * di;
+      if (d2 < SMALL_AGAIN * SMALL_AGAIN) {
+        // δ has shrunk (the orbit near a minibrot's nucleus): δ² and dc need the extended form.
+        const size = Math.max(Math.abs(dr), Math.abs(di));
+        const k = size === 0 ? ce : Math.floor(Math.log2(size));
+        dr = size === 0 ? 0 : dr * pow2(-k);
+        di = size === 0 ? 0 : di * pow2(-k);
+        de = k;
+        small = true;
+        continue;
+      }
+      if (d2 < 2 ** -1000) {
+        // Squares of parts below 2^-537 underflow: compare at a scale where they do not.
+        z2 = (xr * 2 ** 600) ** 2 + (xi * 2 ** 600) ** 2;
+        d2 = (dr * 2 ** 600) ** 2 + (di * 2 ** 600) ** 2;
+      }
+      if (z2 < d2 || m === last) {
+        dr = xr;
+        di = xi;
+        m = 0;
+        const size = Math.max(Math.abs(xr), Math.abs(xi));
+        if (size < SMALL_AGAIN) {
+          // Tiny again: back to the extended form, where dc counts.
+          const k = size === 0 ? ce : Math.floor(Math.log2(size));
+          dr = size === 0 ? 0 : xr * pow2(-k);
+          di = size === 0 ? 0 : xi * pow2(-k);
+          de = k;
+          small = true;
+          continue;
+        }
+      }
+      if (++n >= maxiter) {
+        result.count = maxiter;
+        break;
+      }
+      const ar = 2 * zr[m]! + dr;
+      const ai = 2 * zi[m]! + di;
+      const nr = ar * dr - ai * di;
+      di = ar * di + ai * dr;
+      dr = nr;
+      m++;
+      updates++;
+    }
+  }
+  result.updates = updates;
+  return result;
+}
+
+/** δ's larger part below this after a rebase: the next δ, δ² + dc (Z_0 = 0), needs the extended form. */
+const SMALL_AGAIN = 2 ** -470;

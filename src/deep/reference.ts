@@ -1,0 +1,75 @@
+/**
+ * The reference orbit of a deep render: z ← z² + c from 0 at the view's centre, in binary
+ * fixed point on BigInt (no dependency; exact to the bits asked for), stored as doubles. Every
+ * other point of the view is then iterated as a small difference from it (perturbation.ts).
+ * The orbit is computed once per render and shared: on shared memory with the threads.
+ */
+import { toFixed, type Decimal } from './decimal.js';
+
+export interface ReferenceOrbit {
+  /** Z_0 … Z_{length−1}, real and imaginary parts; Z_0 = 0. */
+  readonly zr: Float64Array;
+  readonly zi: Float64Array;
+  /** Stored values: maxiter + 1, or fewer when the centre escapes (then the last has |Z| > 2). */
+  readonly length: number;
+  /**
+   * Past 1000 bits (views below ~1e-280) a double cannot hold a Z that comes within a pixel of
+   * 0 (at a minibrot's nucleus, every period): Z_n is then also kept as mantissas × 2^exponent.
+   */
+  readonly extended?: { readonly mr: Float64Array; readonly mi: Float64Array; readonly exponent: Int32Array };
+}
+
+/**
+ * The orbit at `centre`, `bits` bits after the binary point, until |Z| > 2 or `maxiter`
+ * updates. `allocate` gives the arrays' memory (shared memory for the threads backend).
+ */
+export function referenceOrbit(
+  centre: { readonly re: Decimal; readonly im: Decimal },
+  bits: number,
+  maxiter: number,
+  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+): ReferenceOrbit {
+  const zr = new Float64Array(allocate((maxiter + 1) * 8));
+  const zi = new Float64Array(allocate((maxiter + 1) * 8));
+  const shift = BigInt(bits);
+  const cr = toFixed(centre.re, bits);
+  const ci = toFixed(centre.im, bits);
+  const escape = 4n << (2n * shift); // |Z|² > 4, at the scale of a product
+  const scale = 2 ** -Math.min(bits, 1000);
+  const narrow = BigInt(Math.max(0, bits - 1000));
+  const extended =
+    bits > 1000
+      ? {
+          mr: new Float64Array(allocate((maxiter + 1) * 8)),
+          mi: new Float64Array(allocate((maxiter + 1) * 8)),
+          exponent: new Int32Array(allocate((maxiter + 1) * 4)),
+        }
+      : undefined;
+  let x = 0n;
+  let y = 0n;
+  let length = 1;
+  for (let n = 0; n < maxiter; n++) {
+    const xx = x * x;
+    const yy = y * y;
+    const xy = x * y;
+    x = ((xx - yy) >> shift) + cr;
+    y = ((xy + xy) >> shift) + ci;
+    zr[length] = Number(x >> narrow) * scale;
+    zi[length] = Number(y >> narrow) * scale;
+    if (extended) {
+      // Keep 62 significant bits of the larger part: Z = (mr + i·mi) × 2^exponent.
+      const magnitude = Math.max(bitLength(x), bitLength(y));
+      const drop = Math.max(0, magnitude - 62);
+      extended.mr[length] = Number(x >> BigInt(drop)) * 2 ** -(magnitude - drop);
+      extended.mi[length] = Number(y >> BigInt(drop)) * 2 ** -(magnitude - drop);
+      extended.exponent[length] = magnitude - bits;
+    }
+    length++;
+    if (x * x + y * y > escape) break;
+  }
+  return { zr, zi, length, ...(extended ? { extended } : {}) };
+}
+
+function bitLength(value: bigint): number {
+  return (value < 0n ? -value : value).toString(2).length;
+}

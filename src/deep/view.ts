@@ -1,0 +1,94 @@
+/**
+ * A view given by its centre, as decimal strings of any length, and its width: the workload
+ * of `mandel run --center RE,IM --zoom WIDTH`. While doubles can tell neighbouring points
+ * apart it is an ordinary grid (the same kernels, exact as ever); below that it is a deep
+ * workload, whose points are the centre plus small offsets, computed by perturbation.
+ *
+ * Either way pixel (x, y), x from the left and y from the top, is the point
+ * centre + (x − (cols−1)/2)·h + i((rows−1)/2 − y)·h with h = width / cols, so the switch
+ * from one to the other moves no pixel.
+ */
+import { z } from 'zod';
+import { InvalidOptionError } from '../errors.js';
+import { parseOrThrow, positiveInt } from '../schema.js';
+import { DEFAULT_MAXITER } from '../defaults.js';
+import { gridWorkload, type DeepCentre, type Workload } from '../workload.js';
+import { fixedToNumber, log10Of, parseDecimal, toFixed, type Decimal } from './decimal.js';
+
+/** The narrowest view served: 1e-1000 wide (a reference orbit of ~3,400 bits). */
+export const MIN_WIDTH_LOG10 = -1000;
+/**
+ * Doubles serve while a pixel spans at least 2^10 ulps of the centre's larger coordinate:
+ * below that, rounding the coordinates themselves moves a point by a visible fraction of a
+ * pixel (the blocks of an explorer pushed past its depth).
+ */
+const DOUBLE_PIXEL_ULPS = 1024;
+
+export interface ViewSpec {
+  readonly center: { readonly re: string; readonly im: string };
+  /** The view's width in the complex plane, as a decimal string ("1e-100"). */
+  readonly width: string;
+  readonly cols: number;
+  readonly rows: number;
+  readonly maxiter?: number;
+  /** `auto`: perturbation only where doubles fall short; `always`: perturbation at any depth. */
+  readonly perturbation?: 'auto' | 'always';
+}
+
+const specSchema = z.strictObject({
+  center: z.strictObject({ re: z.string(), im: z.string() }),
+  width: z.string(),
+  cols: positiveInt('width in points'),
+  rows: positiveInt('height in points'),
+  maxiter: positiveInt('maxiter').default(DEFAULT_MAXITER),
+  perturbation: z.enum(['auto', 'always']).default('auto'),
+});
+
+/** The view's workload: a grid while doubles suffice, a deep workload below. */
+export function viewWorkload(spec: ViewSpec): Workload {
+  const checked = parseOrThrow(specSchema, spec, 'view');
+  const re = parseDecimal(checked.center.re, 'the centre’s real part');
+  const im = parseDecimal(checked.center.im, 'the centre’s imaginary part');
+  const width = parseDecimal(checked.width, 'the zoom (the view’s width)');
+  const widthLog = log10Of(width);
+  if (width.digits <= 0n) throw new InvalidOptionError(`the zoom (the view's width) must be above 0 (got ${checked.width})`);
+  if (widthLog < MIN_WIDTH_LOG10) {
+    throw new InvalidOptionError(`the zoom (the view's width) ${checked.width} is narrower than the 1e${MIN_WIDTH_LOG10} supported`);
+  }
+  if (widthLog > 1.3) throw new InvalidOptionError(`the zoom (the view's width) ${checked.width} is over 20: the whole set is 4 wide`);
+  for (const [part, value] of [
+    ['real', re],
+    ['imaginary', im],
+  ] as const) {
+    if (log10Of(value) > Math.log10(4)) throw new InvalidOptionError(`the centre's ${part} part must be within −4 … 4`);
+  }
+  const { cols, rows, maxiter } = checked;
+  // h = width / cols as hs × 2^exponent with hs in [1, 2): exact to a double, through BigInt.
+  const exponent = Math.floor(widthLog * Math.log2(10) - Math.log2(cols)) - 1;
+  const hs = fixedToNumber(toFixed(width, 64 - exponent) / BigInt(cols), 64);
+  const centreRe = fixedToNumber(toFixed(re, 1100), 1100);
+  const centreIm = fixedToNumber(toFixed(im, 1100), 1100);
+  const h = hs * 2 ** exponent;
+  const ulp = 2 ** -52 * Math.max(Math.abs(centreRe), Math.abs(centreIm), 2 ** -1000);
+  if (checked.perturbation === 'auto' && h >= DOUBLE_PIXEL_ULPS * ulp && exponent > -1000) {
+    const x1 = centreRe - ((cols - 1) / 2) * h;
+    const y2 = centreIm + ((rows - 1) / 2) * h;
+    return gridWorkload({ width: cols, height: rows, maxiter, region: { x1, x2: x1 + cols * h, y1: y2 - rows * h, y2 } });
+  }
+  return {
+    re: { start: -((cols - 1) / 2) * hs, step: hs, count: cols, spacing: 'multiply' },
+    im: { start: ((rows - 1) / 2) * hs, step: -hs, count: rows, spacing: 'multiply' },
+    maxiter,
+    deep: { re: checked.center.re.trim(), im: checked.center.im.trim(), exponent },
+  };
+}
+
+/** The centre of a deep workload as exact decimals. */
+export function deepCentre(deep: DeepCentre): { re: Decimal; im: Decimal } {
+  return { re: parseDecimal(deep.re, 'the centre’s real part'), im: parseDecimal(deep.im, 'the centre’s imaginary part') };
+}
+
+/** Bits after the binary point of the reference orbit: the pixel's, and a margin for long orbits. */
+export function referenceBits(deep: DeepCentre): number {
+  return Math.max(64, -deep.exponent + 96);
+}

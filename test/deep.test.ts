@@ -1,0 +1,113 @@
+/**
+ * Deep zoom against the truth: escape counts by brute force in arbitrary precision (MPFR
+ * through gmpy2, scripts/deep-fixtures.py), 48 × 48 points at widths from 1e-6 to 1e-400
+ * around a spiral's centre, a filament's tip and minibrots. At least 99% of the counts must
+ * agree on every backend; every differing point is printed with how far it is off.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { ThreadsBackend } from '../src/backends/threads.js';
+import { viewWorkload } from '../src/deep/view.js';
+import { render } from '../src/render.js';
+
+interface Fixture {
+  place: string;
+  center: { re: string; im: string };
+  width: string;
+  cols: number;
+  rows: number;
+  maxiter: number;
+  counts: number[];
+}
+
+const dir = new URL('./fixtures/deep/', import.meta.url);
+const fixtures = readdirSync(dir)
+  .filter((name) => name.endsWith('.json'))
+  .sort()
+  .map((name) => ({ name: name.replace(/\.json$/, ''), ...(JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as Fixture) }));
+
+const view = (f: Fixture, perturbation: 'auto' | 'always' = 'auto') =>
+  viewWorkload({ center: f.center, width: f.width, cols: f.cols, rows: f.rows, maxiter: f.maxiter, perturbation });
+
+/** Points that agree with the truth; the others listed with their offsets. */
+function agreement(counts: Int32Array, f: Fixture): { same: number; report: string } {
+  let same = 0;
+  const off: string[] = [];
+  counts.forEach((count, i) => {
+    if (count === f.counts[i]) same++;
+    else
+      off.push(
+        `(${i % f.cols}, ${Math.floor(i / f.cols)}): ${count} vs ${f.counts[i]} (${count - f.counts[i]! > 0 ? '+' : ''}${count - f.counts[i]!})`,
+      );
+  });
+  return { same, report: off.join('; ') };
+}
+
+describe('deep zoom: perturbation against arbitrary-precision brute force', () => {
+  let threads: ThreadsBackend;
+  before(async () => {
+    threads = new ThreadsBackend({ workers: 2 });
+    await threads.start();
+  });
+  after(() => threads.close());
+
+  it('has fixtures from 1e-20 to 1e-400 in three kinds of place', () => {
+    const names = fixtures.map((f) => f.name);
+    for (const place of ['spiral', 'filament', 'minibrot'])
+      for (const depth of ['1e-20', '1e-50', '1e-150', '1e-400']) assert.ok(names.includes(`${place}-${depth}`), `${place}-${depth}`);
+  });
+
+  for (const f of fixtures.filter((fixture) => fixture.name !== 'spiral-1e-6')) {
+    it(`${f.name}: ≥ 99% of counts equal to the truth, on the threads and serial backends alike`, async () => {
+      const workload = view(f);
+      assert.ok(workload.deep, 'past double precision: a deep workload');
+      const onThreads = await render(workload, { backend: threads });
+      const { same, report } = agreement(onThreads.counts, f);
+      assert.ok(same >= 0.99 * f.counts.length, `${same} of ${f.counts.length} agree; off: ${report}`);
+      if (report) console.log(`${f.name}: ${same}/${f.counts.length}; off: ${report}`);
+      assert.equal(onThreads.kernel, 'js');
+      assert.equal(onThreads.iterations, onThreads.bruteForceIterations, 'one update per iteration (no skipping yet)');
+      assert.ok(onThreads.trace.phases.some((phase) => phase.name === 'reference orbit'));
+      // The serial backend on a part of the view (the 1e-400 views take seconds in one thread).
+      const rows = f.name.endsWith('1e-400') ? 8 : f.rows;
+      const onSerial = await render({ ...workload, im: { ...workload.im, count: rows } }, { backend: 'serial' });
+      assert.deepEqual(onSerial.counts, onThreads.counts.subarray(0, rows * f.cols), 'serial = threads');
+    });
+  }
+
+  it('at 1e-6, where doubles still serve, perturbation agrees with the truth at least as often as brute force', async () => {
+    const f = fixtures.find((fixture) => fixture.name === 'spiral-1e-6')!;
+    const grid = view(f, 'auto');
+    const deep = view(f, 'always');
+    assert.equal(grid.deep, undefined, 'auto: an ordinary grid at this depth');
+    assert.ok(deep.deep);
+    const brute = agreement((await render(grid, { backend: threads, kernel: 'js' })).counts, f);
+    const perturbed = agreement((await render(deep, { backend: threads })).counts, f);
+    assert.ok(perturbed.same >= brute.same, `perturbation ${perturbed.same}, brute force ${brute.same} of ${f.counts.length}`);
+    assert.ok(brute.same >= 0.99 * f.counts.length);
+  });
+
+  it('switches to perturbation where a pixel spans under 1024 ulps of the centre, and moves no pixel doing so', () => {
+    const at = (width: string) => viewWorkload({ center: { re: '-0.75', im: '0.1' }, width, cols: 100, rows: 10 });
+    assert.equal(at('1e-9').deep, undefined);
+    assert.ok(at('1e-12').deep);
+    const grid = at('1e-9');
+    const deep = viewWorkload({ center: { re: '-0.75', im: '0.1' }, width: '1e-9', cols: 100, rows: 10, perturbation: 'always' });
+    // Pixel 0's real part: the grid's coordinate equals the centre plus the deep offset.
+    assert.ok(Math.abs(grid.re.start - (-0.75 + deep.re.start * 2 ** deep.deep!.exponent)) < 1e-24);
+  });
+
+  it('refuses a malformed centre, a zoom of 0 or past 1e-1000, and kernels without perturbation', async () => {
+    const spec = { center: { re: '-0.75', im: '0.1' }, width: '1e-50', cols: 4, rows: 4 };
+    assert.throws(() => viewWorkload({ ...spec, center: { re: '-0.7.5', im: '0' } }), /real part must be a decimal number/);
+    assert.throws(() => viewWorkload({ ...spec, width: '0' }), /must be above 0/);
+    assert.throws(() => viewWorkload({ ...spec, width: '-1e-5' }), /must be above 0/);
+    assert.throws(() => viewWorkload({ ...spec, width: '1e-1001' }), /narrower than the 1e-1000 supported/);
+    assert.throws(() => viewWorkload({ ...spec, center: { re: '5', im: '0' } }), /within −4 … 4/);
+    await assert.rejects(
+      render(viewWorkload(spec), { backend: 'serial', kernel: 'native' }),
+      /kernel native cannot render past double precision/,
+    );
+  });
+});
