@@ -16,9 +16,11 @@ export {
   type Region,
   type TutorialSpec,
   type GridSpec,
+  type DeepCentre,
 } from './workload.js';
 export { planChunks, SCHEDULES, DEFAULT_SCHEDULE, type Chunk, type Schedule, type PlanOptions } from './plan.js';
 export { render, type RenderOptions } from './render.js';
+export { viewWorkload, type ViewSpec } from './deep/view.js';
 export { summarise, type RenderResult } from './result.js';
 export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './create-backend.js';
 export type { Backend, RenderJob, RunHooks } from './backends/types.js';

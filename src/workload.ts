@@ -183,6 +183,18 @@ const axisSchema = z.strictObject({
   count: positiveInt('axis count'),
   spacing: z.enum(['accumulate', 'multiply', 'fraction']),
 });
+/** A deep view's centre travels as written: decimals, never doubles. */
+const decimalSchema = (what: string) =>
+  z
+    .string()
+    .max(5000, `${what} has over 5000 characters`)
+    .regex(/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,6})?$/, `${what} must be a decimal number`);
+const deepSchema = z.strictObject({
+  re: decimalSchema('deep.re'),
+  im: decimalSchema('deep.im'),
+  // 2^-3500 is past the 1e-1000 views mandel makes; beyond it a reference orbit would be huge.
+  exponent: z.number().int().min(-3500).max(16),
+});
 export const workloadSchema = z
-  .strictObject({ re: axisSchema, im: axisSchema, maxiter: positiveInt('maxiter') })
+  .strictObject({ re: axisSchema, im: axisSchema, maxiter: positiveInt('maxiter'), deep: deepSchema.optional() })
   .refine((w) => w.re.count * w.im.count <= MAX_ELEMENTS, { message: `a workload has at most ${MAX_ELEMENTS} points` });

@@ -9,8 +9,10 @@ import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { ClusterBackend } from '../src/cluster/backend.js';
 import { ClusterClient } from '../src/cluster/client.js';
-import { keys, CHUNK_QUEUE } from '../src/cluster/wire.js';
+import { viewWorkload } from '../src/deep/view.js';
+import { keys, CHUNK_QUEUE, WIRE_VERSION } from '../src/cluster/wire.js';
 import { startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
 import { render } from '../src/render.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
@@ -200,7 +202,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     /** A render record written by hand, as a forger with access to Redis could. */
     const forge = async (id: string, fields: Record<string, string>) => {
       const record = {
-        v: '2',
+        v: String(WIRE_VERSION),
         workload: JSON.stringify(good),
         kernel: 'js',
         prune: '0',
@@ -225,33 +227,60 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       chunkPlan: JSON.stringify([{ ...plan[0], rowCount: 10 }]),
     });
     await forge('old-version', { v: '1' });
+    // A deep render whose reference orbit is missing, or is not one.
+    const deepWorkload = { ...good, deep: { re: '-0.75', im: '0.1', exponent: -200 } };
+    await forge('deep-no-reference', { workload: JSON.stringify(deepWorkload) });
+    await forge('deep-bad-reference', { workload: JSON.stringify(deepWorkload) });
+    await connection.set(keys('mandel', 'deep-bad-reference').reference, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]), 'EX', 60);
     const hostile: { name: string; data: unknown; reason: RegExp }[] = [
       { name: 'not an object', data: 'rm -rf /', reason: /invalid chunk job/ },
-      { name: 'no version', data: { render: 'ok', chunk: 0 }, reason: /invalid chunk job: v: v must be 2/ },
+      { name: 'no version', data: { render: 'ok', chunk: 0 }, reason: new RegExp(`invalid chunk job: v: v must be ${WIRE_VERSION}`) },
       {
         name: 'version 1 payload',
         data: { v: 1, render: 'ok', workload: good, chunk: plan[0], kernel: 'js', prune: false, ttl: 60 },
         reason: /invalid chunk job/,
       },
-      { name: 'extra field', data: { v: 2, render: 'ok', chunk: 0, code: 'x' }, reason: /invalid chunk job/ },
-      { name: 'key in render', data: { v: 2, render: 'a:b', chunk: 0 }, reason: /render must be 1–64 letters/ },
-      { name: 'unknown render', data: { v: 2, render: 'nobody', chunk: 0 }, reason: /no render nobody in Redis/ },
-      { name: 'chunk outside plan', data: { v: 2, render: 'ok', chunk: 7 }, reason: /render ok has no chunk 7 \(its plan has 1\)/ },
-      { name: 'code as kernel', data: { v: 2, render: 'code-kernel', chunk: 0 }, reason: /kernel must be a registered kernel name/ },
-      { name: 'unknown kernel', data: { v: 2, render: 'unknown-kernel', chunk: 0 }, reason: /unknown kernel "constructor"/ },
-      { name: 'chunk outside workload', data: { v: 2, render: 'outside', chunk: 0 }, reason: /chunk 0 reaches below the last row/ },
-      { name: 'huge axis', data: { v: 2, render: 'huge-axis', chunk: 0 }, reason: /at most 16,777,216 points/ },
+      { name: 'extra field', data: { v: WIRE_VERSION, render: 'ok', chunk: 0, code: 'x' }, reason: /invalid chunk job/ },
+      { name: 'key in render', data: { v: WIRE_VERSION, render: 'a:b', chunk: 0 }, reason: /render must be 1–64 letters/ },
+      { name: 'unknown render', data: { v: WIRE_VERSION, render: 'nobody', chunk: 0 }, reason: /no render nobody in Redis/ },
+      {
+        name: 'chunk outside plan',
+        data: { v: WIRE_VERSION, render: 'ok', chunk: 7 },
+        reason: /render ok has no chunk 7 \(its plan has 1\)/,
+      },
+      {
+        name: 'code as kernel',
+        data: { v: WIRE_VERSION, render: 'code-kernel', chunk: 0 },
+        reason: /kernel must be a registered kernel name/,
+      },
+      { name: 'unknown kernel', data: { v: WIRE_VERSION, render: 'unknown-kernel', chunk: 0 }, reason: /unknown kernel "constructor"/ },
+      {
+        name: 'chunk outside workload',
+        data: { v: WIRE_VERSION, render: 'outside', chunk: 0 },
+        reason: /chunk 0 reaches below the last row/,
+      },
+      { name: 'huge axis', data: { v: WIRE_VERSION, render: 'huge-axis', chunk: 0 }, reason: /at most 16,777,216 points/ },
       {
         name: 'too costly',
-        data: { v: 2, render: 'costly', chunk: 0 },
+        data: { v: WIRE_VERSION, render: 'costly', chunk: 0 },
         reason: /may cost 429,496,729,400 iterations, over this worker's limit of 100,000,000,000/,
       },
-      { name: 'old record', data: { v: 2, render: 'old-version', chunk: 0 }, reason: /recorded in wire version 1/ },
+      { name: 'old record', data: { v: WIRE_VERSION, render: 'old-version', chunk: 0 }, reason: /recorded in wire version 1/ },
+      {
+        name: 'deep without reference',
+        data: { v: WIRE_VERSION, render: 'deep-no-reference', chunk: 0 },
+        reason: /render deep-no-reference is deep but has no reference orbit in Redis/,
+      },
+      {
+        name: 'deep with a bad reference',
+        data: { v: WIRE_VERSION, render: 'deep-bad-reference', chunk: 0 },
+        reason: /render deep-bad-reference: the stored reference orbit is corrupt \(11 bytes, 88 expected for 5 values\)/,
+      },
     ];
     const idOf = (name: string) => `hostile-${name.replace(/ /g, '-')}`;
     for (const job of hostile) await queue.add('chunk', job.data, { jobId: idOf(job.name), attempts: 3 });
     // Data that is not JSON, written straight into a job's hash.
-    await queue.add('chunk', { v: 2, render: 'ok', chunk: 0 }, { jobId: 'hostile-garbage', attempts: 3, delay: 300 });
+    await queue.add('chunk', { v: WIRE_VERSION, render: 'ok', chunk: 0 }, { jobId: 'hostile-garbage', attempts: 3, delay: 300 });
     await connection.hset('mandel:chunks:hostile-garbage', 'data', 'this is {not json');
     const expected = hostile.length + 1;
     await eventually('all hostile jobs to fail', () => events.filter((e) => e.type === 'failed').length >= expected).catch(
@@ -297,9 +326,9 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       // Chunk 0 again, under its own job id (the real job is gone) and under another id; and a
       // job that fails (chunk 99) naming the finished render.
       const opts = { removeOnComplete: true, removeOnFail: true };
-      await queue.add('chunk', { v: 2, render: id, chunk: 0 }, { jobId: `${id}-0`, ...opts });
-      await queue.add('chunk', { v: 2, render: id, chunk: 0 }, { jobId: 'forged-copy', ...opts });
-      await queue.add('chunk', { v: 2, render: id, chunk: 99 }, { jobId: `${id}-99`, ...opts });
+      await queue.add('chunk', { v: WIRE_VERSION, render: id, chunk: 0 }, { jobId: `${id}-0`, ...opts });
+      await queue.add('chunk', { v: WIRE_VERSION, render: id, chunk: 0 }, { jobId: 'forged-copy', ...opts });
+      await queue.add('chunk', { v: WIRE_VERSION, render: id, chunk: 99 }, { jobId: `${id}-99`, ...opts });
       await eventually('the forged jobs to be done', async () => {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
         return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) === 0;
@@ -389,6 +418,38 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const fetched = await mandelAsync(['result', posted!.id as string, '--counts', laterFile], env);
     assert.equal(fetched.status, 0, fetched.stderr);
     assert.deepEqual(npy(laterFile), { rows: 21, cols: 37, counts: expected });
+  });
+
+  it('renders a deep view (1e-60 wide) exactly as the threads backend does, each worker reading its reference orbit once', async () => {
+    await newWorker();
+    await newWorker();
+    const workload = viewWorkload({ center: { re: '0', im: '1' }, width: '1e-60', cols: 48, rows: 40, maxiter: 3000 });
+    assert.ok(workload.deep);
+    const threads = await render(workload, { backend: 'threads', workers: 2 });
+    const redis = new Redis(server.url);
+    try {
+      // Every GET of a reference orbit, as Redis sees it.
+      const monitor = await redis.monitor();
+      let fetched = 0;
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]?.toLowerCase() === 'get' && args[1]?.endsWith(':reference')) fetched++;
+      });
+      const cluster = new ClusterBackend({ redis: server.url, ttl: 120 });
+      let id = '';
+      try {
+        const result = await render(workload, { backend: cluster, chunks: 16, onNote: (note) => (id = /render (\S+)/.exec(note)![1]!) });
+        assert.deepEqual(result.counts, threads.counts, 'cluster = threads, point for point');
+        assert.equal(result.kernel, 'js');
+      } finally {
+        await cluster.close();
+      }
+      monitor.disconnect();
+      assert.ok(fetched >= 1 && fetched <= 2, `${fetched} reads of the reference orbit for 16 chunks on 2 workers`);
+      const ttl = await redis.ttl(keys('mandel', id).reference);
+      assert.ok(ttl > 0 && ttl <= 120, `the reference orbit expires with its render (ttl ${ttl})`);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('keeps Redis memory bounded: no completed jobs kept, every render key expires', async () => {

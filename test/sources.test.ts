@@ -24,7 +24,7 @@ describe('docs/wire-format.md says what src/cluster/wire.ts does', () => {
 
   it('lists every key the code builds, spelled the same', () => {
     const k = keys('<prefix>', '<id>');
-    for (const key of [k.render, k.done, k.meta, k.results]) {
+    for (const key of [k.render, k.done, k.meta, k.results, k.reference]) {
       assert.ok(doc.includes(`\`${key}\``), `${key} is not in the document`);
     }
   });

@@ -49,17 +49,13 @@ export class ClusterBackend implements Backend {
   }
 
   async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
-    if (job.workload.deep) {
-      throw new InvalidOptionError(
-        'deep views (past double precision) run on the serial and threads backends; the cluster cannot render them yet',
-      );
-    }
     const queuedMs = hooks.now();
     const record = await this.client.submit(job.workload, {
       kernel: job.kernel,
       prune: job.prune,
       chunks: job.chunks,
       ttl: this.options.ttl,
+      ...(job.deep ? { reference: job.deep.reference } : {}),
     });
     // Said as soon as it is recorded: whatever happens to this process, the render goes on in
     // the cluster and can be fetched by its id.

@@ -18,6 +18,8 @@ import { toRenderResult, type RenderResult } from '../result.js';
 import { parseOrThrow } from '../schema.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
+import { referenceOrbit, type ReferenceOrbit } from '../deep/reference.js';
+import { deepCentre, referenceBits } from '../deep/view.js';
 import { connectRedis, displayUrl, waitForRedis } from './connection.js';
 import { checkEvictionPolicy } from './scripts.js';
 import {
@@ -28,6 +30,7 @@ import {
   WIRE_VERSION,
   decodeCounts,
   encodeRenderRecord,
+  encodeReference,
   jobId,
   keys,
   metaSchema,
@@ -59,6 +62,8 @@ export interface SubmitOptions {
   readonly schedule?: Schedule;
   /** Seconds the render's keys live after its last chunk is stored. */
   readonly ttl?: number;
+  /** A deep workload's reference orbit, when already computed (render() has it); else computed here. */
+  readonly reference?: ReferenceOrbit;
 }
 
 export interface RenderProgress {
@@ -156,9 +161,16 @@ export class ClusterClient {
     const k = keys(this.prefix, record.id);
     let added = 0;
     try {
-      await this.command(() =>
-        this.redis.multi().hset(k.render, encodeRenderRecord(record, Date.now())).expire(k.render, record.ttl).exec().then(execOrThrow),
-      );
+      // A deep render's reference orbit goes in with its record, once: workers fetch it once each.
+      const deep = checked.deep;
+      const reference = deep
+        ? encodeReference(options.reference ?? referenceOrbit(deepCentre(deep), referenceBits(deep), checked.maxiter))
+        : undefined;
+      await this.command(() => {
+        const write = this.redis.multi().hset(k.render, encodeRenderRecord(record, Date.now())).expire(k.render, record.ttl);
+        if (reference) write.set(k.reference, reference, 'EX', record.ttl);
+        return write.exec().then(execOrThrow);
+      });
       for (let start = 0; start < plan.length; start += SUBMIT_BATCH) {
         const jobs = plan.slice(start, start + SUBMIT_BATCH).map((chunk) => {
           const data: ChunkJobData = { v: WIRE_VERSION, render: record.id, chunk: chunk.id };
@@ -191,7 +203,7 @@ export class ClusterClient {
    */
   private async undoSubmit(record: RenderRecord, added: number): Promise<void> {
     const k = keys(this.prefix, record.id);
-    await this.redis.del(k.render, k.done, k.meta, k.results).catch(() => {});
+    await this.redis.del(k.render, k.done, k.meta, k.results, k.reference).catch(() => {});
     for (let n = 0; n < Math.min(record.plan.length, added + SUBMIT_BATCH); n++) {
       await this.queue.remove(jobId(record.id, n)).catch(() => {});
     }

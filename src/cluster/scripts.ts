@@ -9,9 +9,10 @@ import { keys } from './wire.js';
 
 /**
  * Stores one chunk's result — only while its render exists and has not failed — and gives
- * all four render keys a fresh expiry, so a render's results live `ttl` from its last chunk.
+ * all five render keys a fresh expiry (EXPIRE skips a reference a render does not have), so
+ * a render's results live `ttl` from its last chunk.
  * Returns 1 stored, 0 no such render (expired, cancelled, never submitted), -1 render failed.
- * KEYS: render, done, meta, results; ARGV: chunk id, counts, meta JSON.
+ * KEYS: render, done, meta, results, reference; ARGV: chunk id, counts, meta JSON.
  */
 const STORE_RESULT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -20,7 +21,7 @@ local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
 return 1
 `;
 
@@ -49,7 +50,18 @@ export async function storeResult(
   metaJson: string,
 ): Promise<StoreOutcome> {
   const k = keys(prefix, render);
-  const outcome = (await redis.eval(STORE_RESULT, 4, k.render, k.done, k.meta, k.results, String(chunk), counts, metaJson)) as number;
+  const outcome = (await redis.eval(
+    STORE_RESULT,
+    5,
+    k.render,
+    k.done,
+    k.meta,
+    k.results,
+    k.reference,
+    String(chunk),
+    counts,
+    metaJson,
+  )) as number;
   return outcome === 1 ? 'stored' : outcome === 0 ? 'no-render' : 'render-failed';
 }
 

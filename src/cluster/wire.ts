@@ -1,6 +1,6 @@
 /**
- * The cluster's wire format, version 2: queue and key names, the render record, the chunk
- * job, and the encoding of results. docs/wire-format.md describes the same for workers
+ * The cluster's wire format, version 3: queue and key names, the render record, the chunk
+ * job, the encoding of results, and a deep render's reference orbit. docs/wire-format.md describes the same for workers
  * written in other languages; keep the two in step (test/sources.test.ts checks them
  * against each other).
  *
@@ -10,20 +10,23 @@
  *   hash           <prefix>:render:<id>:meta     chunk id → JSON ChunkMeta (worker, times, iterations)
  *   hash           <prefix>:render:<id>:results  chunk id → the chunk's counts: int32 little-endian,
  *                                                row-major over the chunk, raw-deflate compressed
+ *   string         <prefix>:render:<id>:reference  a deep render's reference orbit (binary, below),
+ *                                                written once by the submitter, read once per worker
  *
  * A job names a render and a chunk, nothing else: every parameter is read from the render's
  * own record, so a job cannot make a worker compute (or store) anything its render did not
- * ask for. All four render keys expire together, `ttl` seconds after the last chunk stored
+ * ask for. All the render's keys expire together, `ttl` seconds after the last chunk stored
  * (or after submit): a finished render's results live `ttl` from its completion.
  */
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
 import { z } from 'zod';
 import { MandelError } from '../errors.js';
+import type { ReferenceOrbit } from '../deep/reference.js';
 import type { Chunk } from '../plan.js';
 import { nonNegativeInt, parseOrThrow, positiveInt } from '../schema.js';
 import { workloadSchema, type Workload } from '../workload.js';
 
-export const WIRE_VERSION = 2;
+export const WIRE_VERSION = 3;
 export { DEFAULT_MAX_CHUNK_ITERATIONS, DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../defaults.js';
 export const CHUNK_QUEUE = 'chunks';
 /** Default chunk count for a cluster render: enough to spread over a few hosts' cores. */
@@ -34,6 +37,7 @@ export const keys = (prefix: string, id: string) => ({
   done: `${prefix}:render:${id}:done`,
   meta: `${prefix}:render:${id}:meta`,
   results: `${prefix}:render:${id}:results`,
+  reference: `${prefix}:render:${id}:reference`,
 });
 
 /** The most points one chunk may ask a worker for. */
@@ -211,4 +215,67 @@ export function decodeCounts(data: Buffer, expected: number, where: string): Int
   const counts = new Int32Array(expected);
   new Uint8Array(counts.buffer).set(bytes);
   return counts;
+}
+
+/**
+ * A deep render's reference orbit for Redis, little-endian: uint32 length L, uint32 flags
+ * (1: the extended form follows), float64 zr[L], float64 zi[L], and with flag 1 float64 mr[L],
+ * float64 mi[L], int32 exponent[L]. Not compressed: orbits of doubles hardly shrink.
+ */
+export function encodeReference(reference: ReferenceOrbit): Buffer {
+  const { length, extended } = reference;
+  const buffer = Buffer.alloc(8 + length * 16 + (extended ? length * 20 : 0));
+  buffer.writeUInt32LE(length, 0);
+  buffer.writeUInt32LE(extended ? 1 : 0, 4);
+  let at = 8;
+  const put = (array: Float64Array | Int32Array) => {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, length * array.BYTES_PER_ELEMENT);
+    buffer.set(bytes, at);
+    at += bytes.length;
+  };
+  put(reference.zr);
+  put(reference.zi);
+  if (extended) {
+    put(extended.mr);
+    put(extended.mi);
+    put(extended.exponent);
+  }
+  return buffer;
+}
+
+/**
+ * A stored reference orbit, checked against its render (a length the render's maxiter allows,
+ * exactly the bytes that length needs, finite values), onto memory from `allocate` (shared
+ * memory for the worker's threads). ERR_CORRUPT_RESULT names the render on any mismatch.
+ */
+export function decodeReference(
+  data: Buffer,
+  maxiter: number,
+  where: string,
+  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+): ReferenceOrbit {
+  const corrupt = (why: string) => new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored reference orbit is corrupt (${why})`);
+  if (data.length < 8) throw corrupt('shorter than its header');
+  const length = data.readUInt32LE(0);
+  const flags = data.readUInt32LE(4);
+  if (length < 2 || length > maxiter + 1) throw corrupt(`length ${length}, outside 2 … ${maxiter + 1}`);
+  if (flags > 1) throw corrupt(`flags ${flags}`);
+  const expected = 8 + length * 16 + (flags ? length * 20 : 0);
+  if (data.length !== expected) throw corrupt(`${data.length} bytes, ${expected} expected for ${length} values`);
+  let at = 8;
+  const take = <T extends Float64Array | Int32Array>(make: (buffer: ArrayBufferLike) => T, size: number): T => {
+    const array = make(allocate(length * size));
+    new Uint8Array(array.buffer).set(data.subarray(at, at + length * size));
+    at += length * size;
+    return array;
+  };
+  const zr = take((b) => new Float64Array(b), 8);
+  const zi = take((b) => new Float64Array(b), 8);
+  for (let n = 0; n < length; n++) if (!Number.isFinite(zr[n]!) || !Number.isFinite(zi[n]!)) throw corrupt(`value ${n} is not finite`);
+  if (!flags) return { zr, zi, length };
+  const mr = take((b) => new Float64Array(b), 8);
+  const mi = take((b) => new Float64Array(b), 8);
+  const exponent = take((b) => new Int32Array(b), 4);
+  for (let n = 0; n < length; n++) if (!Number.isFinite(mr[n]!) || !Number.isFinite(mi[n]!)) throw corrupt(`value ${n} is not finite`);
+  return { zr, zi, length, extended: { mr, mi, exponent } };
 }

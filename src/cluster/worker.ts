@@ -13,7 +13,8 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isMandelError } from '../errors.js';
+import type { DeepInput } from '../deep/perturbation.js';
+import { isMandelError, MandelError } from '../errors.js';
 import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
 import { chunkElements, type Chunk } from '../plan.js';
@@ -28,6 +29,7 @@ import {
   jobId,
   keys,
   parseChunkJob,
+  decodeReference,
   parseRenderRecord,
   type ChunkJobData,
   type ChunkMeta,
@@ -85,24 +87,42 @@ class ChunkWorker extends Worker {
 
 /** Render records by id, read once per render; a few renders at a time are in flight. */
 class RecordCache {
-  private readonly records = new Map<string, Promise<RenderRecord>>();
+  private readonly records = new Map<string, Promise<CachedRender>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  get(id: string): Promise<RenderRecord> {
-    let record = this.records.get(id);
-    if (!record) {
+  /** The render's record, and a deep render's reference orbit, fetched once per render. */
+  get(id: string): Promise<CachedRender> {
+    let entry = this.records.get(id);
+    if (!entry) {
       if (this.records.size >= 32) this.records.delete(this.records.keys().next().value!);
-      record = this.redis.hgetall(keys(this.prefix, id).render).then((hash) => parseRenderRecord(id, hash));
+      entry = this.fetch(id);
       // A failed read (Redis away, no such render) is not cached: the next job asks again.
-      record.catch(() => this.records.delete(id));
-      this.records.set(id, record);
+      entry.catch(() => this.records.delete(id));
+      this.records.set(id, entry);
     }
-    return record;
+    return entry;
   }
+
+  private async fetch(id: string): Promise<CachedRender> {
+    const k = keys(this.prefix, id);
+    const record = parseRenderRecord(id, await this.redis.hgetall(k.render));
+    const deep = record.workload.deep;
+    if (!deep) return { record };
+    const data = await this.redis.getBuffer(k.reference);
+    if (!data) throw new MandelError('ERR_NOT_FOUND', `render ${id} is deep but has no reference orbit in Redis`);
+    // On shared memory: every chunk's thread reads the one copy.
+    const reference = decodeReference(data, record.workload.maxiter, `render ${id}`, (bytes) => new SharedArrayBuffer(bytes));
+    return { record, deep: { reference, exponent: deep.exponent } };
+  }
+}
+
+interface CachedRender {
+  readonly record: RenderRecord;
+  readonly deep?: DeepInput;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -129,7 +149,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const records = new RecordCache(connection, prefix);
 
   /** The job's render and chunk, checked against the render's own record. */
-  async function chunkOf(job: Job): Promise<{ data: ChunkJobData; record: RenderRecord; chunk: Chunk }> {
+  async function chunkOf(job: Job): Promise<{ data: ChunkJobData; record: RenderRecord; chunk: Chunk; deep?: DeepInput }> {
     let data: ChunkJobData;
     try {
       data = parseChunkJob(job.data);
@@ -138,8 +158,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw new UnrecoverableError(typeof unreadable === 'string' ? unreadable : (error as Error).message);
     }
     let record: RenderRecord;
+    let deep: DeepInput | undefined;
     try {
-      record = await records.get(data.render);
+      ({ record, deep } = await records.get(data.render));
     } catch (error) {
       if (isMandelError(error)) throw new UnrecoverableError(error.message);
       throw error; // Redis away: retried
@@ -158,12 +179,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           `${grouped(maxChunkIterations)} (raise it with --max-chunk-iterations, or split the render into more chunks)`,
       );
     }
-    return { data, record, chunk };
+    return { data, record, chunk, ...(deep ? { deep } : {}) };
   }
 
   const buffers: Int32Array[] = [];
   const processor = async (job: Job): Promise<{ iterations: number }> => {
-    const { data, record, chunk } = await chunkOf(job);
+    const { data, record, chunk, deep } = await chunkOf(job);
     const signal = options.chunkTimeoutMs ? AbortSignal.timeout(options.chunkTimeoutMs) : undefined;
     // Reuse result buffers: fresh memory costs page faults on every chunk, which on a
     // small VM take time from the kernels themselves.
@@ -174,7 +195,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     let result;
     try {
       result = await pool.run(
-        { workload: record.workload, chunk, kernel: record.kernel, prune: record.prune, counts, packed: true },
+        { workload: record.workload, chunk, kernel: record.kernel, prune: record.prune, counts, packed: true, ...(deep ? { deep } : {}) },
         signal,
       );
     } catch (error) {

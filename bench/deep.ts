@@ -1,0 +1,145 @@
+/**
+ * Deep zoom, measured side by side in one run:
+ *  1. one thread: perturbation's iterations/s (js) against the native kernel's brute force,
+ *     on the same points (a view 1e-6 wide, where doubles still serve, perturbation forced)
+ *     and on the tutorial's default workload (native at its best);
+ *  2. 1024 × 768 views at 1e-100 and 1e-300 around the filament tip c = i, maxiter 20,000,
+ *     on the threads backend (2 threads): wall time, iterations, reference orbit time;
+ *  3. the same points by arbitrary-precision brute force (BigInt fixed point at the bits the
+ *     depth needs, our own; and MPFR through gmpy2 when Debian's python3-gmpy2 is there) on a
+ *     sample of points, extrapolated to the whole view: how many times faster perturbation is.
+ *
+ *   npm run build && node --import tsx bench/deep.ts [--reps 5]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { render, ThreadsBackend, tutorialWorkload, viewWorkload, type Workload } from '../dist/index.js';
+import { median } from '../dist/analysis/stats.js';
+import { toFixed, parseDecimal } from '../dist/deep/decimal.js';
+import { referenceBits } from '../dist/deep/view.js';
+
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
+const reps = Number(values.reps);
+
+async function rate(workload: Workload, kernel: string): Promise<{ itps: number; ms: number; iterations: number }> {
+  const runs: { itps: number; ms: number; iterations: number }[] = [];
+  await render(workload, { backend: 'serial', kernel, prune: false }); // warm-up
+  for (let rep = 0; rep < reps; rep++) {
+    const result = await render(workload, { backend: 'serial', kernel, prune: false });
+    runs.push({ itps: result.iterations / (result.computeMs / 1000), ms: result.computeMs, iterations: result.iterations });
+  }
+  const itps = median(runs.map((r) => r.itps));
+  return { itps, ms: median(runs.map((r) => r.ms)), iterations: runs[0]!.iterations };
+}
+
+const M = (n: number) => `${(n / 1e6).toFixed(0)} M it/s`;
+
+// 1. One thread, the same points.
+const spiral = { re: '-0.775683768009053797469483503935', im: '0.136467368294690124733274409618' };
+const shallow = { center: spiral, width: '1e-6', cols: 256, rows: 192, maxiter: 5000 };
+const nativeSame = await rate(viewWorkload(shallow), 'native');
+const perturbedSame = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'js');
+const jsSame = await rate(viewWorkload(shallow), 'js');
+const nativeDefault = await rate(tutorialWorkload({}), 'native');
+console.log('1. one thread, brute force vs perturbation (medians of ' + reps + ')');
+console.log(`   the same 256 × 192 points, 1e-6 wide at M(24,1), maxiter 5000:`);
+console.log(`     native brute force ${M(nativeSame.itps)}, js brute force ${M(jsSame.itps)}, js perturbation ${M(perturbedSame.itps)}`);
+console.log(
+  `     perturbation ÷ native brute force: ${(perturbedSame.itps / nativeSame.itps).toFixed(2)}; ÷ js brute force: ${(perturbedSame.itps / jsSame.itps).toFixed(2)}`,
+);
+console.log(
+  `   native brute force on the default workload: ${M(nativeDefault.itps)}; perturbation ÷ it: ${(perturbedSame.itps / nativeDefault.itps).toFixed(2)}`,
+);
+
+// 2 and 3. Deep views on the threads backend, and brute force in arbitrary precision.
+const threads = new ThreadsBackend({ workers: 2 });
+await threads.start();
+const tip = { re: '0', im: '1' };
+const gmpy =
+  existsSync('/usr/bin/python3') &&
+  (() => {
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import gmpy2'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+console.log('2–3. 1024 × 768 views around c = i, maxiter 20,000, threads backend (2 threads), js perturbation, no BLA yet');
+for (const width of ['1e-100', '1e-300']) {
+  const workload = viewWorkload({ center: tip, width, cols: 1024, rows: 768, maxiter: 20000 });
+  const walls: number[] = [];
+  let last;
+  for (let rep = 0; rep < Math.min(reps, 3); rep++) {
+    const started = performance.now();
+    last = await render(workload, { backend: threads });
+    walls.push(performance.now() - started);
+  }
+  const result = last!;
+  const referenceMs = result.trace.phases.find((p) => p.name === 'reference orbit')!;
+  const wall = median(walls);
+  // Brute force in BigInt fixed point on a sample of the view's points, at the same bits.
+  const bits = referenceBits(workload.deep!);
+  const sample = 24;
+  const h = workload.re.step * 2 ** workload.deep!.exponent;
+  let sampleIterations = 0;
+  const started = performance.now();
+  for (let s = 0; s < sample; s++) {
+    const col = Math.floor((s * 997) % 1024);
+    const row = Math.floor((s * 389) % 768);
+    const cr = toFixed(parseDecimal(tip.re, ''), bits) + BigInt(Math.round((col - 511.5) * h * 2 ** 40)) * (1n << BigInt(bits - 40));
+    const ci = toFixed(parseDecimal(tip.im, ''), bits) + BigInt(Math.round((383.5 - row) * h * 2 ** 40)) * (1n << BigInt(bits - 40));
+    sampleIterations += bruteForce(cr, ci, bits, 20000);
+  }
+  const bruteMsPerIteration = (performance.now() - started) / sampleIterations;
+  const bruteWholeS = (bruteMsPerIteration * result.iterations) / 1000;
+  console.log(
+    `   ${width}: wall ${(wall / 1000).toFixed(2)} s (median of ${walls.length}), ${(result.iterations / 1e6).toFixed(0)} M iterations, ` +
+      `${M(result.iterations / (result.computeMs / 1000))}, reference orbit ${(referenceMs.endMs - referenceMs.startMs).toFixed(0)} ms at ${bits} bits; ` +
+      'skipped by BLA: 0 (not built)',
+  );
+  console.log(
+    `     BigInt brute force at ${bits} bits: ${(bruteMsPerIteration * 1e6).toFixed(0)} ns per iteration on ${sample} sample points → ` +
+      `${bruteWholeS.toFixed(0)} s for the view on one thread; perturbation is ${(bruteWholeS / (wall / 1000)).toFixed(0)}× faster (2 threads vs 1)`,
+  );
+  if (gmpy) {
+    const script = `
+import gmpy2, time
+from gmpy2 import mpfr
+gmpy2.get_context().precision = ${bits}
+cr = mpfr('1e-${width.split('e-')[1]}') * 3.7
+ci = mpfr(1) + mpfr('1e-${width.split('e-')[1]}') * 2.1
+n = 0; t = time.perf_counter()
+for rep in range(8):
+    zr = mpfr(0); zi = mpfr(0)
+    for k in range(20000):
+        zr2 = zr * zr; zi2 = zi * zi
+        zi = 2 * zr * zi + ci; zr = zr2 - zi2 + cr; n += 1
+        if zr * zr + zi * zi > 4: break
+print((time.perf_counter() - t) / n)`;
+    const perIteration = Number(execFileSync('/usr/bin/python3', ['-c', script]).toString()) * 1000;
+    const mpfrWholeS = (perIteration * result.iterations) / 1000;
+    console.log(
+      `     MPFR (gmpy2) brute force: ${(perIteration * 1e6).toFixed(0)} ns per iteration → ${mpfrWholeS.toFixed(0)} s; perturbation is ${(mpfrWholeS / (wall / 1000)).toFixed(0)}× faster`,
+    );
+  }
+}
+await threads.close();
+
+/** z ← z² + c in fixed point (× 2^-bits) until |z| > 2: the updates performed. */
+function bruteForce(cr: bigint, ci: bigint, bits: number, maxiter: number): number {
+  const shift = BigInt(bits);
+  const four = 4n << (2n * shift);
+  let x = 0n;
+  let y = 0n;
+  for (let n = 0; n < maxiter; n++) {
+    const xx = x * x;
+    const yy = y * y;
+    if (xx + yy > four) return n;
+    const xy = x * y;
+    x = ((xx - yy) >> shift) + cr;
+    y = ((xy + xy) >> shift) + ci;
+  }
+  return maxiter;
+}
