@@ -10,6 +10,7 @@ import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { deepCentre, referenceBits } from './deep/view.js';
 import { referenceOrbit } from './deep/reference.js';
+import { linearSeries } from './deep/series.js';
 import { getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
@@ -100,12 +101,11 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     await recorder.phase(PHASE.coordinates, () => axesOf(workload));
     const deep = workload.deep;
     const deepInput = deep
-      ? await recorder.phase(PHASE.reference, () => ({
-          reference: referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, (bytes) =>
-            backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes),
-          ),
-          exponent: deep.exponent,
-        }))
+      ? await recorder.phase(PHASE.reference, () => {
+          const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+          const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
+          return { reference, exponent: deep.exponent, series: linearSeries(reference, allocate) };
+        })
       : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory
     // otherwise, where copies into it take V8's fast path (into shared memory they do not).

@@ -67,7 +67,11 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       assert.ok(same >= 0.99 * f.counts.length, `${same} of ${f.counts.length} agree; off: ${report}`);
       if (report) console.log(`${f.name}: ${same}/${f.counts.length}; off: ${report}`);
       assert.equal(onThreads.kernel, 'js');
-      assert.equal(onThreads.iterations, onThreads.bruteForceIterations, 'one update per iteration (no skipping yet)');
+      // The orbits' common start is skipped (a linear series): fewer updates than brute force.
+      assert.ok(
+        onThreads.iterations < onThreads.bruteForceIterations,
+        `${onThreads.iterations} updates, brute force ${onThreads.bruteForceIterations}`,
+      );
       assert.ok(onThreads.trace.phases.some((phase) => phase.name === 'reference orbit'));
       // The serial backend on a part of the view (the 1e-400 views take seconds in one thread).
       const rows = f.name.endsWith('1e-400') ? 8 : f.rows;

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeepInput } from '../deep/perturbation.js';
+import { linearSeries } from '../deep/series.js';
 import { isMandelError, MandelError } from '../errors.js';
 import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
@@ -115,8 +116,10 @@ class RecordCache {
     const data = await this.redis.getBuffer(k.reference);
     if (!data) throw new MandelError('ERR_NOT_FOUND', `render ${id} is deep but has no reference orbit in Redis`);
     // On shared memory: every chunk's thread reads the one copy.
-    const reference = decodeReference(data, record.workload.maxiter, `render ${id}`, (bytes) => new SharedArrayBuffer(bytes));
-    return { record, deep: { reference, exponent: deep.exponent } };
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+    const reference = decodeReference(data, record.workload.maxiter, `render ${id}`, shared);
+    // The series is derived from the orbit's doubles: the same here as on the submitter's side.
+    return { record, deep: { reference, exponent: deep.exponent, series: linearSeries(reference, shared) } };
   }
 }
 

@@ -19,12 +19,15 @@
  */
 import type { KernelInput } from '../kernels/types.js';
 import type { ReferenceOrbit } from './reference.js';
+import { skipTo, type LinearSeries } from './series.js';
 
 /** The deep part of a chunk's input: the shared reference and the offsets' binary exponent. */
 export interface DeepInput {
   readonly reference: ReferenceOrbit;
   /** A point is the centre plus (re[i] + i·im[j]) × 2^exponent. */
   readonly exponent: number;
+  /** The orbits' common start, skipped (series.ts); without it every update is performed. */
+  readonly series?: LinearSeries;
 }
 
 /** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
@@ -44,17 +47,25 @@ export function computePerturbedChunk(input: KernelInput, deep: DeepInput): numb
   const last = length - 1;
   const doubleDc = deep.exponent >= DOUBLE_DC_FROM;
   const unit = pow2(deep.exponent);
+  const series = deep.series;
   let updates = 0;
   for (let row = 0; row < im.length; row++) {
     for (let col = 0; col < re.length; col++) {
       let point: Counted;
+      const cr = re[col]!;
+      const ci = im[row]!;
+      // Updates 0 … s − 1 in one step: δ_s = A_s · dc (A_1 = 1: with no skip, δ_1 = dc).
+      const s = series ? skipTo(series, cr, ci, deep.exponent) : 1;
+      const ar = series ? series.ar[s]! : 1;
+      const ai = series ? series.ai[s]! : 0;
+      const tr = ar * cr - ai * ci;
+      const ti = ar * ci + ai * cr;
+      const te = (series ? series.ae[s]! : 0) + deep.exponent;
       if (doubleDc) {
-        // Update 0 from z = 0 gives δ = dc (Z_1 = C).
-        const dcr = re[col]! * unit;
-        const dci = im[row]! * unit;
-        point = iterateDouble(dcr, dci, zr, zi, last, maxiter, 0, 1, dcr, dci, 1);
+        const scale = pow2(te);
+        point = iterateDouble(cr * unit, ci * unit, zr, zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
       } else {
-        point = iterateExtended(re[col]!, im[row]!, deep.exponent, deep.reference, maxiter);
+        point = iterateExtended(cr, ci, deep.exponent, deep.reference, maxiter, s - 1, s, tr, ti, te);
       }
       out[offset + row * rowStride + col] = point.count;
       updates += point.updates;
@@ -125,18 +136,35 @@ function iterateDouble(
  * rebase that leaves δ tiny again (the orbit passing a minibrot's nucleus) returns to the
  * extended form, where dc counts again.
  */
-function iterateExtended(cr: number, ci: number, ce: number, reference: ReferenceOrbit, maxiter: number): Counted {
+function iterateExtended(
+  cr: number,
+  ci: number,
+  ce: number,
+  reference: ReferenceOrbit,
+  maxiter: number,
+  n0: number,
+  m0: number,
+  dr0: number,
+  di0: number,
+  de0: number,
+): Counted {
   const { zr, zi } = reference;
   const last = reference.length - 1;
   const extended = reference.extended;
-  // After update 0: δ = dc, z = Z_1 + δ.
-  let dr = cr;
-  let di = ci;
-  let de = ce;
-  let m = 1;
-  let n = 0;
+  // After update n0: z = Z_m0 + δ, δ = (dr0 + i·di0) × 2^de0.
+  const big0 = Math.max(Math.abs(dr0), Math.abs(di0));
+  const k0 = big0 === 0 ? 0 : Math.floor(Math.log2(big0));
+  let dr = dr0 * pow2(-k0);
+  let di = di0 * pow2(-k0);
+  let de = de0 + k0;
+  let m = m0;
+  let n = n0;
   let updates = 1;
-  let small = true;
+  let small = de <= DOUBLE_FROM;
+  if (!small) {
+    dr *= pow2(de);
+    di *= pow2(de);
+  }
   for (;;) {
     if (small) {
       // z = Z_m + δ is Z_m to a double's precision while δ is this small, unless Z_m is tiny too.
