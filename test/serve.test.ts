@@ -20,6 +20,7 @@ import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
 import { tileRegion, tileWorkload } from '../src/serve/tiles.js';
+import { parseDecimal, toFixed } from '../src/deep/decimal.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
 import { RedisServer, redisSkipReason } from './helpers/redis.js';
 
@@ -118,10 +119,12 @@ describe('mandel serve: the HTTP API', () => {
   });
 
   const bad: [string, string, RequestInit & { rawHeaders?: Record<string, string> }, number, RegExp][] = [
-    ['a zoom out of range', '/api/tile/99/0/0', {}, 400, /z must be from 0 to 40/],
-    ['a tile coordinate that is not a number', '/api/tile/3/abc/0', {}, 400, /x must be a number/],
+    ['a zoom out of range', '/api/tile/3001/0/0', {}, 400, /z must be from 0 to 3000/],
+    ['a tile coordinate that is not a number', '/api/tile/3/abc/0', {}, 400, /x must be a whole number/],
+    ['a coordinate of over 1000 digits', `/api/tile/3000/${'9'.repeat(1001)}/0`, {}, 400, /x must be a whole number/],
+    ['a deep tile on a kernel without perturbation', '/api/tile/40/0/0?kernel=native', {}, 400, /kernel native cannot render past zoom 32/],
     ['a fractional coordinate', '/api/tile/3/1.5/0', {}, 400, /x must be a whole number/],
-    ['NaN as a coordinate', '/api/tile/3/NaN/0', {}, 400, /x must be a number/],
+    ['NaN as a coordinate', '/api/tile/3/NaN/0', {}, 400, /x must be a whole number/],
     ['a tile far outside the set', '/api/tile/2/1000/0', {}, 400, /within 16 tile widths/],
     ['maxiter beyond the limit', '/api/tile/1/0/0?maxiter=100000000', {}, 400, /maxiter must be from 1 to 100000/],
     ['an unknown kernel', '/api/tile/1/0/0?kernel=gpu', {}, 400, /unknown kernel "gpu"/],
@@ -352,6 +355,103 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
     } finally {
       await browser.close();
     }
+  });
+
+  it('explorer: zooms past double precision on perturbation tiles, moving its frame under Leaflet, and the URL keeps the exact centre', async () => {
+    type Explorer = {
+      loaded: Map<string, { counts: ArrayLike<number>; maxiter: number }>;
+      reanchored: number;
+      errors: string[];
+      map: { getZoom(): number; setZoom(zoom: number): void };
+      view(): { zoom: number; reText: string; imText: string };
+    };
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      const re = '-0.775683768009053797469483503935';
+      const im = '0.136467368294690124733274409618';
+      await page.goto(`${base}/#re=${re}&im=${im}&w=1e-9&m=1500&sc=bands`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const zoomIn = async () => {
+        await page.evaluate(() => {
+          const map = (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.map;
+          map.setZoom(map.getZoom() + 6);
+        });
+        await page.waitForTimeout(300);
+      };
+      for (let step = 0; step < 5; step++) await zoomIn();
+      const view = await page.evaluate(() => (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.view());
+      assert.ok(view.zoom > 60, `zoom ${view.zoom}: past doubles (a pixel there is 2^-${Math.round(view.zoom + 6)} wide)`);
+      assert.ok(await page.evaluate(() => (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.reanchored > 0));
+      // The view is still where it was asked to be: its centre agrees with the start to ~17 digits.
+      assert.equal(view.reText.slice(0, 18), re.slice(0, 18));
+      assert.equal(view.imText.slice(0, 17), im.slice(0, 17));
+      // The tile under the centre, at the current zoom, computed from the exact centre here.
+      const z = Math.round(view.zoom);
+      const bits = z + 80;
+      const tileOf = (value: bigint, origin: bigint) => ((value - origin) << BigInt(z)) >> BigInt(bits + 2);
+      const x = tileOf(toFixed(parseDecimal(view.reText, 're'), bits), toFixed(parseDecimal('-2.5', 'x1'), bits));
+      const y = tileOf(toFixed(parseDecimal('2', 'y2'), bits), toFixed(parseDecimal(view.imText, 'im'), bits));
+      const key = `${z}/${x}/${y}`;
+      await page.waitForFunction((k) => (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.loaded.has(k), key, {
+        timeout: 60_000,
+      });
+      const tile = await page.evaluate((k) => {
+        const value = (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.loaded.get(k)!;
+        return { maxiter: value.maxiter, counts: Array.from(value.counts) };
+      }, key);
+      const expected = await render(tileWorkload({ z, x, y, maxiter: tile.maxiter }), { backend: 'serial' });
+      assert.ok(expected.workload.deep, 'a deep tile');
+      assert.deepEqual(Int32Array.from(tile.counts), expected.counts, `tile ${key}`);
+      assert.ok(new Set(tile.counts).size > 20, 'structure, not blocks');
+      // The URL round-trips the exact centre.
+      const other = await browser.newPage({ viewport: { width: 800, height: 600 } });
+      await other.goto(page.url());
+      await other.waitForFunction(() => document.body.dataset.ready === 'true');
+      const reopened = await other.evaluate(() => (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.view());
+      assert.ok(Math.abs(reopened.zoom - view.zoom) < 0.05, `${reopened.zoom} vs ${view.zoom}`);
+      const pixel = 2n ** BigInt(bits - z - 8);
+      const offBy = toFixed(parseDecimal(reopened.reText, 're'), bits) - toFixed(parseDecimal(view.reText, 're'), bits);
+      assert.ok((offBy < 0n ? -offBy : offBy) < 2n * pixel, `the reopened centre is within 2 pixels (${offBy} of ${pixel})`);
+      await page.waitForFunction(() => !(window as unknown as { mandelExplorer: { loading: boolean } }).mandelExplorer.loading, null, {
+        timeout: 60_000,
+      });
+      const file = join(screenshots, 'explorer-deep.png');
+      await page.screenshot({ path: file });
+      assertNotUniform(file);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { mandelExplorer: Explorer }).mandelExplorer.errors), []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('at the switch to perturbation (zoom 32 → 33) the tiles agree with the double tile on ≥ 99% of their shared points', async () => {
+    const re = -0.7756837680090538;
+    const im = 0.13646736829469012;
+    const z = 32;
+    const side = 4 / 2 ** z;
+    const x = Math.floor((re + 2.5) / side);
+    const y = Math.floor((2 - im) / side);
+    const parent = await render(tileWorkload({ z, x, y, maxiter: 3000 }), { backend, kernel: 'js', prune: false });
+    assert.equal(parent.workload.deep, undefined);
+    assert.ok(new Set(parent.counts).size > 100, 'a tile with structure');
+    let same = 0;
+    for (const [dx, dy] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ] as const) {
+      const child = await render(tileWorkload({ z: z + 1, x: BigInt(2 * x + dx), y: BigInt(2 * y + dy), maxiter: 3000 }), { backend });
+      assert.ok(child.workload.deep);
+      for (let j = 0; j < 256; j += 2)
+        for (let i = 0; i < 256; i += 2)
+          if (child.counts[j * 256 + i] === parent.counts[(dy * 128 + j / 2) * 256 + dx * 128 + i / 2]) same++;
+    }
+    assert.ok(same >= 0.99 * 65536, `${same} of 65536 shared points agree`);
   });
 
   it('dashboard: a lane per thread, bars appearing, and a watched render painted chunk by chunk', async () => {

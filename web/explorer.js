@@ -4,20 +4,20 @@
 // no render, the counts are exactly those of `mandel run`, and a tile that leaves the view
 // aborts its request (and the server cancels its chunk).
 import { getJson, workerColour } from './common.js';
+import { bitsAt, decimalToFixed, fixedToDecimal, Frame, log2Of, widthText } from './plane.js';
 
 /* global L */
 const config = await getJson('/api/config');
-const { world, tileSize, maxZoom, doubleLimitZoom } = config;
-const unitsPerPixel0 = world.side / tileSize; // complex units per pixel at zoom 0
+const { tileSize, maxZoom, doubleZoom } = config;
+// Local zoom L of the Leaflet map is absolute zoom frame.z0 + L; the frame moves as one zooms.
+const REANCHOR_ABOVE = 28;
+const REANCHOR_BELOW = 4;
+const LOCAL_DEPTH = 12;
 
 const $ = (id) => document.getElementById(id);
 for (const name of Object.keys(config.colormaps)) $('colormap').add(new Option(name, name));
 for (const name of ['auto', ...config.kernels]) $('kernel').add(new Option(name, name));
-$('maxzoom').textContent = String(maxZoom);
-
-/** Complex plane ↔ Leaflet's plane (lng = x pixels, lat = −y pixels, at zoom 0). */
-const toLatLng = (re, im) => L.latLng((im - world.im) / unitsPerPixel0, (re - world.re) / unitsPerPixel0);
-const toComplex = (latlng) => ({ re: world.re + latlng.lng * unitsPerPixel0, im: world.im + latlng.lat * unitsPerPixel0 });
+$('maxzoom').textContent = String(doubleZoom);
 
 const state = readHash();
 $('maxiter').value = String(state.maxiter === 'auto' ? 1000 : state.maxiter);
@@ -28,10 +28,20 @@ $('kernel').value = state.kernel;
 $('prune').checked = state.prune;
 $('byworker').checked = state.byWorker;
 
+/** Absolute zoom at which the window's width shows `log2Width` of the plane. */
+const zoomFor = (log2Width) => Math.log2((window.innerWidth * 4) / tileSize) - log2Width;
+
+// The first frame: anchored LOCAL_DEPTH levels above the asked zoom, around the asked centre.
+const startZoom = Math.min(maxZoom, zoomFor(log2Of(state.width)));
+const startBits = bitsAt(startZoom);
+const startRe = decimalToFixed(state.re, startBits);
+const startIm = decimalToFixed(state.im, startBits);
+let frame = Frame.around(startRe, startIm, startBits, Math.max(0, startZoom - LOCAL_DEPTH));
+
 const map = L.map('map', {
   crs: L.CRS.Simple,
-  minZoom: -1,
-  maxZoom,
+  minZoom: frame.z0 === 0 ? -1 : 0,
+  maxZoom: maxZoom - frame.z0,
   zoomSnap: 0.25,
   zoomDelta: 0.5,
   wheelPxPerZoomLevel: 90,
@@ -40,14 +50,14 @@ const map = L.map('map', {
   keyboard: true,
 });
 
-/** maxiter for a zoom: the field's value, or one that grows with depth. */
+/** maxiter for an absolute zoom: the field's value, or one that grows with depth. */
 function maxiterAt(zoom) {
   if (!$('auto').checked) return Math.max(1, Math.min(100000, Number($('maxiter').value) || 1000));
   return Math.min(20000, Math.round(200 + 120 * Math.max(0, zoom) ** 1.3));
 }
 
-const loaded = new Map(); // "z/x/y" → { counts, worker, maxiter }
-const explorer = { loaded, requests: 0, aborted: 0, errors: [] };
+const loaded = new Map(); // "z/x/y" (absolute) → { counts, worker, maxiter }
+const explorer = { loaded, requests: 0, aborted: 0, errors: [], reanchored: 0, map: undefined };
 window.mandelExplorer = explorer;
 
 const TileLayer = L.GridLayer.extend({
@@ -56,19 +66,18 @@ const TileLayer = L.GridLayer.extend({
     canvas.width = canvas.height = tileSize;
     const controller = new AbortController();
     canvas.mandelAbort = () => controller.abort();
-    const maxiter = maxiterAt(coords.z);
+    const tile = frame.tile(coords);
+    const maxiter = maxiterAt(tile.z);
     // uint16 counts whenever maxiter fits: half the bytes of int32 for the server to copy and send.
     const format = maxiter <= 0xffff ? 'counts16' : 'counts';
-    const query = new URLSearchParams({
-      maxiter: String(maxiter),
-      kernel: $('kernel').value,
-      prune: $('prune').checked ? '1' : '0',
-      format,
-    });
+    // Past double precision every tile is perturbation's, on the js kernel.
+    const kernel = tile.z > doubleZoom ? 'auto' : $('kernel').value;
+    const query = new URLSearchParams({ maxiter: String(maxiter), kernel, prune: $('prune').checked ? '1' : '0', format });
+    const key = `${tile.z}/${tile.x}/${tile.y}`;
     explorer.requests++;
-    fetchTile(`/api/tile/${coords.z}/${coords.x}/${coords.y}?${query}`, format, controller.signal)
+    fetchTile(`/api/tile/${key}?${query}`, format, controller.signal)
       .then(({ counts, worker }) => {
-        loaded.set(`${coords.z}/${coords.x}/${coords.y}`, { counts, worker, maxiter });
+        loaded.set(key, { counts, worker, maxiter });
         paint(canvas, counts, maxiter, worker);
         done(null, canvas);
       })
@@ -98,9 +107,23 @@ async function fetchTile(url, format, signal) {
   }
 }
 
+/**
+ * Where a count falls on the colour map, 0 … 1. `bands` runs up and down the map every 64
+ * iterations, whatever maxiter: deep views, whose counts all sit near maxiter on a log or
+ * linear scale, still show their structure, and no tile's colours depend on its neighbours.
+ */
+function position(count, maxiter, top, scale) {
+  if (scale === 'linear') return count / maxiter;
+  if (scale === 'bands') {
+    const phase = (count % 128) / 64;
+    return phase < 1 ? phase : 2 - phase;
+  }
+  return Math.log1p(count) / top;
+}
+
 function paint(canvas, counts, maxiter, worker) {
   const table = config.colormaps[$('colormap').value];
-  const linear = $('scale').value === 'linear';
+  const scale = $('scale').value;
   const context = canvas.getContext('2d');
   const image = context.createImageData(tileSize, tileSize);
   const top = Math.log1p(maxiter);
@@ -108,7 +131,7 @@ function paint(canvas, counts, maxiter, worker) {
     const count = counts[i];
     image.data[i * 4 + 3] = 255;
     if (count >= maxiter) continue; // the set itself: black, as explorers draw it
-    const index = Math.round((linear ? count / maxiter : Math.log1p(count) / top) * 255) * 3;
+    const index = Math.round(position(count, maxiter, top, scale) * 255) * 3;
     image.data[i * 4] = table[index];
     image.data[i * 4 + 1] = table[index + 1];
     image.data[i * 4 + 2] = table[index + 2];
@@ -123,30 +146,70 @@ function paint(canvas, counts, maxiter, worker) {
   }
 }
 
-const layer = new TileLayer({ tileSize, maxZoom, minZoom: -1, keepBuffer: 1, updateWhenZooming: false });
+const layer = new TileLayer({ tileSize, keepBuffer: 1, updateWhenZooming: false });
 layer.on('tileunload', (event) => {
   if (event.tile.mandelAbort) {
     event.tile.mandelAbort();
     explorer.aborted++;
   }
 });
+layer.on('loading', () => (explorer.loading = true));
+layer.on('load', () => (explorer.loading = false));
 layer.addTo(map);
+{
+  const local = frame.toLocal(startRe, startIm, startBits);
+  map.setView(L.latLng(local.lat, local.lng), startZoom - frame.z0, { animate: false });
+}
 
-const widthToZoom = (width) => Math.log2((map.getSize().x * unitsPerPixel0) / width);
-map.setView(toLatLng(state.re, state.im), Math.min(maxZoom, widthToZoom(state.width)), { animate: false });
-
+/** The view: its centre exactly (decimal strings), its width and absolute zoom. */
 function viewNow() {
-  const centre = toComplex(map.getCenter());
-  const width = (map.getSize().x * unitsPerPixel0) / 2 ** map.getZoom();
-  return { ...centre, width, zoom: map.getZoom() };
+  const zoom = frame.z0 + map.getZoom();
+  const bits = bitsAt(zoom);
+  const centre = map.getCenter();
+  const { re, im } = frame.toFixed(centre.lng, centre.lat, bits);
+  const digits = Math.max(6, Math.ceil(zoom * Math.log10(2)) + 8);
+  const reText = fixedToDecimal(re, bits, digits);
+  const imText = fixedToDecimal(im, bits, digits);
+  const log2Width = Math.log2((map.getSize().x * 4) / tileSize) - zoom;
+  return { re: Number(reText), im: Number(imText), reText, imText, width: 2 ** log2Width, widthText: widthText(log2Width), zoom };
 }
 explorer.view = viewNow;
+explorer.map = map;
+
+/**
+ * Moves the frame when the local zoom leaves its comfortable range, so Leaflet's doubles
+ * never have to tell deep tiles apart: the same view, re-expressed around a new anchor.
+ */
+function reanchor() {
+  const local = map.getZoom();
+  if (local <= REANCHOR_ABOVE && (local >= REANCHOR_BELOW || frame.z0 === 0)) return false;
+  const zoom = frame.z0 + local;
+  const bits = bitsAt(zoom);
+  const centre = map.getCenter();
+  const { re, im } = frame.toFixed(centre.lng, centre.lat, bits);
+  // The layer leaves while the map moves to the new frame, and comes back to draw it afresh
+  // (its tiles are the same absolute tiles: cached by the server). Not redraw(): in Leaflet 1.9
+  // it takes the map's fractional zoom for the tiles' zoom.
+  layer.remove();
+  frame = Frame.around(re, im, bits, Math.max(0, zoom - LOCAL_DEPTH));
+  const next = frame.toLocal(re, im, bits);
+  map.setMinZoom(frame.z0 === 0 ? -1 : 0);
+  map.setMaxZoom(maxZoom - frame.z0);
+  map.setView(L.latLng(next.lat, next.lng), zoom - frame.z0, { animate: false });
+  layer.addTo(map);
+  explorer.reanchored++;
+  return true;
+}
 
 function update() {
+  if (reanchor()) return; // setView comes back here
   const view = viewNow();
+  const deep = view.zoom > doubleZoom;
   $('readout').textContent =
-    `centre ${view.re.toPrecision(17)} ${view.im >= 0 ? '+' : '−'} ${Math.abs(view.im).toPrecision(17)}i · width ${view.width.toPrecision(4)} · zoom ${view.zoom.toFixed(2)} · maxiter ${maxiterAt(Math.round(view.zoom))}`;
-  $('limit').classList.toggle('hidden', view.zoom < doubleLimitZoom);
+    `centre ${view.reText.slice(0, 40)}${view.reText.length > 40 ? '…' : ''} ${view.imText.startsWith('-') ? '−' : '+'} ` +
+    `${view.imText.replace(/^-/, '').slice(0, 40)}${view.imText.length > 41 ? '…' : ''}i · width ${view.widthText} · zoom ${view.zoom.toFixed(2)} · ` +
+    `maxiter ${maxiterAt(Math.round(view.zoom))}${deep ? ' · perturbation (js)' : ''}`;
+  $('limit').classList.toggle('hidden', view.zoom <= doubleZoom);
   writeHash(view);
 }
 map.on('moveend zoomend', update);
@@ -156,11 +219,13 @@ update();
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
+  const decimal = (key, fallback) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(p.get(key) ?? '') ? p.get(key) : fallback);
   const number = (key, fallback) => (p.has(key) && Number.isFinite(Number(p.get(key))) ? Number(p.get(key)) : fallback);
+  const width = decimal('w', '3.5');
   return {
-    re: number('re', -0.75),
-    im: number('im', 0),
-    width: number('w', 3.5),
+    re: decimal('re', '-0.75'),
+    im: decimal('im', '0'),
+    width: Number.isFinite(log2Of(width)) ? width : '3.5',
     maxiter: p.get('m') && p.get('m') !== 'auto' ? number('m', 1000) : 'auto',
     colormap: p.get('cm') ?? 'viridis',
     scale: p.get('sc') ?? 'log',
@@ -172,9 +237,9 @@ function readHash() {
 
 function writeHash(view) {
   const p = new URLSearchParams({
-    re: view.re.toPrecision(17),
-    im: view.im.toPrecision(17),
-    w: view.width.toPrecision(6),
+    re: view.reText,
+    im: view.imText,
+    w: view.widthText,
     m: $('auto').checked ? 'auto' : String(maxiterAt(0)),
     cm: $('colormap').value,
     sc: $('scale').value,

@@ -32,7 +32,7 @@ import { tutorialWorkload } from '../workload.js';
 import { asset } from './assets.js';
 import { allow, authorise, bytesOf, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
-import { DOUBLE_LIMIT_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
+import { DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
 /**
  * What the dashboard shows of a cluster that the server cannot see from its own renders; a
@@ -201,7 +201,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   async function tile(request: IncomingMessage, response: ServerResponse, params: Record<string, string>, query: URLSearchParams) {
     const q = parseOrThrow(tileQuerySchema, { ...Object.fromEntries(query), ...params }, 'tile request');
-    const kernel = getKernel(q.kernel).name;
+    const deep = q.z > DOUBLE_ZOOM;
+    // A deep tile's kernel is perturbation's (js); another asked by name is refused by render().
+    const kernel = deep ? (q.kernel === 'auto' ? 'js' : q.kernel) : getKernel(q.kernel).name;
+    if (deep && kernel !== 'js') {
+      throw new HttpError(400, `kernel ${kernel} cannot render past zoom ${DOUBLE_ZOOM} (double precision); deep tiles use js (perturbation): ask for auto`);
+    }
     const prune = q.prune === '1' || q.prune === 'true';
     const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
     let entry = cache.get(key);
@@ -222,7 +227,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         holding = true;
         const recorder = new TraceRecorder();
         const into = tileBuffer();
-        const result = await render(tileWorkload(q), {
+        const workload = tileWorkload(q);
+        const result = await render(workload, {
           into,
           backend,
           chunks: 1,
@@ -263,14 +269,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       counters.cacheHits++;
     }
     counters.tilesServed++;
-    const region = tileRegion(q.z, q.x, q.y);
+    const region = deep ? undefined : tileRegion(q.z, Number(q.x), Number(q.y));
     const headers = {
       'X-Mandel-Worker': entry.worker,
       'X-Mandel-Iterations': String(entry.iterations),
       'X-Mandel-Compute-Ms': entry.computeMs.toFixed(3),
       'X-Mandel-Cache': hit ? 'hit' : 'miss',
-      // Exactly the region of `mandel run --width 256 --height 256 --region …` for these counts.
-      'X-Mandel-Region': [region.x1, region.x2, region.y1, region.y2].map((v) => v.toPrecision(17)).join(','),
+      // Exactly the region of `mandel run --width 256 --height 256 --region …` for these counts;
+      // a deep tile is `mandel run --center … --zoom …` instead, whose centre has hundreds of digits.
+      ...(region
+        ? { 'X-Mandel-Region': [region.x1, region.x2, region.y1, region.y2].map((v) => v.toPrecision(17)).join(',') }
+        : { 'X-Mandel-Deep': 'perturbation' }),
       'Cache-Control': 'no-store',
     };
     const counts = entry.counts;
@@ -382,7 +391,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (clients.size >= MAX_EVENT_CLIENTS) throw new HttpError(503, 'too many dashboards open', 'ERR_BUSY', { 'Retry-After': '5' });
     response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     response.write(
-      `event: hello\ndata: ${JSON.stringify({ backend: backend.name, threads: backend.workers, kernels: kernelNames(), maxZoom: MAX_ZOOM, doubleLimitZoom: DOUBLE_LIMIT_ZOOM })}\n\n`,
+      `event: hello\ndata: ${JSON.stringify({ backend: backend.name, threads: backend.workers, kernels: kernelNames(), maxZoom: MAX_ZOOM, doubleZoom: DOUBLE_ZOOM })}\n\n`,
     );
     clients.add(response);
     request.on('close', () => clients.delete(response));
@@ -434,7 +443,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           tileSize: TILE_SIZE,
           world: WORLD,
           maxZoom: MAX_ZOOM,
-          doubleLimitZoom: DOUBLE_LIMIT_ZOOM,
+          // Deeper than this, tiles are deep views (perturbation, the js kernel).
+          doubleZoom: DOUBLE_ZOOM,
         });
       case '/api/bench':
         allow(method, ['POST']);
