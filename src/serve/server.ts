@@ -205,7 +205,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // A deep tile's kernel is perturbation's (js); another asked by name is refused by render().
     const kernel = deep ? (q.kernel === 'auto' ? 'js' : q.kernel) : getKernel(q.kernel).name;
     if (deep && kernel !== 'js') {
-      throw new HttpError(400, `kernel ${kernel} cannot render past zoom ${DOUBLE_ZOOM} (double precision); deep tiles use js (perturbation): ask for auto`);
+      throw new HttpError(
+        400,
+        `kernel ${kernel} cannot render past zoom ${DOUBLE_ZOOM} (double precision); deep tiles use js (perturbation): ask for auto`,
+      );
     }
     const prune = q.prune === '1' || q.prune === 'true';
     const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;

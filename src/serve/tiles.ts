@@ -88,8 +88,14 @@ export const tileQuerySchema = z
   .strictObject({
     z: integer('z', 0, MAX_ZOOM),
     // Whole numbers of any size: at zoom 3000 a tile's index has over 900 digits.
-    x: z.string().regex(/^-?\d{1,1000}$/, 'x must be a whole number').transform(BigInt),
-    y: z.string().regex(/^-?\d{1,1000}$/, 'y must be a whole number').transform(BigInt),
+    x: z
+      .string()
+      .regex(/^-?\d{1,1000}$/, 'x must be a whole number')
+      .transform(BigInt),
+    y: z
+      .string()
+      .regex(/^-?\d{1,1000}$/, 'y must be a whole number')
+      .transform(BigInt),
     maxiter: integer('maxiter', 1, MAX_TILE_MAXITER).default(1000),
     kernel: z
       .string()
