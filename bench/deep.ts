@@ -40,6 +40,7 @@ const spiral = { re: '-0.775683768009053797469483503935', im: '0.136467368294690
 const shallow = { center: spiral, width: '1e-6', cols: 256, rows: 192, maxiter: 5000 };
 const nativeSame = await rate(viewWorkload(shallow), 'native');
 const perturbedSame = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'js');
+const nativePerturbed = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'native');
 const jsSame = await rate(viewWorkload(shallow), 'js');
 const nativeDefault = await rate(tutorialWorkload({}), 'native');
 console.log('1. one thread, brute force vs perturbation (medians of ' + reps + ')');
@@ -66,14 +67,14 @@ const gmpy =
       return false;
     }
   })();
-console.log('2–3. 1024 × 768 views around c = i, maxiter 20,000, threads backend (2 threads), js perturbation');
+console.log('2–3. 1024 × 768 views around c = i, maxiter 20,000, threads backend (2 threads), native perturbation');
 for (const width of ['1e-100', '1e-300']) {
   const workload = viewWorkload({ center: tip, width, cols: 1024, rows: 768, maxiter: 20000 });
   const walls: number[] = [];
   let last;
   for (let rep = 0; rep < Math.min(reps, 3); rep++) {
     const started = performance.now();
-    last = await render(workload, { backend: threads });
+    last = await render(workload, { backend: threads, kernel: 'native' });
     walls.push(performance.now() - started);
   }
   const result = last!;

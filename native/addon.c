@@ -7,6 +7,7 @@
 #include <node_api.h>
 #include <string.h>
 #include "kernels.h"
+#include "perturb.h"
 
 #define CHECK(call)                                                    \
   do {                                                                 \
@@ -92,6 +93,92 @@ static napi_value compute(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static int element(napi_env env, napi_value array, uint32_t index, napi_value *out) {
+  bool is_array = false;
+  return napi_is_array(env, array, &is_array) == napi_ok && is_array && napi_get_element(env, array, index, out) == napi_ok;
+}
+
+#define ARG_ERROR(message)                                   \
+  do {                                                       \
+    napi_throw_type_error(env, "ERR_INVALID_ARG", message); \
+    return NULL;                                             \
+  } while (0)
+
+/*
+ * perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series):
+ * a deep chunk by perturbation. ext is null or [mr, mi, exponent] (Float64, Float64, Int32
+ * arrays of at least `length`); series is null or [ar, ai, ae, logMax, limit] (arrays of at
+ * least limit + 1). Every length is checked before any memory is read.
+ */
+static napi_value perturb(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 12) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series)");
+  double *re, *im, *zr, *zi;
+  int32_t *out;
+  size_t cols, rows, out_length, zr_length, zi_length;
+  double maxiter, offset, row_stride, length, exponent;
+  if (!typed_array(env, argv[0], napi_float64_array, (void **)&re, &cols) ||
+      !typed_array(env, argv[1], napi_float64_array, (void **)&im, &rows) ||
+      !typed_array(env, argv[6], napi_float64_array, (void **)&zr, &zr_length) ||
+      !typed_array(env, argv[7], napi_float64_array, (void **)&zi, &zi_length))
+    ARG_ERROR("re, im, zr and zi must be Float64Arrays");
+  if (!typed_array(env, argv[3], napi_int32_array, (void **)&out, &out_length)) ARG_ERROR("out must be an Int32Array");
+  if (!integer(env, argv[2], &maxiter) || maxiter < 1 || maxiter > 2147483647.0 || !integer(env, argv[4], &offset) ||
+      !integer(env, argv[5], &row_stride) || !integer(env, argv[8], &length) || !integer(env, argv[9], &exponent))
+    ARG_ERROR("maxiter, offset, rowStride, length and exponent must be integers");
+  if (length < 2 || length > (double)zr_length || length > (double)zi_length || length > maxiter + 1 || exponent < -4000 ||
+      exponent > 64)
+    ARG_ERROR("length must be 2 … maxiter + 1 and fit zr and zi; exponent −4000 … 64");
+  if (rows > 0 && cols > 0) {
+    double last = offset + (double)(rows - 1) * row_stride + (double)cols;
+    if (offset < 0 || row_stride < (double)cols || last > (double)out_length) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the chunk does not fit in out at this offset and rowStride");
+      return NULL;
+    }
+  }
+  mandel_reference ref = {zr, zi, (int)length, NULL, NULL, NULL};
+  napi_valuetype type;
+  CHECK(napi_typeof(env, argv[10], &type));
+  if (type != napi_null) {
+    napi_value a, b, c;
+    size_t la, lb, lc;
+    if (!element(env, argv[10], 0, &a) || !element(env, argv[10], 1, &b) || !element(env, argv[10], 2, &c) ||
+        !typed_array(env, a, napi_float64_array, (void **)&ref.ext_mr, &la) ||
+        !typed_array(env, b, napi_float64_array, (void **)&ref.ext_mi, &lb) ||
+        !typed_array(env, c, napi_int32_array, (void **)&ref.ext_e, &lc) || la < (size_t)length || lb < (size_t)length ||
+        lc < (size_t)length)
+      ARG_ERROR("ext must be null or [mr, mi, exponent] of at least length values");
+  }
+  mandel_series series;
+  int has_series = 0;
+  CHECK(napi_typeof(env, argv[11], &type));
+  if (type != napi_null) {
+    napi_value a, b, c, d, e;
+    size_t la, lb, lc, ld;
+    double limit;
+    if (!element(env, argv[11], 0, &a) || !element(env, argv[11], 1, &b) || !element(env, argv[11], 2, &c) ||
+        !element(env, argv[11], 3, &d) || !element(env, argv[11], 4, &e) ||
+        !typed_array(env, a, napi_float64_array, (void **)&series.ar, &la) ||
+        !typed_array(env, b, napi_float64_array, (void **)&series.ai, &lb) ||
+        !typed_array(env, c, napi_int32_array, (void **)&series.ae, &lc) ||
+        !typed_array(env, d, napi_float64_array, (void **)&series.log_max, &ld) || !integer(env, e, &limit) || limit < 1 ||
+        limit >= length || (double)la < limit + 1 || (double)lb < limit + 1 || (double)lc < limit + 1 || (double)ld < limit + 1)
+      ARG_ERROR("series must be null or [ar, ai, ae, logMax, limit] with 1 <= limit < length and limit + 1 values each");
+    series.limit = (int)limit;
+    has_series = 1;
+  }
+  double updates = 0;
+  if (rows > 0 && cols > 0) {
+    updates = mandel_perturb(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, &ref,
+                             (int)exponent, has_series ? &series : NULL);
+  }
+  napi_value result;
+  CHECK(napi_create_double(env, updates, &result));
+  return result;
+}
+
 /* [{ name, lanes, vectors, supported }], widest first. */
 static napi_value isas(napi_env env, napi_callback_info info) {
   (void)info;
@@ -117,8 +204,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"compute", NULL, compute, NULL, NULL, NULL, napi_default, NULL},
       {"isas", NULL, isas, NULL, NULL, NULL, napi_default, NULL},
+      {"perturb", NULL, perturb, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 2, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
   return exports;
 }
 

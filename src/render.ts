@@ -11,7 +11,7 @@ import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { deepCentre, referenceBits } from './deep/view.js';
 import { referenceOrbit } from './deep/reference.js';
 import { linearSeries } from './deep/series.js';
-import { getKernel } from './kernels/registry.js';
+import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from './trace.js';
@@ -79,7 +79,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       `unknown render option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${RENDER_OPTIONS.join(', ')}`,
     );
   }
-  const kernel = getKernel(workload.deep ? deepKernel(options.kernel) : (options.kernel ?? 'auto'));
+  const kernel = workload.deep ? getDeepKernel(options.kernel ?? 'auto') : getKernel(options.kernel ?? 'auto');
   const ownBackend = options.backend === undefined || typeof options.backend === 'string';
   const backend = ownBackend
     ? await createBackend((options.backend as BackendName | undefined) ?? DEFAULT_BACKEND, {
@@ -162,13 +162,4 @@ function checkInto(into: Int32Array, elements: number, backend: Backend): Int32A
     throw new InvalidOptionError(`the ${backend.name} backend writes in place: into must be on a SharedArrayBuffer`);
   }
   return into;
-}
-
-/**
- * The kernel of a deep render: perturbation is written in JavaScript so far, so `auto` means
- * `js` and any other kernel is refused rather than silently replaced.
- */
-function deepKernel(asked: string | undefined): string {
-  if (asked === undefined || asked === 'auto' || asked === 'js') return 'js';
-  throw new InvalidOptionError(`kernel ${asked} cannot render past double precision yet; deep views run on the js kernel (perturbation)`);
 }

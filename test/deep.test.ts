@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ThreadsBackend } from '../src/backends/threads.js';
 import { viewWorkload } from '../src/deep/view.js';
+import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
 
 interface Fixture {
@@ -62,7 +63,7 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     it(`${f.name}: ≥ 99% of counts equal to the truth, on the threads and serial backends alike`, async () => {
       const workload = view(f);
       assert.ok(workload.deep, 'past double precision: a deep workload');
-      const onThreads = await render(workload, { backend: threads });
+      const onThreads = await render(workload, { backend: threads, kernel: 'js' });
       const { same, report } = agreement(onThreads.counts, f);
       assert.ok(same >= 0.99 * f.counts.length, `${same} of ${f.counts.length} agree; off: ${report}`);
       if (report) console.log(`${f.name}: ${same}/${f.counts.length}; off: ${report}`);
@@ -75,8 +76,14 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       assert.ok(onThreads.trace.phases.some((phase) => phase.name === 'reference orbit'));
       // The serial backend on a part of the view (the 1e-400 views take seconds in one thread).
       const rows = f.name.endsWith('1e-400') ? 8 : f.rows;
-      const onSerial = await render({ ...workload, im: { ...workload.im, count: rows } }, { backend: 'serial' });
+      const onSerial = await render({ ...workload, im: { ...workload.im, count: rows } }, { backend: 'serial', kernel: 'js' });
       assert.deepEqual(onSerial.counts, onThreads.counts.subarray(0, rows * f.cols), 'serial = threads');
+      // The native kernel's perturbation (C, the same operations in the same order): the same counts.
+      if (kernelNames().includes('native')) {
+        const native = await render(workload, { backend: threads, kernel: 'native' });
+        assert.deepEqual(native.counts, onThreads.counts, 'native = js');
+        assert.equal(native.iterations, onThreads.iterations, 'the same updates performed');
+      }
     });
   }
 
@@ -110,8 +117,8 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     assert.throws(() => viewWorkload({ ...spec, width: '1e-1001' }), /narrower than the 1e-1000 supported/);
     assert.throws(() => viewWorkload({ ...spec, center: { re: '5', im: '0' } }), /within −4 … 4/);
     await assert.rejects(
-      render(viewWorkload(spec), { backend: 'serial', kernel: 'native' }),
-      /kernel native cannot render past double precision/,
+      render(viewWorkload(spec), { backend: 'serial', kernel: 'wasm' }),
+      /kernel wasm cannot render past double precision/,
     );
   });
 });

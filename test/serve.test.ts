@@ -122,7 +122,7 @@ describe('mandel serve: the HTTP API', () => {
     ['a zoom out of range', '/api/tile/3001/0/0', {}, 400, /z must be from 0 to 3000/],
     ['a tile coordinate that is not a number', '/api/tile/3/abc/0', {}, 400, /x must be a whole number/],
     ['a coordinate of over 1000 digits', `/api/tile/3000/${'9'.repeat(1001)}/0`, {}, 400, /x must be a whole number/],
-    ['a deep tile on a kernel without perturbation', '/api/tile/40/0/0?kernel=native', {}, 400, /kernel native cannot render past zoom 32/],
+    ['a deep tile on a kernel without perturbation', '/api/tile/40/0/0?kernel=wasm', {}, 400, /kernel wasm cannot render past double precision/],
     ['a fractional coordinate', '/api/tile/3/1.5/0', {}, 400, /x must be a whole number/],
     ['NaN as a coordinate', '/api/tile/3/NaN/0', {}, 400, /x must be a whole number/],
     ['a tile far outside the set', '/api/tile/2/1000/0', {}, 400, /within 16 tile widths/],

@@ -70,7 +70,7 @@ const TileLayer = L.GridLayer.extend({
     const maxiter = maxiterAt(tile.z);
     // uint16 counts whenever maxiter fits: half the bytes of int32 for the server to copy and send.
     const format = maxiter <= 0xffff ? 'counts16' : 'counts';
-    // Past double precision every tile is perturbation's, on the js kernel.
+    // Past double precision every tile is perturbation's: the server picks the best kernel with it.
     const kernel = tile.z > doubleZoom ? 'auto' : $('kernel').value;
     const query = new URLSearchParams({ maxiter: String(maxiter), kernel, prune: $('prune').checked ? '1' : '0', format });
     const key = `${tile.z}/${tile.x}/${tile.y}`;
@@ -208,7 +208,7 @@ function update() {
   $('readout').textContent =
     `centre ${view.reText.slice(0, 40)}${view.reText.length > 40 ? '…' : ''} ${view.imText.startsWith('-') ? '−' : '+'} ` +
     `${view.imText.replace(/^-/, '').slice(0, 40)}${view.imText.length > 41 ? '…' : ''}i · width ${view.widthText} · zoom ${view.zoom.toFixed(2)} · ` +
-    `maxiter ${maxiterAt(Math.round(view.zoom))}${deep ? ' · perturbation (js)' : ''}`;
+    `maxiter ${maxiterAt(Math.round(view.zoom))}${deep ? ' · perturbation' : ''}`;
   $('limit').classList.toggle('hidden', view.zoom <= doubleZoom);
   writeHash(view);
 }

@@ -5,9 +5,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { axesOf } from '../axis.js';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
-import { computePerturbedChunk } from '../deep/perturbation.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
-import { getKernel } from '../kernels/registry.js';
+import { computeDeep, getKernel } from '../kernels/registry.js';
 import type { Backend, RenderJob, RunHooks } from './types.js';
 
 /**
@@ -46,7 +45,7 @@ export class SerialBackend implements Backend {
       let iterations: number;
       try {
         const input = chunkKernelInput(chunk, re, im, cols, job.workload.maxiter, counts, job.prune);
-        iterations = job.deep ? computePerturbedChunk(input, job.deep) : kernel.compute(input);
+        iterations = job.deep ? computeDeep(kernel, input, job.deep) : kernel.compute(input);
       } catch (error) {
         throw new MandelError('ERR_CHUNK_FAILED', `kernel "${kernel.name}" failed on chunk ${chunk.id}: ${String(error)}`, {
           cause: error,

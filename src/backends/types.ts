@@ -5,7 +5,7 @@
  * asks for it, so threads can write in place). Each backend knows its own options and its
  * own default chunk count; render() names none of them.
  */
-import type { DeepInput } from '../deep/perturbation.js';
+import type { DeepInput } from '../kernels/types.js';
 import type { Chunk } from '../plan.js';
 import type { ChunkEvent } from '../trace.js';
 import type { Workload } from '../workload.js';

@@ -13,7 +13,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeepInput } from '../deep/perturbation.js';
+import type { DeepInput } from '../kernels/types.js';
 import { linearSeries } from '../deep/series.js';
 import { isMandelError, MandelError } from '../errors.js';
 import { grouped } from '../format.js';

@@ -9,6 +9,7 @@
  * a multiply and an add, so there is no FMA contraction to guard against here.
  */
 import { ESCAPE_BAND_HIGH, ESCAPE_BAND_LOW, escapes } from './escape.js';
+import { computePerturbedChunk } from './perturbation.js';
 import type { Kernel, KernelInput } from './types.js';
 
 /** One point: the index of the iteration after which |z| > 2, or maxiter if it never escapes. */
@@ -110,4 +111,5 @@ export const jsKernel: Kernel = {
   name: 'js',
   description: 'the reference: plain JavaScript, one point at a time',
   compute,
+  computeDeep: computePerturbedChunk,
 };

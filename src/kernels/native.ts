@@ -5,7 +5,7 @@
  * memory included. Optional: where it was not built, `auto` falls back to wasm.
  */
 import { createRequire } from 'node:module';
-import type { Kernel, KernelInput } from './types.js';
+import type { DeepInput, Kernel, KernelInput } from './types.js';
 
 export interface NativeIsa {
   readonly name: string;
@@ -26,6 +26,20 @@ interface Addon {
     isa?: string,
   ): number;
   isas(): NativeIsa[];
+  perturb(
+    re: Float64Array,
+    im: Float64Array,
+    maxiter: number,
+    out: Int32Array,
+    offset: number,
+    rowStride: number,
+    zr: Float64Array,
+    zi: Float64Array,
+    length: number,
+    exponent: number,
+    ext: [Float64Array, Float64Array, Int32Array] | null,
+    series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
+  ): number;
 }
 
 export const NATIVE_FILE = new URL('../../build/Release/mandel_native.node', import.meta.url);
@@ -64,6 +78,22 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
       description: `native N-API addon, ${name}: ${isa.vectors} vectors of ${isa.lanes} points in flight`,
       compute: (input: KernelInput) =>
         loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name),
+      // Perturbation in C (native/perturb.c), the js kernel's algorithm operation for operation.
+      computeDeep: ({ re, im, maxiter, out, offset, rowStride }: KernelInput, { reference, exponent, series }: DeepInput) =>
+        loaded.perturb(
+          re,
+          im,
+          maxiter,
+          out,
+          offset,
+          rowStride,
+          reference.zr,
+          reference.zi,
+          reference.length,
+          exponent,
+          reference.extended ? [reference.extended.mr, reference.extended.mi, reference.extended.exponent] : null,
+          series ? [series.ar, series.ai, series.ae, series.logMax, series.limit] : null,
+        ),
     },
   };
 }

@@ -4,10 +4,10 @@
  * addon, the wasm module) load on first use — importing mandel, printing its help or
  * starting a worker thread loads neither — and `auto` resolves to the fastest that loads.
  */
-import { MandelError } from '../errors.js';
+import { InvalidOptionError, MandelError } from '../errors.js';
 import { jsKernel } from './js.js';
 import { loadNativeKernel } from './native.js';
-import type { Kernel } from './types.js';
+import type { DeepInput, Kernel, KernelInput } from './types.js';
 import { loadWasmKernel } from './wasm.js';
 
 /**
@@ -78,4 +78,26 @@ export function resolveAuto(): { kernel: Kernel; skipped: { name: string; reason
 export function kernelNames(): string[] {
   for (const name of Object.keys(BUILT_IN)) lookup(name);
   return [...kernels.keys()];
+}
+
+/** A deep chunk on this kernel; one without perturbation is refused by name, never replaced. */
+export function computeDeep(kernel: Kernel, input: KernelInput, deep: DeepInput): number {
+  if (!kernel.computeDeep) throw new MandelError('ERR_UNKNOWN_KERNEL', deepRefusal(kernel.name));
+  return kernel.computeDeep(input, deep);
+}
+
+export const deepRefusal = (name: string) =>
+  `kernel ${name} cannot render past double precision; deep views run on ${deepKernelNames().join(' or ')} (perturbation)`;
+
+/** The kernels with perturbation, best first. */
+export function deepKernelNames(): string[] {
+  return ['native', 'js'].filter((name) => lookup(name)?.computeDeep);
+}
+
+/** The kernel of a deep render: `auto` is the best with perturbation; another must have it. */
+export function getDeepKernel(name: string): Kernel {
+  if (name === 'auto') return lookup(deepKernelNames()[0] ?? 'js') ?? jsKernel;
+  const kernel = getKernel(name);
+  if (!kernel.computeDeep) throw new InvalidOptionError(deepRefusal(kernel.name));
+  return kernel;
 }

@@ -6,6 +6,9 @@
  * of backends, workloads or threads, which is what lets every backend run every kernel.
  */
 
+import type { ReferenceOrbit } from '../deep/reference.js';
+import type { LinearSeries } from '../deep/series.js';
+
 export interface KernelInput {
   /** Real parts of the chunk's columns, left to right. */
   readonly re: Float64Array;
@@ -21,6 +24,15 @@ export interface KernelInput {
   readonly prune: boolean;
 }
 
+/** The deep part of a chunk's input: the render's shared reference orbit and the offsets' scale. */
+export interface DeepInput {
+  readonly reference: ReferenceOrbit;
+  /** A point is the centre plus (re[i] + i·im[j]) × 2^exponent. */
+  readonly exponent: number;
+  /** The orbits' common start, skipped (deep/series.ts); without it every update is performed. */
+  readonly series?: LinearSeries;
+}
+
 export interface Kernel {
   /** The name users pass to `--kernel`. */
   readonly name: string;
@@ -31,4 +43,9 @@ export interface Kernel {
    * z updates actually performed.
    */
   compute(input: KernelInput): number;
+  /**
+   * A deep chunk by perturbation (kernels/perturbation.ts), for kernels that have it: `re` and
+   * `im` are then offsets from the reference's centre. Returns the updates performed.
+   */
+  computeDeep?(input: KernelInput, deep: DeepInput): number;
 }

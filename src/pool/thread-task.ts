@@ -3,7 +3,7 @@
  * objects; the counts travel as an Int32Array over a SharedArrayBuffer, which structured
  * cloning shares rather than copies, so the thread writes the counts in place.
  */
-import type { DeepInput } from '../deep/perturbation.js';
+import type { DeepInput } from '../kernels/types.js';
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
 

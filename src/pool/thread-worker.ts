@@ -6,9 +6,8 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import { axesOf } from '../axis.js';
-import { computePerturbedChunk } from '../deep/perturbation.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
-import { getKernel } from '../kernels/registry.js';
+import { computeDeep, getKernel } from '../kernels/registry.js';
 import { epochNow, type ChunkOutcome, type ThreadTask, type ThreadWorkerData, type WarmupOutcome } from './thread-task.js';
 
 const data = (workerData ?? { kernelModules: [] }) as ThreadWorkerData;
@@ -20,6 +19,6 @@ export default function runTask(task: ThreadTask): ChunkOutcome | WarmupOutcome 
   const { re, im } = axesOf(task.workload);
   const startEpochMs = epochNow();
   const input = chunkKernelInput(task.chunk, re, im, task.workload.re.count, task.workload.maxiter, task.counts, task.prune, task.packed);
-  const iterations = task.deep ? computePerturbedChunk(input, task.deep) : kernel.compute(input);
+  const iterations = task.deep ? computeDeep(kernel, input, task.deep) : kernel.compute(input);
   return { threadId, startEpochMs, endEpochMs: epochNow(), iterations };
 }

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
 import type { Backend } from '../backends/types.js';
 import { AbortError, isMandelError } from '../errors.js';
-import { getKernel, kernelNames } from '../kernels/registry.js';
+import { getDeepKernel, getKernel, kernelNames } from '../kernels/registry.js';
 import { COLORMAPS, colormapTable } from '../outputs/colormap.js';
 import { encodePng } from '../outputs/png.js';
 import { sampleGrid } from '../outputs/surface3d.js';
@@ -202,14 +202,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function tile(request: IncomingMessage, response: ServerResponse, params: Record<string, string>, query: URLSearchParams) {
     const q = parseOrThrow(tileQuerySchema, { ...Object.fromEntries(query), ...params }, 'tile request');
     const deep = q.z > DOUBLE_ZOOM;
-    // A deep tile's kernel is perturbation's (js); another asked by name is refused by render().
-    const kernel = deep ? (q.kernel === 'auto' ? 'js' : q.kernel) : getKernel(q.kernel).name;
-    if (deep && kernel !== 'js') {
-      throw new HttpError(
-        400,
-        `kernel ${kernel} cannot render past zoom ${DOUBLE_ZOOM} (double precision); deep tiles use js (perturbation): ask for auto`,
-      );
-    }
+    // A deep tile runs on a kernel with perturbation (auto: the best); another is refused by name.
+    const kernel = deep ? getDeepKernel(q.kernel).name : getKernel(q.kernel).name;
     const prune = q.prune === '1' || q.prune === 'true';
     const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
     let entry = cache.get(key);
@@ -446,7 +440,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           tileSize: TILE_SIZE,
           world: WORLD,
           maxZoom: MAX_ZOOM,
-          // Deeper than this, tiles are deep views (perturbation, the js kernel).
+          // Deeper than this, tiles are deep views (perturbation, native or js).
           doubleZoom: DOUBLE_ZOOM,
         });
       case '/api/bench':

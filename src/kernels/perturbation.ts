@@ -17,18 +17,9 @@
  * The escape test is |z|² > 4 on the double z = Z_m + δ; a count is the index of the update
  * after which it first holds, as everywhere in mandel.
  */
-import type { KernelInput } from '../kernels/types.js';
-import type { ReferenceOrbit } from './reference.js';
-import { skipTo, type LinearSeries } from './series.js';
-
-/** The deep part of a chunk's input: the shared reference and the offsets' binary exponent. */
-export interface DeepInput {
-  readonly reference: ReferenceOrbit;
-  /** A point is the centre plus (re[i] + i·im[j]) × 2^exponent. */
-  readonly exponent: number;
-  /** The orbits' common start, skipped (series.ts); without it every update is performed. */
-  readonly series?: LinearSeries;
-}
+import type { ReferenceOrbit } from '../deep/reference.js';
+import { skipTo } from '../deep/series.js';
+import type { DeepInput, KernelInput } from './types.js';
 
 /** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
 const DOUBLE_FROM = -460;

@@ -1,0 +1,225 @@
+/*
+ * Perturbation in C: the same algorithm as src/deep/perturbation.ts, operation for
+ * operation (no fused multiply-add, the same order), so the native and js kernels give the
+ * same counts for a deep view. See that file for the why of every step; this one only says
+ * where C differs: 2^k comes from ldexp, and the exponent of a mantissa from frexp (exact,
+ * where JavaScript needs floor(log2(x)); either way the scaling is by a power of two, which
+ * changes no rounding).
+ */
+#include <math.h>
+#include "perturb.h"
+
+#define DOUBLE_DC_FROM (-1000)
+#define DOUBLE_FROM (-460)
+#define SMALL_LOG2 (-64)
+
+static inline double pow2(int k) {
+  if (k < -1074) return 0.0;
+  if (k > 1023) return INFINITY;
+  return ldexp(1.0, k);
+}
+
+/* floor(log2(x)) for x > 0, exactly. */
+static inline int exponent_of(double x) {
+  int e;
+  frexp(x, &e);
+  return e - 1;
+}
+
+static int skip_to(const mandel_series *s, double cr, double ci, int ce) {
+  double bound = SMALL_LOG2 - (log2(hypot(cr, ci)) + ce);
+  int lo = 1, hi = s->limit;
+  while (lo < hi) {
+    int mid = (lo + hi) >> 1;
+    if (s->log_max[mid] >= bound) hi = mid;
+    else lo = mid + 1;
+  }
+  int at = lo - 1 < s->limit - 1 ? lo - 1 : s->limit - 1;
+  return at > 1 ? at : 1;
+}
+
+typedef struct {
+  int count;
+  double updates;
+} counted;
+
+static counted iterate_double(double dcr, double dci, const double *zr, const double *zi, int last, int maxiter, int n, int m,
+                              double dr, double di, double updates) {
+  counted out;
+  for (;;) {
+    double xr = zr[m] + dr;
+    double xi = zi[m] + di;
+    double z2 = xr * xr + xi * xi;
+    if (z2 > 4) {
+      out.count = n;
+      break;
+    }
+    if (z2 < dr * dr + di * di || m == last) {
+      dr = xr;
+      di = xi;
+      m = 0;
+    }
+    if (++n >= maxiter) {
+      out.count = maxiter;
+      break;
+    }
+    double ar = 2 * zr[m] + dr;
+    double ai = 2 * zi[m] + di;
+    double nr = ar * dr - ai * di + dcr;
+    di = ar * di + ai * dr + dci;
+    dr = nr;
+    m++;
+    updates++;
+  }
+  out.updates = updates;
+  return out;
+}
+
+static counted iterate_extended(double cr, double ci, int ce, const mandel_reference *ref, int maxiter, int n, int m, double dr0,
+                                double di0, int de0) {
+  const double *zr = ref->zr, *zi = ref->zi;
+  const int last = ref->length - 1;
+  counted out;
+  double big0 = fmax(fabs(dr0), fabs(di0));
+  int k0 = big0 == 0 ? 0 : exponent_of(big0);
+  double dr = dr0 * pow2(-k0), di = di0 * pow2(-k0);
+  int de = de0 + k0;
+  double updates = 1;
+  int small = de <= DOUBLE_FROM;
+  if (!small) {
+    dr *= pow2(de);
+    di *= pow2(de);
+  }
+  for (;;) {
+    if (small) {
+      double xr = zr[m], xi = zi[m];
+      if (xr * xr + xi * xi > 4) {
+        out.count = n;
+        break;
+      }
+      if (m == last) {
+        dr = xr;
+        di = xi;
+        m = 0;
+        small = 0;
+        continue;
+      }
+      int ze = ref->ext_e ? ref->ext_e[m] : 0;
+      if (ref->ext_e && m > 0 && ze <= de + 3) {
+        int top = ze > de ? ze : de;
+        double sz = pow2(ze - top), sd = pow2(de - top);
+        double wr = ref->ext_mr[m] * sz + dr * sd;
+        double wi = ref->ext_mi[m] * sz + di * sd;
+        double ur = dr * sd, ui = di * sd;
+        if (wr * wr + wi * wi < ur * ur + ui * ui) {
+          int k = wr == 0 && wi == 0 ? 0 : exponent_of(fmax(fabs(wr), fabs(wi)));
+          dr = wr * pow2(-k);
+          di = wi * pow2(-k);
+          de = top + k;
+          m = 0;
+        }
+      }
+      if (++n >= maxiter) {
+        out.count = maxiter;
+        break;
+      }
+      double square = pow2(de);
+      double shift_c = pow2(ce - de);
+      double nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shift_c;
+      double ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shift_c;
+      m++;
+      updates++;
+      double big = fmax(fabs(nr), fabs(ni));
+      if (big == 0) {
+        dr = 0;
+        di = 0;
+        de = ce;
+        continue;
+      }
+      int k = exponent_of(big);
+      dr = nr * pow2(-k);
+      di = ni * pow2(-k);
+      de += k;
+      if (de > DOUBLE_FROM) {
+        dr *= pow2(de);
+        di *= pow2(de);
+        small = 0;
+      }
+    } else {
+      double xr = zr[m] + dr, xi = zi[m] + di;
+      double z2 = xr * xr + xi * xi;
+      if (z2 > 4) {
+        out.count = n;
+        break;
+      }
+      double d2 = dr * dr + di * di;
+      if (d2 < 0x1p-940) {
+        double size = fmax(fabs(dr), fabs(di));
+        int k = size == 0 ? ce : exponent_of(size);
+        dr = size == 0 ? 0 : dr * pow2(-k);
+        di = size == 0 ? 0 : di * pow2(-k);
+        de = k;
+        small = 1;
+        continue;
+      }
+      if (d2 < 0x1p-1000) {
+        double a = xr * 0x1p600, b = xi * 0x1p600, c = dr * 0x1p600, d = di * 0x1p600;
+        z2 = a * a + b * b;
+        d2 = c * c + d * d;
+      }
+      if (z2 < d2 || m == last) {
+        dr = xr;
+        di = xi;
+        m = 0;
+        double size = fmax(fabs(xr), fabs(xi));
+        if (size < 0x1p-470) {
+          int k = size == 0 ? ce : exponent_of(size);
+          dr = size == 0 ? 0 : xr * pow2(-k);
+          di = size == 0 ? 0 : xi * pow2(-k);
+          de = k;
+          small = 1;
+          continue;
+        }
+      }
+      if (++n >= maxiter) {
+        out.count = maxiter;
+        break;
+      }
+      double ar = 2 * zr[m] + dr, ai = 2 * zi[m] + di;
+      double nr = ar * dr - ai * di;
+      di = ar * di + ai * dr;
+      dr = nr;
+      m++;
+      updates++;
+    }
+  }
+  out.updates = updates;
+  return out;
+}
+
+double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
+  const int last = ref->length - 1;
+  const int double_dc = exponent >= DOUBLE_DC_FROM;
+  const double unit = pow2(exponent);
+  double updates = 0;
+  for (int row = 0; row < rows; row++) {
+    for (int col = 0; col < cols; col++) {
+      double cr = re[col], ci = im[row];
+      int s = series ? skip_to(series, cr, ci, exponent) : 1;
+      double ar = series ? series->ar[s] : 1, ai = series ? series->ai[s] : 0;
+      double tr = ar * cr - ai * ci, ti = ar * ci + ai * cr;
+      int te = (series ? series->ae[s] : 0) + exponent;
+      counted point;
+      if (double_dc) {
+        double scale = pow2(te);
+        point = iterate_double(cr * unit, ci * unit, ref->zr, ref->zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
+      } else {
+        point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te);
+      }
+      out[offset + row * row_stride + col] = point.count;
+      updates += point.updates;
+    }
+  }
+  return updates;
+}

@@ -1,0 +1,23 @@
+/* Perturbation for deep views (native/perturb.c): the js kernel's algorithm, in C. */
+#ifndef MANDEL_PERTURB_H
+#define MANDEL_PERTURB_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  const double *zr, *zi;
+  int length;
+  /* The extended form, or NULL: Z_n = (ext_mr + i·ext_mi) × 2^ext_e. */
+  const double *ext_mr, *ext_mi;
+  const int32_t *ext_e;
+} mandel_reference;
+
+typedef struct {
+  const double *ar, *ai, *log_max;
+  const int32_t *ae;
+  int limit;
+} mandel_series;
+
+double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series);
+#endif
