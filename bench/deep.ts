@@ -7,15 +7,19 @@
  *     on the threads backend (2 threads): wall time, iterations, reference orbit time;
  *  3. the same points by arbitrary-precision brute force (BigInt fixed point at the bits the
  *     depth needs, our own; and MPFR through gmpy2 when Debian's python3-gmpy2 is there) on a
- *     sample of points, extrapolated to the whole view: how many times faster perturbation is.
+ *     sample of points, extrapolated to the whole view: how many times faster perturbation is;
+ *  4. a deep view through the cluster (2 local workers) against the threads backend.
  *
  *   npm run build && node --import tsx bench/deep.ts [--reps 5]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { render, ThreadsBackend, tutorialWorkload, viewWorkload, type Workload } from '../dist/index.js';
 import { median } from '../dist/analysis/stats.js';
+import { ClusterBackend } from '../dist/cluster/index.js';
+import { RedisServer } from '../test/helpers/redis.js';
 import { toFixed, parseDecimal } from '../dist/deep/decimal.js';
 import { referenceBits } from '../dist/deep/view.js';
 
@@ -36,7 +40,12 @@ async function rate(workload: Workload, kernel: string): Promise<{ itps: number;
 const M = (n: number) => `${(n / 1e6).toFixed(0)} M it/s`;
 
 // 1. One thread, the same points.
-const spiral = { re: '-0.775683768009053797469483503935', im: '0.136467368294690124733274409618' };
+// M(24,1) to 180 digits (as the test fixtures found it): enough for any view here.
+const spiral = (
+  JSON.parse(readFileSync(new URL('../test/fixtures/deep/spiral-1e-150.json', import.meta.url), 'utf8')) as {
+    center: { re: string; im: string };
+  }
+).center;
 const shallow = { center: spiral, width: '1e-6', cols: 256, rows: 192, maxiter: 5000 };
 const nativeSame = await rate(viewWorkload(shallow), 'native');
 const perturbedSame = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'js');
@@ -45,12 +54,17 @@ const jsSame = await rate(viewWorkload(shallow), 'js');
 const nativeDefault = await rate(tutorialWorkload({}), 'native');
 console.log('1. one thread, brute force vs perturbation (medians of ' + reps + ')');
 console.log(`   the same 256 × 192 points, 1e-6 wide at M(24,1), maxiter 5000:`);
-console.log(`     native brute force ${M(nativeSame.itps)}, js brute force ${M(jsSame.itps)}, js perturbation ${M(perturbedSame.itps)}`);
 console.log(
-  `     perturbation ÷ native brute force: ${(perturbedSame.itps / nativeSame.itps).toFixed(2)}; ÷ js brute force: ${(perturbedSame.itps / jsSame.itps).toFixed(2)}`,
+  `     native brute force ${M(nativeSame.itps)}, js brute force ${M(jsSame.itps)}; ` +
+    `perturbation: native ${M(nativePerturbed.itps)}, js ${M(perturbedSame.itps)}`,
 );
 console.log(
-  `   native brute force on the default workload: ${M(nativeDefault.itps)}; perturbation ÷ it: ${(perturbedSame.itps / nativeDefault.itps).toFixed(2)}`,
+  `     native perturbation ÷ native brute force: ${(nativePerturbed.itps / nativeSame.itps).toFixed(2)}; ` +
+    `js perturbation ÷ js brute force: ${(perturbedSame.itps / jsSame.itps).toFixed(2)}`,
+);
+console.log(
+  `   native brute force on the default workload: ${M(nativeDefault.itps)}; native perturbation ÷ it: ` +
+    `${(nativePerturbed.itps / nativeDefault.itps).toFixed(2)}`,
 );
 
 // 2 and 3. Deep views on the threads backend, and brute force in arbitrary precision.
@@ -124,6 +138,39 @@ print((time.perf_counter() - t) / n)`;
     console.log(
       `     MPFR (gmpy2) brute force: ${(perIteration * 1e6).toFixed(0)} ns per iteration → ${mpfrWholeS.toFixed(0)} s; perturbation is ${(mpfrWholeS / (wall / 1000)).toFixed(0)}× faster`,
     );
+  }
+}
+
+// 4. The cluster (a redis-server and 2 local `mandel worker` processes of 1 thread) against the
+//    threads backend (2 threads), the same deep view, alternating.
+{
+  const workload = viewWorkload({ center: spiral, width: '1e-100', cols: 512, rows: 384, maxiter: 20000 });
+  const redis = await RedisServer.start();
+  const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+  const workers = [0, 1].map(() => spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--threads', '1'], { stdio: 'ignore' }));
+  const cluster = new ClusterBackend({ redis: redis.url });
+  try {
+    await cluster.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the workers connect
+    const onThreads: number[] = [];
+    const onCluster: number[] = [];
+    let iterations = 0;
+    for (let rep = 0; rep < Math.min(reps, 3); rep++) {
+      const t = await render(workload, { backend: threads, kernel: 'native', chunks: 16 });
+      onThreads.push(t.computeMs);
+      const c = await render(workload, { backend: cluster, kernel: 'native', chunks: 16 });
+      onCluster.push(c.computeMs);
+      iterations = c.iterations;
+    }
+    console.log(
+      `4. 512 × 384 at 1e-100 on M(24,1), maxiter 20,000, 16 chunks: threads ${median(onThreads).toFixed(0)} ms, ` +
+        `cluster (2 workers × 1 thread) ${median(onCluster).toFixed(0)} ms: cluster ÷ threads throughput ` +
+        `${(median(onThreads) / median(onCluster)).toFixed(2)} (${(iterations / 1e6).toFixed(0)} M updates a render)`,
+    );
+  } finally {
+    await cluster.close();
+    for (const worker of workers) worker.kill('SIGTERM');
+    await redis.destroy();
   }
 }
 await threads.close();
