@@ -111,10 +111,10 @@ static int element(napi_env env, napi_value array, uint32_t index, napi_value *o
  * least limit + 1). Every length is checked before any memory is read.
  */
 static napi_value perturb(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 13;
+  napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 12) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series)");
+  if (argc < 12) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series[, isa])");
   double *re, *im, *zr, *zi;
   int32_t *out;
   size_t cols, rows, out_length, zr_length, zi_length;
@@ -169,10 +169,18 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
     series.limit = (int)limit;
     has_series = 1;
   }
+  char isa[16] = "";
+  if (argc >= 13) {
+    CHECK(napi_typeof(env, argv[12], &type));
+    size_t isa_length;
+    if (type != napi_string || napi_get_value_string_utf8(env, argv[12], isa, sizeof isa, &isa_length) != napi_ok ||
+        (strcmp(isa, "avx512") && strcmp(isa, "avx2") && strcmp(isa, "sse2") && strcmp(isa, "scalar")))
+      ARG_ERROR("isa must be avx512, avx2, sse2 or scalar");
+  }
   double updates = 0;
   if (rows > 0 && cols > 0) {
     updates = mandel_perturb(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, &ref,
-                             (int)exponent, has_series ? &series : NULL);
+                             (int)exponent, has_series ? &series : NULL, isa[0] ? isa : NULL);
   }
   napi_value result;
   CHECK(napi_create_double(env, updates, &result));

@@ -7,6 +7,10 @@
  * changes no rounding).
  */
 #include <math.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include "perturb.h"
 
 #define DOUBLE_DC_FROM (-1000)
@@ -76,7 +80,7 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
 }
 
 static counted iterate_extended(double cr, double ci, int ce, const mandel_reference *ref, int maxiter, int n, int m, double dr0,
-                                double di0, int de0) {
+                                double di0, int de0, double updates0) {
   const double *zr = ref->zr, *zi = ref->zi;
   const int last = ref->length - 1;
   counted out;
@@ -84,7 +88,7 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
   int k0 = big0 == 0 ? 0 : exponent_of(big0);
   double dr = dr0 * pow2(-k0), di = di0 * pow2(-k0);
   int de = de0 + k0;
-  double updates = 1;
+  double updates = updates0;
   int small = de <= DOUBLE_FROM;
   if (!small) {
     dr *= pow2(de);
@@ -197,8 +201,8 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
   return out;
 }
 
-double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
+double mandel_perturb_scalar(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
+                             ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
   const int last = ref->length - 1;
   const int double_dc = exponent >= DOUBLE_DC_FROM;
   const double unit = pow2(exponent);
@@ -215,11 +219,79 @@ double mandel_perturb(const double *re, int cols, const double *im, int rows, in
         double scale = pow2(te);
         point = iterate_double(cr * unit, ci * unit, ref->zr, ref->zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
       } else {
-        point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te);
+        point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1);
       }
       out[offset + row * row_stride + col] = point.count;
       updates += point.updates;
     }
   }
   return updates;
+}
+
+/* The SIMD versions: lanes of points side by side, each lane refilled with the next point as
+   soon as its point is done (perturb-body.h). */
+typedef double pvd2 __attribute__((vector_size(16)));
+typedef long long pvl2 __attribute__((vector_size(16)));
+typedef double pvd4 __attribute__((vector_size(32)));
+typedef long long pvl4 __attribute__((vector_size(32)));
+typedef double pvd8 __attribute__((vector_size(64)));
+typedef long long pvl8 __attribute__((vector_size(64)));
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,no-fma")
+#define PERTURB_NAME perturb_avx512
+#define LANES 8
+#define VECTORS 2
+#define VD pvd8
+#define VL pvl8
+#include "perturb-body.h"
+#undef PERTURB_NAME
+#undef LANES
+#undef VECTORS
+#undef VD
+#undef VL
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,no-fma")
+#define PERTURB_NAME perturb_avx2
+#define LANES 4
+#define VECTORS 2
+#define VD pvd4
+#define VL pvl4
+#include "perturb-body.h"
+#undef PERTURB_NAME
+#undef LANES
+#undef VECTORS
+#undef VD
+#undef VL
+#pragma GCC pop_options
+#endif
+
+#define PERTURB_NAME perturb_sse2
+#define LANES 2
+#define VECTORS 2
+#define VD pvd2
+#define VL pvl2
+#include "perturb-body.h"
+#undef PERTURB_NAME
+#undef LANES
+#undef VECTORS
+#undef VD
+#undef VL
+
+double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series, const char *isa) {
+  if (isa && strcmp(isa, "scalar") == 0)
+    return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if ((!isa || strcmp(isa, "avx512") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl"))
+    return perturb_avx512(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+  if ((!isa || strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0) && __builtin_cpu_supports("avx2"))
+    return perturb_avx2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+#endif
+  return perturb_sse2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
 }

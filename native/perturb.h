@@ -18,6 +18,7 @@ typedef struct {
   int limit;
 } mandel_series;
 
+/* isa: "avx512", "avx2", "sse2", "scalar", or NULL for the widest this CPU has. */
 double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series);
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series, const char *isa);
 #endif

@@ -39,6 +39,7 @@ interface Addon {
     exponent: number,
     ext: [Float64Array, Float64Array, Int32Array] | null,
     series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
+    isa?: string,
   ): number;
 }
 
@@ -78,7 +79,8 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
       description: `native N-API addon, ${name}: ${isa.vectors} vectors of ${isa.lanes} points in flight`,
       compute: (input: KernelInput) =>
         loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name),
-      // Perturbation in C (native/perturb.c), the js kernel's algorithm operation for operation.
+      // Perturbation in C (native/perturb.c): the js kernel's algorithm operation for operation,
+      // on SIMD lanes that take the next point as soon as theirs is done.
       computeDeep: ({ re, im, maxiter, out, offset, rowStride }: KernelInput, { reference, exponent, series }: DeepInput) =>
         loaded.perturb(
           re,
@@ -93,6 +95,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           exponent,
           reference.extended ? [reference.extended.mr, reference.extended.mi, reference.extended.exponent] : null,
           series ? [series.ar, series.ai, series.ae, series.logMax, series.limit] : null,
+          name,
         ),
     },
   };
