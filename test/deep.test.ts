@@ -5,7 +5,13 @@
  * agree on every backend; every differing point is printed with how far it is off.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
+import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { after, before, describe, it } from 'node:test';
 import { ThreadsBackend } from '../src/backends/threads.js';
 import { viewWorkload } from '../src/deep/view.js';
@@ -159,5 +165,99 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       render(viewWorkload(spec), { backend: 'serial', kernel: 'wasm' }),
       /kernel wasm cannot render past double precision/,
     );
+  });
+});
+
+describe('deep views from the command line', () => {
+  const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'mandel-deep-'));
+  const mandel = (args: string[]) => {
+    const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  const f = fixtures.find((fixture) => fixture.name === 'minibrot-1e-50')!;
+  const center = `${f.center.re},${f.center.im}`;
+
+  it('`mandel run --center … --zoom …` writes the truth’s counts, and reports the skipped updates in --json', () => {
+    const file = join(dir, 'minibrot.npy');
+    const run = mandel([
+      'run',
+      '--center',
+      center,
+      '--zoom',
+      f.width,
+      '--width',
+      '48',
+      '--height',
+      '48',
+      '-m',
+      String(f.maxiter),
+      '--counts',
+      file,
+      '--json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as {
+      iterations: number;
+      bruteForceIterations: number;
+      skippedIterations: number;
+      kernel: string;
+    };
+    assert.equal(report.kernel, kernelNames().includes('native') ? 'native' : 'js');
+    assert.equal(report.skippedIterations, report.bruteForceIterations - report.iterations);
+    assert.ok(report.skippedIterations > 0, 'the orbits’ common start is skipped');
+    const counts = decodeNpyInt32(readFileSync(file)).counts;
+    assert.equal(agreement(counts, f).same, f.counts.length);
+  });
+
+  it('refuses bad views with one line and exit code 2', () => {
+    for (const [args, message] of [
+      [['--center', '1,2,3', '--zoom', '1e-5'], /--center takes RE,IM/],
+      [['--center', '0.1,x', '--zoom', '1e-5'], /imaginary part must be a decimal number/],
+      [['--center', '0,1', '--zoom', '0'], /must be above 0/],
+      [['--center', '0,1', '--zoom', '1e-1200'], /narrower than the 1e-1000 supported/],
+      [['--center', '0,1'], /--center and --zoom go together/],
+      [['--center', '0,1', '--zoom', '1e-50', '--size', '100'], /drop --size and --region/],
+      [['--center', '0,1', '--zoom', '1e-50', '--kernel', 'wasm'], /kernel wasm cannot render past double precision/],
+    ] as const) {
+      const run = mandel(['run', ...args]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    }
+  });
+
+  it('`mandel bench` sweeps a deep view, and refuses kernels without perturbation before any run', () => {
+    const bench = mandel([
+      'bench',
+      '--center',
+      center,
+      '--zoom',
+      f.width,
+      '--width',
+      '32',
+      '--height',
+      '16',
+      '-m',
+      '500',
+      '--kernels',
+      'js',
+      '--workers',
+      '1',
+      '--schedules',
+      'contiguous',
+      '--chunks',
+      '2',
+      '--reps',
+      '1',
+      '--json',
+    ]);
+    assert.equal(bench.code, 0, bench.stderr);
+    const result = JSON.parse(bench.stdout) as { workloadLabel: string; points: unknown[] };
+    assert.match(result.workloadLabel, /a deep view of 32 × 16 points/);
+    assert.ok(result.points.length >= 2);
+    const refused = mandel(['bench', '--center', center, '--zoom', f.width, '--kernels', 'wasm']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /kernel wasm cannot render past double precision/);
   });
 });

@@ -11,13 +11,15 @@ import type { Schedule } from '../plan.js';
 import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
 import { TraceRecorder, type PhaseEvent, type Trace } from '../trace.js';
-import { tutorialWorkload } from '../workload.js';
+import { tutorialWorkload, type Workload } from '../workload.js';
 import { fitAmdahl, karpFlatt, type AmdahlFit } from './amdahl.js';
 import { explain, type Explanation } from './explain.js';
 import { median } from './stats.js';
 
 export interface BenchOptions {
   readonly size?: number;
+  /** Another workload to sweep instead of the tutorial's (a deep view, say); `size` is then unused. */
+  readonly workload?: Workload;
   readonly maxiter?: number;
   readonly backends?: readonly ('serial' | 'threads')[];
   readonly workers?: readonly number[];
@@ -48,6 +50,8 @@ export interface BenchPoint {
 
 export interface BenchResult {
   readonly size: number;
+  /** What was swept, in words: the tutorial's size, or the view given. */
+  readonly workloadLabel: string;
   readonly maxiter: number;
   readonly cores: number;
   readonly prune: boolean;
@@ -133,7 +137,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const kernels = options.kernels ?? BENCH_DEFAULTS.kernels;
   const prune = options.prune ?? BENCH_DEFAULTS.prune;
   const reps = options.reps ?? BENCH_DEFAULTS.reps;
-  const workload = tutorialWorkload({ size, maxiter });
+  const workload = options.workload ?? tutorialWorkload({ size, maxiter });
   const points: BenchPoint[] = [];
   const serialRunsByKernel = new Map<string, number[]>();
   const loadBefore = loadavg()[0]!;
@@ -246,7 +250,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const explanation = explain(last.trace, { kernel: last.kernel, backend: last.backend, workers: last.workers, cores });
   return {
     size,
-    maxiter,
+    workloadLabel: options.workload ? workloadLabel(options.workload) : `tutorial workload --size ${size}`,
+    maxiter: workload.maxiter,
     cores,
     prune,
     reps,
@@ -263,4 +268,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       'the predictions for 8, 32 and 128 workers assume that many cores, equally fast, and no network, which a cluster adds.',
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function workloadLabel(workload: Workload): string {
+  const size = `${workload.re.count} × ${workload.im.count} points`;
+  if (!workload.deep) return `a grid of ${size}`;
+  const short = (text: string) => (text.length > 24 ? `${text.slice(0, 24)}…` : text);
+  return `a deep view of ${size} at ${short(workload.deep.re)} + ${short(workload.deep.im)}i (perturbation)`;
 }

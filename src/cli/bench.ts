@@ -8,6 +8,7 @@ import { describeFit } from '../analysis/amdahl.js';
 import { textWidth, wrap } from '../format.js';
 import type { BenchPoint } from '../analysis/bench.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
+import { InvalidOptionError } from '../errors.js';
 import { checkOutputDirectory, checkOutputPath, ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import { positiveInteger } from './parse.js';
@@ -32,6 +33,10 @@ const backendItem = (item: string): 'serial' | 'threads' => {
 
 interface BenchFlags {
   size: number;
+  center?: string;
+  zoom?: string;
+  width?: number;
+  height?: number;
   maxiter: number;
   backends: ('serial' | 'threads')[];
   workers: number[];
@@ -50,6 +55,10 @@ export function benchCommand(): Command {
     .description('sweep backends × workers × chunks × schedules × kernels; table, Amdahl fit, explanation, report')
     .option('-s, --size <n>', "the tutorial's size", positiveInteger(1000), BENCH_DEFAULTS.size)
     .option('-m, --maxiter <n>', 'iteration limit', positiveInteger(1000), BENCH_DEFAULTS.maxiter)
+    .option('--center <re,im>', 'sweep a view centred here instead (with --zoom; deep views by perturbation)')
+    .option('--zoom <width>', "the view's width in the complex plane (e.g. 1e-100)")
+    .option('--width <n>', 'points per row of the view (default 512)', positiveInteger(512))
+    .option('--height <n>', 'rows of the view (default 384)', positiveInteger(384))
     .option('--backends <list>', 'serial,threads', list(backendItem), [...BENCH_DEFAULTS.backends])
     .option('--workers <list>', 'thread counts', list(positiveInteger(2)), [...BENCH_DEFAULTS.workers])
     .option('--chunks <list>', 'chunk counts, or auto', list(chunkItem), [...BENCH_DEFAULTS.chunks])
@@ -61,21 +70,24 @@ export function benchCommand(): Command {
     .option('--charts <dir>', 'write the charts as SVG files')
     .option('--json', 'print the whole result as one JSON object')
     .action(async (flags: BenchFlags, self: Command) => {
-      const { getKernel } = await import('../kernels/registry.js');
+      const { getDeepKernel, getKernel } = await import('../kernels/registry.js');
       const { runBench } = await import('../analysis/bench.js');
-      for (const kernel of flags.kernels) getKernel(kernel); // unknown names fail before any run
+      const workload = await viewOf(flags);
+      // Unknown names (or, for a deep view, kernels without perturbation) fail before any run.
+      for (const kernel of flags.kernels) (workload?.deep ? getDeepKernel : getKernel)(kernel);
       if (flags.report) checkOutputPath(flags.report, 'report', '--report');
       if (flags.charts) checkOutputDirectory(flags.charts, '--charts');
       const row = (p: BenchPoint) =>
         `${p.backend.padEnd(8)} ${p.kernel.padEnd(7)} ${String(p.workers).padStart(7)}  ${p.schedule.padEnd(12)} ${String(p.chunks).padStart(6)} ${p.medianMs.toFixed(1).padStart(10)} ${p.startupMs.toFixed(1).padStart(11)} ${p.speedup.toFixed(2).padStart(9)} ${p.efficiency.toFixed(2).padStart(11)} ${(p.karpFlatt === null ? '' : p.karpFlatt.toFixed(3)).padStart(11)}`;
       if (!flags.json) {
         process.stdout.write(
-          `mandel bench: --size ${flags.size}, maxiter ${flags.maxiter}, ${flags.prune ? 'pruned' : 'brute force'}, median of ${flags.reps}\n`,
+          `mandel bench: ${workload ? `--center ${flags.center} --zoom ${flags.zoom} (${workload.re.count} × ${workload.im.count})` : `--size ${flags.size}`}, maxiter ${flags.maxiter}, ${workload?.deep ? 'perturbation' : flags.prune ? 'pruned' : 'brute force'}, median of ${flags.reps}\n`,
         );
         process.stdout.write('backend  kernel  workers  schedule     chunks  median ms  start-up ms  speed-up  efficiency  Karp–Flatt\n');
       }
       const result = await runBench({
         size: flags.size,
+        ...(workload ? { workload } : {}),
         maxiter: flags.maxiter,
         backends: flags.backends,
         workers: flags.workers,
@@ -135,4 +147,24 @@ export function benchCommand(): Command {
       }
       self.setOptionValue('exitCode', 0);
     });
+}
+
+/** The view of --center/--zoom, if given: what the sweep renders instead of the tutorial's grid. */
+async function viewOf(flags: BenchFlags) {
+  if (flags.center === undefined && flags.zoom === undefined) {
+    if (flags.width !== undefined || flags.height !== undefined)
+      throw new InvalidOptionError('--width and --height go with --center and --zoom');
+    return undefined;
+  }
+  if (flags.center === undefined || flags.zoom === undefined) throw new InvalidOptionError('--center and --zoom go together');
+  const parts = flags.center.split(',');
+  if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${flags.center}")`);
+  const { viewWorkload } = await import('../deep/view.js');
+  return viewWorkload({
+    center: { re: parts[0]!, im: parts[1]! },
+    width: flags.zoom,
+    cols: flags.width ?? 512,
+    rows: flags.height ?? 384,
+    maxiter: flags.maxiter,
+  });
 }

@@ -133,7 +133,7 @@ table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding
 figure{margin:18px 0}.note{color:#555}.warning{color:#8a2a00;font-weight:600}</style></head>
 <body data-report="mandel-bench">
 <h1>mandel bench</h1>
-<p>Tutorial workload --size ${bench.size}, maxiter ${bench.maxiter}, ${bench.prune ? 'pruned' : 'brute force'}; ${bench.cores} cores; median of ${bench.reps} runs per point; sweep took ${bench.seconds.toFixed(1)} s. Times are the compute phase; pool start-up is listed apart.</p>
+<p>${escapeHtml(bench.workloadLabel)}, maxiter ${bench.maxiter}, ${bench.prune ? 'pruned' : 'brute force'}; ${bench.cores} cores; median of ${bench.reps} runs per point; sweep took ${bench.seconds.toFixed(1)} s. Times are the compute phase; pool start-up is listed apart.</p>
 <table><thead><tr><th>backend</th><th>kernel</th><th>workers</th><th>schedule</th><th>chunks</th><th>median ms</th><th>start-up ms</th><th>speed-up</th><th>efficiency</th><th>Karp–Flatt</th></tr></thead>
 <tbody>
 ${rows}
