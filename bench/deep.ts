@@ -144,7 +144,7 @@ print((time.perf_counter() - t) / n)`;
 // 4. The cluster (a redis-server and 2 local `mandel worker` processes of 1 thread) against the
 //    threads backend (2 threads), the same deep view, alternating.
 {
-  const workload = viewWorkload({ center: spiral, width: '1e-100', cols: 512, rows: 384, maxiter: 20000 });
+  const workload = viewWorkload({ center: spiral, width: '1e-100', cols: 1024, rows: 768, maxiter: 20000 });
   const redis = await RedisServer.start();
   const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
   const workers = [0, 1].map(() => spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--threads', '1'], { stdio: 'ignore' }));
@@ -163,7 +163,7 @@ print((time.perf_counter() - t) / n)`;
       iterations = c.iterations;
     }
     console.log(
-      `4. 512 × 384 at 1e-100 on M(24,1), maxiter 20,000, 16 chunks: threads ${median(onThreads).toFixed(0)} ms, ` +
+      `4. 1024 × 768 at 1e-100 on M(24,1), maxiter 20,000, 16 chunks: threads ${median(onThreads).toFixed(0)} ms, ` +
         `cluster (2 workers × 1 thread) ${median(onCluster).toFixed(0)} ms: cluster ÷ threads throughput ` +
         `${(median(onThreads) / median(onCluster)).toFixed(2)} (${(iterations / 1e6).toFixed(0)} M updates a render)`,
     );
