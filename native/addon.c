@@ -111,10 +111,10 @@ static int element(napi_env env, napi_value array, uint32_t index, napi_value *o
  * least limit + 1). Every length is checked before any memory is read.
  */
 static napi_value perturb(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
+  size_t argc = 14;
+  napi_value argv[14];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 12) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series[, isa])");
+  if (argc < 13) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series, bla[, isa])");
   double *re, *im, *zr, *zi;
   int32_t *out;
   size_t cols, rows, out_length, zr_length, zi_length;
@@ -169,18 +169,50 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
     series.limit = (int)limit;
     has_series = 1;
   }
+  /* bla: null or [levels, offsets, counts, ar, ai, br, bi, r2]; every block index is checked to fit. */
+  mandel_bla bla;
+  int has_bla = 0;
+  CHECK(napi_typeof(env, argv[12], &type));
+  if (type != napi_null) {
+    napi_value items[8];
+    size_t lengths[8];
+    double levels;
+    for (uint32_t i = 0; i < 8; i++)
+      if (!element(env, argv[12], i, &items[i])) ARG_ERROR("bla must be null or [levels, offsets, counts, ar, ai, br, bi, r2]");
+    if (!integer(env, items[0], &levels) || levels < 1 || levels > 40 ||
+        !typed_array(env, items[1], napi_int32_array, (void **)&bla.offsets, &lengths[1]) ||
+        !typed_array(env, items[2], napi_int32_array, (void **)&bla.counts, &lengths[2]) ||
+        !typed_array(env, items[3], napi_float64_array, (void **)&bla.ar, &lengths[3]) ||
+        !typed_array(env, items[4], napi_float64_array, (void **)&bla.ai, &lengths[4]) ||
+        !typed_array(env, items[5], napi_float64_array, (void **)&bla.br, &lengths[5]) ||
+        !typed_array(env, items[6], napi_float64_array, (void **)&bla.bi, &lengths[6]) ||
+        !typed_array(env, items[7], napi_float64_array, (void **)&bla.r2, &lengths[7]) || lengths[1] < (size_t)levels ||
+        lengths[2] < (size_t)levels)
+      ARG_ERROR("bla must be [levels, offsets (Int32), counts (Int32), ar, ai, br, bi, r2 (Float64)]");
+    bla.levels = (int)levels;
+    size_t smallest = lengths[3];
+    for (int i = 4; i < 8; i++) smallest = lengths[i] < smallest ? lengths[i] : smallest;
+    for (int l = 0; l < bla.levels; l++) {
+      if (bla.offsets[l] < 0 || bla.counts[l] < 0 || (size_t)bla.offsets[l] + (size_t)bla.counts[l] > smallest)
+        ARG_ERROR("bla: a level reaches past its arrays");
+      /* A block from m = 1 + j·2^l ends at m + 2^l, which must be a stored index. */
+      if (bla.counts[l] > 0 && (double)bla.counts[l] * (double)(1 << l) + 1 > length - 1 + 1e-9)
+        ARG_ERROR("bla: a level's blocks reach past the reference orbit");
+    }
+    has_bla = 1;
+  }
   char isa[16] = "";
-  if (argc >= 13) {
-    CHECK(napi_typeof(env, argv[12], &type));
+  if (argc >= 14) {
+    CHECK(napi_typeof(env, argv[13], &type));
     size_t isa_length;
-    if (type != napi_string || napi_get_value_string_utf8(env, argv[12], isa, sizeof isa, &isa_length) != napi_ok ||
+    if (type != napi_string || napi_get_value_string_utf8(env, argv[13], isa, sizeof isa, &isa_length) != napi_ok ||
         (strcmp(isa, "avx512") && strcmp(isa, "avx2") && strcmp(isa, "sse2") && strcmp(isa, "scalar")))
       ARG_ERROR("isa must be avx512, avx2, sse2 or scalar");
   }
   double updates = 0;
   if (rows > 0 && cols > 0) {
     updates = mandel_perturb(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, &ref,
-                             (int)exponent, has_series ? &series : NULL, isa[0] ? isa : NULL);
+                             (int)exponent, has_series ? &series : NULL, has_bla ? &bla : NULL, isa[0] ? isa : NULL);
   }
   napi_value result;
   CHECK(napi_create_double(env, updates, &result));

@@ -48,7 +48,7 @@ typedef struct {
 } counted;
 
 static counted iterate_double(double dcr, double dci, const double *zr, const double *zi, int last, int maxiter, int n, int m,
-                              double dr, double di, double updates) {
+                              double dr, double di, double updates, const mandel_bla *bla) {
   counted out;
   for (;;) {
     double xr = zr[m] + dr;
@@ -66,6 +66,27 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
     if (++n >= maxiter) {
       out.count = maxiter;
       break;
+    }
+    if (bla && m > 0) {
+      double d2 = dr * dr + di * di;
+      int aligned = m - 1 == 0 ? bla->levels - 1 : __builtin_ctz((unsigned)(m - 1));
+      int applied = 0;
+      for (int l = aligned < bla->levels - 1 ? aligned : bla->levels - 1; l >= 1; l--) {
+        int j = (m - 1) >> l;
+        int k = 1 << l;
+        if (j >= bla->counts[l] || n + k > maxiter) continue;
+        int e = bla->offsets[l] + j;
+        if (!(d2 < bla->r2[e])) continue;
+        double nr = bla->ar[e] * dr - bla->ai[e] * di + (bla->br[e] * dcr - bla->bi[e] * dci);
+        di = bla->ar[e] * di + bla->ai[e] * dr + (bla->br[e] * dci + bla->bi[e] * dcr);
+        dr = nr;
+        m += k;
+        n += k - 1;
+        updates++;
+        applied = 1;
+        break;
+      }
+      if (applied) continue;
     }
     double ar = 2 * zr[m] + dr;
     double ai = 2 * zi[m] + di;
@@ -202,7 +223,8 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
 }
 
 double mandel_perturb_scalar(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                             ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
+                             ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
+                             const mandel_bla *bla) {
   const int last = ref->length - 1;
   const int double_dc = exponent >= DOUBLE_DC_FROM;
   const double unit = pow2(exponent);
@@ -217,7 +239,7 @@ double mandel_perturb_scalar(const double *re, int cols, const double *im, int r
       counted point;
       if (double_dc) {
         double scale = pow2(te);
-        point = iterate_double(cr * unit, ci * unit, ref->zr, ref->zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
+        point = iterate_double(cr * unit, ci * unit, ref->zr, ref->zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1, bla);
       } else {
         point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1);
       }
@@ -282,9 +304,11 @@ typedef long long pvl8 __attribute__((vector_size(64)));
 #undef VL
 
 double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series, const char *isa) {
-  if (isa && strcmp(isa, "scalar") == 0)
-    return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
+                      const mandel_bla *bla, const char *isa) {
+  /* Blocks of different lengths per lane would leave the lanes out of step: BLA runs point by point. */
+  if (bla || (isa && strcmp(isa, "scalar") == 0))
+    return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, bla);
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if ((!isa || strcmp(isa, "avx512") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&

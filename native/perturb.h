@@ -18,7 +18,15 @@ typedef struct {
   int limit;
 } mandel_series;
 
+/* BLA: per level l, blocks j < counts[l] at offsets[l] + j of the flat arrays (src/deep/bla.ts). */
+typedef struct {
+  int levels;
+  const int32_t *offsets, *counts;
+  const double *ar, *ai, *br, *bi, *r2;
+} mandel_bla;
+
 /* isa: "avx512", "avx2", "sse2", "scalar", or NULL for the widest this CPU has. */
 double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series, const char *isa);
+                      ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
+                      const mandel_bla *bla, const char *isa);
 #endif

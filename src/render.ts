@@ -8,7 +8,8 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
-import { deepCentre, referenceBits } from './deep/view.js';
+import { blaTable } from './deep/bla.js';
+import { blaApplies, deepCentre, deepDcMax, referenceBits } from './deep/view.js';
 import { referenceOrbit } from './deep/reference.js';
 import { linearSeries } from './deep/series.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
@@ -104,7 +105,8 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       ? await recorder.phase(PHASE.reference, () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
-          return { reference, exponent: deep.exponent, series: linearSeries(reference, allocate) };
+          const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate) : undefined;
+          return { reference, exponent: deep.exponent, series: linearSeries(reference, allocate), ...(bla ? { bla } : {}) };
         })
       : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory

@@ -19,7 +19,9 @@ import { axesOf } from '../src/axis.js';
 import { referenceOrbit } from '../src/deep/reference.js';
 import { linearSeries } from '../src/deep/series.js';
 import { deepCentre, referenceBits } from '../src/deep/view.js';
+import { jsKernel } from '../src/kernels/js.js';
 import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
+import type { Kernel } from '../src/kernels/types.js';
 import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
 
@@ -98,38 +100,47 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     });
   }
 
-  it('the native kernel on every instruction set the CPU has gives the js kernel’s counts and updates, lanes refilled or not', async () => {
+  it('the native kernel on every instruction set the CPU has gives the js kernel’s counts and updates, lanes refilled or not', () => {
+    // Without the BLA table, so the SIMD lanes run (with it, native goes point by point; the
+    // fixture tests above compare that with js).
     const isas = nativeIsas().filter((isa) => isa.supported);
     for (const name of ['minibrot-1e-150', 'minibrot-1e-400', 'spiral-1e-50', 'filament-1e-400']) {
       const f = fixtures.find((fixture) => fixture.name === name)!;
       // A part of the view: the 1e-400 ones take seconds on one thread.
       const full = view(f);
       const workload = { ...full, im: { ...full.im, count: 12 } };
-      const reference = await render(workload, { backend: 'serial', kernel: 'js' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), f.maxiter);
+      const deep = { reference, exponent: workload.deep!.exponent, series: linearSeries(reference) };
+      const run = (kernel: Kernel) => {
+        const out = new Int32Array(12 * f.cols);
+        const { re, im } = axesOf(workload);
+        const updates = kernel.computeDeep!({ re, im, maxiter: f.maxiter, out, offset: 0, rowStride: f.cols, prune: false }, deep);
+        return { out, updates };
+      };
+      const js = run(jsKernel);
       for (const isa of isas) {
         const loaded = loadNativeKernel(isa.name);
         assert.ok('kernel' in loaded, isa.name);
-        const counts = new Int32Array(12 * f.cols);
-        const input = {
-          re: axesOf(workload).re,
-          im: axesOf(workload).im,
-          maxiter: f.maxiter,
-          out: counts,
-          offset: 0,
-          rowStride: f.cols,
-          prune: false,
-        };
-        const allocate = (bytes: number) => new ArrayBuffer(bytes);
-        const reference_ = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), f.maxiter, allocate);
-        const updates = loaded.kernel.computeDeep!(input, {
-          reference: reference_,
-          exponent: workload.deep!.exponent,
-          series: linearSeries(reference_),
-        });
-        assert.deepEqual(counts, reference.counts, `${name} on ${isa.name}`);
-        assert.equal(updates, reference.iterations, `${name} on ${isa.name}: updates`);
+        const native = run(loaded.kernel);
+        assert.deepEqual(native.out, js.out, `${name} on ${isa.name}`);
+        assert.equal(native.updates, js.updates, `${name} on ${isa.name}: updates`);
       }
     }
+  });
+
+  it('BLA skips most updates where δ stays small, and keeps every fixture exact', async () => {
+    const f = fixtures.find((fixture) => fixture.name === 'minibrot-1e-150')!;
+    const workload = view(f);
+    const withBla = await render(workload, { backend: 'serial', kernel: 'js' });
+    const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), f.maxiter);
+    const out = new Int32Array(f.counts.length);
+    const { re, im } = axesOf(workload);
+    const seriesOnly = jsKernel.computeDeep!(
+      { re, im, maxiter: f.maxiter, out, offset: 0, rowStride: f.cols, prune: false },
+      { reference, exponent: workload.deep!.exponent, series: linearSeries(reference) },
+    );
+    assert.deepEqual(withBla.counts, out, 'the same counts with and without BLA here');
+    assert.ok(withBla.iterations * 5 < seriesOnly, `${withBla.iterations} updates with BLA, ${seriesOnly} with the series alone`);
   });
 
   it('at 1e-6, where doubles still serve, perturbation agrees with the truth at least as often as brute force', async () => {

@@ -92,3 +92,17 @@ export function deepCentre(deep: DeepCentre): { re: Decimal; im: Decimal } {
 export function referenceBits(deep: DeepCentre): number {
   return Math.max(64, -deep.exponent + 96);
 }
+
+/** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */
+export function deepDcMax(workload: Workload): number {
+  const far = (axis: Workload['re']) => Math.max(Math.abs(axis.start), Math.abs(axis.start + (axis.count - 1) * axis.step));
+  return Math.hypot(far(workload.re), far(workload.im)) * 2 ** (workload.deep?.exponent ?? 0);
+}
+
+/**
+ * Whether BLA can pay on this view: its dc must be doubles (views wider than ~1e-300), and
+ * small enough that a δ can be under a block's radius (2^-64 |2Z|) at all — on shallower
+ * views the table would never apply and would only cost the native kernel its SIMD lanes.
+ */
+export const blaApplies = (workload: Workload) =>
+  workload.deep !== undefined && workload.deep.exponent >= -1000 && deepDcMax(workload) < 2 ** -60;

@@ -39,6 +39,7 @@ interface Addon {
     exponent: number,
     ext: [Float64Array, Float64Array, Int32Array] | null,
     series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
+    bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
     isa?: string,
   ): number;
 }
@@ -81,7 +82,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
         loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name),
       // Perturbation in C (native/perturb.c): the js kernel's algorithm operation for operation,
       // on SIMD lanes that take the next point as soon as theirs is done.
-      computeDeep: ({ re, im, maxiter, out, offset, rowStride }: KernelInput, { reference, exponent, series }: DeepInput) =>
+      computeDeep: ({ re, im, maxiter, out, offset, rowStride }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
         loaded.perturb(
           re,
           im,
@@ -95,6 +96,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           exponent,
           reference.extended ? [reference.extended.mr, reference.extended.mi, reference.extended.exponent] : null,
           series ? [series.ar, series.ai, series.ae, series.logMax, series.limit] : null,
+          bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2] : null,
           name,
         ),
     },

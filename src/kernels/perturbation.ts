@@ -17,6 +17,7 @@
  * The escape test is |z|² > 4 on the double z = Z_m + δ; a count is the index of the update
  * after which it first holds, as everywhere in mandel.
  */
+import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
 import { skipTo } from '../deep/series.js';
 import type { DeepInput, KernelInput } from './types.js';
@@ -54,7 +55,7 @@ export function computePerturbedChunk(input: KernelInput, deep: DeepInput): numb
       const te = (series ? series.ae[s]! : 0) + deep.exponent;
       if (doubleDc) {
         const scale = pow2(te);
-        point = iterateDouble(cr * unit, ci * unit, zr, zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
+        point = iterateDouble(cr * unit, ci * unit, zr, zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1, deep.bla);
       } else {
         point = iterateExtended(cr, ci, deep.exponent, deep.reference, maxiter, s - 1, s, tr, ti, te);
       }
@@ -89,6 +90,7 @@ function iterateDouble(
   dr: number,
   di: number,
   updates: number,
+  bla?: BlaTable,
 ): Counted {
   for (;;) {
     const xr = zr[m]! + dr;
@@ -106,6 +108,29 @@ function iterateDouble(
     if (++n >= maxiter) {
       result.count = maxiter;
       break;
+    }
+    // Updates n … n + k − 1 in one step, by the largest block of the table that starts at m,
+    // ends before maxiter and whose radius δ is under.
+    if (bla !== undefined && m > 0) {
+      const d2 = dr * dr + di * di;
+      const aligned = m - 1 === 0 ? bla.levels - 1 : 31 - Math.clz32((m - 1) & -(m - 1));
+      let applied = false;
+      for (let l = Math.min(aligned, bla.levels - 1); l >= 1; l--) {
+        const j = (m - 1) >> l;
+        const k = 1 << l;
+        if (j >= bla.counts[l]! || n + k > maxiter) continue;
+        const e = bla.offsets[l]! + j;
+        if (!(d2 < bla.r2[e]!)) continue;
+        const nr = bla.ar[e]! * dr - bla.ai[e]! * di + (bla.br[e]! * dcr - bla.bi[e]! * dci);
+        di = bla.ar[e]! * di + bla.ai[e]! * dr + (bla.br[e]! * dci + bla.bi[e]! * dcr);
+        dr = nr;
+        m += k;
+        n += k - 1;
+        updates++;
+        applied = true;
+        break;
+      }
+      if (applied) continue;
     }
     // Update n: δ ← (2Z + δ)δ + dc.
     const ar = 2 * zr[m]! + dr;

@@ -7,6 +7,7 @@
  */
 
 import type { ReferenceOrbit } from '../deep/reference.js';
+import type { BlaTable } from '../deep/bla.js';
 import type { LinearSeries } from '../deep/series.js';
 
 export interface KernelInput {
@@ -31,6 +32,8 @@ export interface DeepInput {
   readonly exponent: number;
   /** The orbits' common start, skipped (deep/series.ts); without it every update is performed. */
   readonly series?: LinearSeries;
+  /** Blocks of updates skipped anywhere in an orbit (deep/bla.ts), where dc is a double. */
+  readonly bla?: BlaTable;
 }
 
 export interface Kernel {

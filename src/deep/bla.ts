@@ -1,0 +1,88 @@
+/**
+ * Bilinear approximation (BLA): a table that lets a point skip many updates at once,
+ * anywhere in its orbit. While |δ| is far below |Z_m|, k updates from reference index m are
+ * linear to a double's precision: δ_{m+k} = A·δ_m + B·dc. Level l of the table holds those
+ * (A, B) for the blocks of k = 2^l updates that start at m = 1 + j·2^l, each with the radius
+ * below which it is valid (Zhuoran's merging rule):
+ *
+ *   one update from m:  A = 2 Z_m, B = 1, valid while |δ| < ε·|2 Z_m|   (δ² under δ's last bit)
+ *   x then y:           A = A_y A_x, B = A_y B_x + B_y,
+ *                       r = min(r_x, (r_y − |B_x|·|dc|max) / |A_x|, (2 − |Z_mid| − |B_x|·|dc|max) / |A_x|)
+ *
+ * The last term keeps every skipped state inside the escape circle, so no escape is stepped
+ * over. A point uses the largest block that starts where it is and whose radius it is under;
+ * blocks never reach past the reference's end or a Z near 0 (their radius shrinks to nothing
+ * there), so rebasing stays as it is.
+ */
+export interface BlaTable {
+  /** Levels 1 … levels − 1 are used (a level-0 block saves nothing). */
+  readonly levels: number;
+  /** Where level l starts in the flat arrays, and how many blocks it has. */
+  readonly offsets: Int32Array;
+  readonly counts: Int32Array;
+  readonly ar: Float64Array;
+  readonly ai: Float64Array;
+  readonly br: Float64Array;
+  readonly bi: Float64Array;
+  /** The squared radius: a block applies while |δ|² < r2. */
+  readonly r2: Float64Array;
+}
+
+/** A double's precision: δ² is dropped only where it is below δ's last bit. */
+const EPSILON = 2 ** -64;
+
+export function blaTable(
+  reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
+  dcMax: number,
+  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+): BlaTable {
+  const { zr, zi } = reference;
+  const last = reference.length - 1;
+  const counts: number[] = [Math.max(0, last - 1)]; // level 0: one block per m = 1 … last − 1
+  while (counts[counts.length - 1]! >= 2) counts.push(Math.floor(counts[counts.length - 1]! / 2));
+  const levels = counts.length;
+  const offsets = new Int32Array(allocate(levels * 4));
+  const countArray = new Int32Array(allocate(levels * 4));
+  let total = 0;
+  for (let l = 0; l < levels; l++) {
+    offsets[l] = total;
+    countArray[l] = counts[l]!;
+    total += counts[l]!;
+  }
+  const make = () => new Float64Array(allocate(Math.max(1, total) * 8));
+  const ar = make();
+  const ai = make();
+  const br = make();
+  const bi = make();
+  const r = make(); // radius (squared at the end)
+  for (let j = 0; j < counts[0]!; j++) {
+    const m = j + 1;
+    ar[j] = 2 * zr[m]!;
+    ai[j] = 2 * zi[m]!;
+    br[j] = 1;
+    bi[j] = 0;
+    r[j] = EPSILON * Math.hypot(ar[j]!, ai[j]!);
+  }
+  for (let l = 1; l < levels; l++) {
+    const half = 1 << (l - 1);
+    for (let j = 0; j < counts[l]!; j++) {
+      const x = offsets[l - 1]! + 2 * j;
+      const y = x + 1;
+      const e = offsets[l]! + j;
+      // A = A_y A_x, B = A_y B_x + B_y.
+      ar[e] = ar[y]! * ar[x]! - ai[y]! * ai[x]!;
+      ai[e] = ar[y]! * ai[x]! + ai[y]! * ar[x]!;
+      br[e] = ar[y]! * br[x]! - ai[y]! * bi[x]! + br[y]!;
+      bi[e] = ar[y]! * bi[x]! + ai[y]! * br[x]! + bi[y]!;
+      const ax = Math.hypot(ar[x]!, ai[x]!);
+      const bdc = Math.hypot(br[x]!, bi[x]!) * dcMax;
+      // The state between x and y is skipped too: it must stay inside the escape circle.
+      const mid = 1 + (2 * j + 1) * half;
+      const inside = 2 - Math.hypot(zr[mid]!, zi[mid]!);
+      const fromY = ax > 0 ? (Math.min(r[y]!, inside) - bdc) / ax : bdc < Math.min(r[y]!, inside) ? Infinity : 0;
+      r[e] = Math.max(0, Math.min(r[x]!, fromY));
+    }
+  }
+  for (let e = 0; e < total; e++) r[e] = r[e]! * r[e]!;
+  return { levels, offsets, counts: countArray, ar, ai, br, bi, r2: r };
+}
