@@ -21,7 +21,7 @@ import { median } from '../dist/analysis/stats.js';
 import { ClusterBackend } from '../dist/cluster/index.js';
 import { RedisServer } from '../test/helpers/redis.js';
 import { toFixed, parseDecimal } from '../dist/deep/decimal.js';
-import { referenceBits } from '../dist/deep/view.js';
+import { blaApplies, referenceBits } from '../dist/deep/view.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
 const reps = Number(values.reps);
@@ -81,9 +81,17 @@ const gmpy =
       return false;
     }
   })();
-console.log('2–3. 1024 × 768 views around c = i, maxiter 20,000, threads backend (2 threads), native perturbation');
-for (const width of ['1e-100', '1e-300']) {
-  const workload = viewWorkload({ center: tip, width, cols: 1024, rows: 768, maxiter: 20000 });
+const minibrot = JSON.parse(readFileSync(new URL('../test/fixtures/deep/minibrot-1e-150.json', import.meta.url), 'utf8')) as {
+  center: { re: string; im: string };
+  width: string;
+};
+console.log('2–3. 1024 × 768 views, maxiter 20,000, threads backend (2 threads), native perturbation');
+for (const { label, center, width } of [
+  { label: 'c = i', center: tip, width: '1e-100' },
+  { label: 'c = i', center: tip, width: '1e-300' },
+  { label: 'a minibrot of period 202', center: minibrot.center, width: minibrot.width },
+]) {
+  const workload = viewWorkload({ center, width, cols: 1024, rows: 768, maxiter: 20000 });
   const walls: number[] = [];
   let last;
   for (let rep = 0; rep < Math.min(reps, 3); rep++) {
@@ -97,22 +105,26 @@ for (const width of ['1e-100', '1e-300']) {
   // Brute force in BigInt fixed point on a sample of the view's points, at the same bits.
   const bits = referenceBits(workload.deep!);
   const sample = 24;
-  const h = workload.re.step * 2 ** workload.deep!.exponent;
+  // A pixel is hs × 2^exponent: offsets in fixed point at `bits` without passing through a tiny double.
+  const hs = workload.re.step;
+  const shift = BigInt(bits + workload.deep!.exponent - 40);
+  const offset = (pixels: number) => BigInt(Math.round(pixels * hs * 2 ** 40)) << shift;
   let sampleIterations = 0;
   const started = performance.now();
   for (let s = 0; s < sample; s++) {
     const col = Math.floor((s * 997) % 1024);
     const row = Math.floor((s * 389) % 768);
-    const cr = toFixed(parseDecimal(tip.re, ''), bits) + BigInt(Math.round((col - 511.5) * h * 2 ** 40)) * (1n << BigInt(bits - 40));
-    const ci = toFixed(parseDecimal(tip.im, ''), bits) + BigInt(Math.round((383.5 - row) * h * 2 ** 40)) * (1n << BigInt(bits - 40));
+    const cr = toFixed(parseDecimal(center.re, ''), bits) + offset(col - 511.5);
+    const ci = toFixed(parseDecimal(center.im, ''), bits) + offset(383.5 - row);
     sampleIterations += bruteForce(cr, ci, bits, 20000);
   }
   const bruteMsPerIteration = (performance.now() - started) / sampleIterations;
   const bruteWholeS = (bruteMsPerIteration * result.bruteForceIterations) / 1000; // brute force skips nothing
   console.log(
-    `   ${width}: wall ${(wall / 1000).toFixed(2)} s (median of ${walls.length}), ${(result.iterations / 1e6).toFixed(0)} M iterations, ` +
+    `   ${width} at ${label}: wall ${(wall / 1000).toFixed(2)} s (median of ${walls.length}), ${(result.iterations / 1e6).toFixed(0)} M iterations, ` +
       `${M(result.iterations / (result.computeMs / 1000))}, reference orbit and series ${(referenceMs.endMs - referenceMs.startMs).toFixed(0)} ms at ${bits} bits; ` +
-      `skipped by the linear series: ${((result.bruteForceIterations - result.iterations) / 1e6).toFixed(0)} M of ${(result.bruteForceIterations / 1e6).toFixed(0)} M updates`,
+      `skipped by the series${blaApplies(workload) ? ' and BLA' : ' (no BLA below 1e-300)'}: ` +
+      `${((result.bruteForceIterations - result.iterations) / 1e6).toFixed(0)} M of ${(result.bruteForceIterations / 1e6).toFixed(0)} M updates`,
   );
   console.log(
     `     BigInt brute force at ${bits} bits: ${(bruteMsPerIteration * 1e6).toFixed(0)} ns per iteration on ${sample} sample points → ` +
