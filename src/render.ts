@@ -12,6 +12,7 @@ import { blaTable } from './deep/bla.js';
 import { blaApplies, deepCentre, deepDcMax, referenceBits } from './deep/view.js';
 import { referenceOrbit } from './deep/reference.js';
 import { linearSeries } from './deep/series.js';
+import { blaPays } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
@@ -105,8 +106,11 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       ? await recorder.phase(PHASE.reference, () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
+          const series = linearSeries(reference, allocate);
           const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate) : undefined;
-          return { reference, exponent: deep.exponent, series: linearSeries(reference, allocate), ...(bla ? { bla } : {}) };
+          const { re, im } = axesOf(workload);
+          const keep = bla !== undefined && blaPays(re, im, workload.maxiter, { reference, exponent: deep.exponent, series, bla });
+          return { reference, exponent: deep.exponent, series, ...(keep ? { bla } : {}) };
         })
       : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory
