@@ -22,9 +22,9 @@ export function signedBytes(bytes: number): string {
   return (bytes < 0 ? '' : '+') + formatBytes(bytes);
 }
 
-/** 51214485 → "51,214,485". */
+/** 51214485 → "51,214,485". Not toLocaleString: its first call loads ICU, ~20 ms of every run. */
 export function grouped(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return String(Math.round(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** 3.2e9 → "3.20 G": for rates such as iterations per second. */
