@@ -47,6 +47,15 @@ typedef struct {
   double updates;
 } counted;
 
+/* δ = (xr + i·xi) as mantissas in [1, 2) × 2^de, for the extended form (0 at dc's exponent). */
+static inline void to_extended(double xr, double xi, int ce, double *dr, double *di, int *de) {
+  double size = fmax(fabs(xr), fabs(xi));
+  int k = size == 0 ? ce : exponent_of(size);
+  *dr = size == 0 ? 0 : xr * pow2(-k);
+  *di = size == 0 ? 0 : xi * pow2(-k);
+  *de = k;
+}
+
 static counted iterate_double(double dcr, double dci, const double *zr, const double *zi, int last, int maxiter, int n, int m,
                               double dr, double di, double updates, const mandel_bla *bla) {
   counted out;
@@ -179,11 +188,7 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
       }
       double d2 = dr * dr + di * di;
       if (d2 < 0x1p-940) {
-        double size = fmax(fabs(dr), fabs(di));
-        int k = size == 0 ? ce : exponent_of(size);
-        dr = size == 0 ? 0 : dr * pow2(-k);
-        di = size == 0 ? 0 : di * pow2(-k);
-        de = k;
+        to_extended(dr, di, ce, &dr, &di, &de);
         small = 1;
         continue;
       }
@@ -196,12 +201,8 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
         dr = xr;
         di = xi;
         m = 0;
-        double size = fmax(fabs(xr), fabs(xi));
-        if (size < 0x1p-470) {
-          int k = size == 0 ? ce : exponent_of(size);
-          dr = size == 0 ? 0 : xr * pow2(-k);
-          di = size == 0 ? 0 : xi * pow2(-k);
-          de = k;
+        if (fmax(fabs(xr), fabs(xi)) < 0x1p-470) {
+          to_extended(xr, xi, ce, &dr, &di, &de);
           small = 1;
           continue;
         }

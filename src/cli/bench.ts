@@ -11,6 +11,7 @@ import { BENCH_DEFAULTS } from '../defaults.js';
 import { InvalidOptionError } from '../errors.js';
 import { checkOutputDirectory, checkOutputPath, ensureDirectory, writeOutput } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
+import { viewFromFlags } from './options.js';
 import { positiveInteger } from './parse.js';
 
 const list =
@@ -157,14 +158,5 @@ async function viewOf(flags: BenchFlags) {
     return undefined;
   }
   if (flags.center === undefined || flags.zoom === undefined) throw new InvalidOptionError('--center and --zoom go together');
-  const parts = flags.center.split(',');
-  if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${flags.center}")`);
-  const { viewWorkload } = await import('../deep/view.js');
-  return viewWorkload({
-    center: { re: parts[0]!, im: parts[1]! },
-    width: flags.zoom,
-    cols: flags.width ?? 512,
-    rows: flags.height ?? 384,
-    maxiter: flags.maxiter,
-  });
+  return viewFromFlags(flags.center, flags.zoom, { cols: flags.width ?? 512, rows: flags.height ?? 384, maxiter: flags.maxiter });
 }

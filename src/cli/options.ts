@@ -158,12 +158,7 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
     if (flags.size !== undefined || flags.region !== undefined) {
       throw new InvalidOptionError('--center/--zoom give the view; drop --size and --region');
     }
-    const parts = flags.center.split(',');
-    if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${flags.center}")`);
-    const { viewWorkload } = await import('../deep/view.js');
-    return viewWorkload({
-      center: { re: parts[0]!, im: parts[1]! },
-      width: flags.zoom,
+    return viewFromFlags(flags.center, flags.zoom, {
       cols: flags.width ?? 1024,
       rows: flags.height ?? 768,
       maxiter,
@@ -178,6 +173,18 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
     return gridWorkload({ width: flags.width, height: flags.height, ...common });
   }
   return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
+}
+
+/** The view of `--center RE,IM --zoom WIDTH`: `mandel run`'s and `mandel bench`'s alike. */
+export async function viewFromFlags(
+  center: string,
+  zoom: string,
+  grid: { cols: number; rows: number; maxiter: number; perturbation?: 'auto' | 'always' },
+): Promise<Workload> {
+  const parts = center.split(',');
+  if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${center}")`);
+  const { viewWorkload } = await import('../deep/view.js');
+  return viewWorkload({ center: { re: parts[0]!, im: parts[1]! }, width: zoom, ...grid });
 }
 
 /** The outputs the flags ask for, every path checked before any work starts. */
