@@ -536,6 +536,13 @@ describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkip
         lanes.every((lane) => /^.+:\d+\/thread-1$/.test(lane)),
         lanes.join(', '),
       );
+      // A tile past double precision, through Redis: perturbation on the workers, the serial counts.
+      const [z, x, y] = [50, 703687441776640n, 281474976710656n]; // at c = i
+      const deep = await call(`${base}/api/tile/${z}/${x}/${y}?maxiter=2000`);
+      assert.equal(deep.status, 200, deep.body.toString());
+      assert.equal(deep.headers['x-mandel-deep'], 'perturbation');
+      const expectedDeep = await render(tileWorkload({ z, x, y, maxiter: 2000 }), { backend: 'serial' });
+      assert.deepEqual(new Int32Array(deep.body.buffer, deep.body.byteOffset, deep.body.length / 4), expectedDeep.counts);
       await page.waitForFunction(
         () => (window as unknown as { mandelDashboard: { stats?: { workers?: unknown[] } } }).mandelDashboard.stats?.workers?.length === 2,
       );
