@@ -8,11 +8,9 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
-import { blaTable } from './deep/bla.js';
-import { blaApplies, deepCentre, deepDcMax, referenceBits } from './deep/view.js';
+import { deepCentre, referenceBits } from './deep/view.js';
 import { referenceOrbit } from './deep/reference.js';
-import { linearSeries } from './deep/series.js';
-import { blaPays } from './kernels/perturbation.js';
+import { deepInputOf } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
@@ -106,11 +104,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       ? await recorder.phase(PHASE.reference, () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
-          const series = linearSeries(reference, allocate);
-          const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate) : undefined;
-          const { re, im } = axesOf(workload);
-          const keep = bla !== undefined && blaPays(re, im, workload.maxiter, { reference, exponent: deep.exponent, series, bla });
-          return { reference, exponent: deep.exponent, series, ...(keep ? { bla } : {}) };
+          return deepInputOf(workload, reference, prune, allocate);
         })
       : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory

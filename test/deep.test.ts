@@ -219,6 +219,28 @@ describe('deep views from the command line', () => {
     assert.ok(report.skippedIterations > 0, 'the orbits’ common start is skipped');
     const counts = decodeNpyInt32(readFileSync(file)).counts;
     assert.equal(agreement(counts, f).same, f.counts.length);
+    // --no-prune: every update performed, nothing skipped, the same counts here.
+    const everyUpdate = mandel([
+      'run',
+      '--center',
+      center,
+      '--zoom',
+      f.width,
+      '--width',
+      '48',
+      '--height',
+      '48',
+      '-m',
+      String(f.maxiter),
+      '--counts',
+      file,
+      '--json',
+      '--no-prune',
+    ]);
+    assert.equal(everyUpdate.code, 0, everyUpdate.stderr);
+    const full = JSON.parse(everyUpdate.stdout) as { iterations: number; bruteForceIterations: number };
+    assert.equal(full.iterations, full.bruteForceIterations);
+    assert.equal(agreement(decodeNpyInt32(readFileSync(file)).counts, f).same, f.counts.length);
   });
 
   it('refuses bad views with one line and exit code 2', () => {

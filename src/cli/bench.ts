@@ -82,7 +82,7 @@ export function benchCommand(): Command {
         `${p.backend.padEnd(8)} ${p.kernel.padEnd(7)} ${String(p.workers).padStart(7)}  ${p.schedule.padEnd(12)} ${String(p.chunks).padStart(6)} ${p.medianMs.toFixed(1).padStart(10)} ${p.startupMs.toFixed(1).padStart(11)} ${p.speedup.toFixed(2).padStart(9)} ${p.efficiency.toFixed(2).padStart(11)} ${(p.karpFlatt === null ? '' : p.karpFlatt.toFixed(3)).padStart(11)}`;
       if (!flags.json) {
         process.stdout.write(
-          `mandel bench: ${workload ? `--center ${flags.center} --zoom ${flags.zoom} (${workload.re.count} × ${workload.im.count})` : `--size ${flags.size}`}, maxiter ${flags.maxiter}, ${workload?.deep ? 'perturbation' : flags.prune ? 'pruned' : 'brute force'}, median of ${flags.reps}\n`,
+          `mandel bench: ${workload ? `--center ${flags.center} --zoom ${flags.zoom} (${workload.re.count} × ${workload.im.count})` : `--size ${flags.size}`}, maxiter ${flags.maxiter}, ${workload?.deep ? (flags.prune ? 'perturbation, skipping (series, BLA)' : 'perturbation, every update') : flags.prune ? 'pruned' : 'brute force'}, median of ${flags.reps}\n`,
         );
         process.stdout.write('backend  kernel  workers  schedule     chunks  median ms  start-up ms  speed-up  efficiency  Karp–Flatt\n');
       }

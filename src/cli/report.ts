@@ -46,9 +46,11 @@ export function textReport(result: RenderResult, context: ReportContext): string
     `Total elements: ${result.elements}`,
     `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
     `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)` +
-      (result.prune
-        ? `; pruning skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)}`
-        : ''),
+      (result.workload.deep
+        ? `; perturbation skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)} (series and BLA)`
+        : result.prune
+          ? `; pruning skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)}`
+          : ''),
     `Total sum of elements (for validation): ${result.sum}`,
   ];
   for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);

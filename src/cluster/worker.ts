@@ -14,11 +14,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeepInput } from '../kernels/types.js';
-import { axesOf } from '../axis.js';
-import { blaTable } from '../deep/bla.js';
-import { blaPays } from '../kernels/perturbation.js';
-import { linearSeries } from '../deep/series.js';
-import { blaApplies, deepDcMax } from '../deep/view.js';
+import { deepInputOf } from '../kernels/perturbation.js';
 import { isMandelError, MandelError } from '../errors.js';
 import { grouped } from '../format.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
@@ -122,13 +118,8 @@ class RecordCache {
     // On shared memory: every chunk's thread reads the one copy.
     const shared = (bytes: number) => new SharedArrayBuffer(bytes);
     const reference = decodeReference(data, record.workload.maxiter, `render ${id}`, shared);
-    // The series is derived from the orbit's doubles: the same here as on the submitter's side.
-    const series = linearSeries(reference, shared);
-    const bla = blaApplies(record.workload) ? blaTable(reference, deepDcMax(record.workload), shared) : undefined;
-    // The same pilot as the submitter's, on the same points: the same choice.
-    const { re, im } = axesOf(record.workload);
-    const keep = bla !== undefined && blaPays(re, im, record.workload.maxiter, { reference, exponent: deep.exponent, series, bla });
-    return { record, deep: { reference, exponent: deep.exponent, series, ...(keep ? { bla } : {}) } };
+    // What skips updates is derived from the orbit and the record alone: as the submitter derives it.
+    return { record, deep: deepInputOf(record.workload, reference, record.prune, shared) };
   }
 }
 

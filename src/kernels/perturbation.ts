@@ -19,7 +19,11 @@
  */
 import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
-import { skipTo } from '../deep/series.js';
+import { axesOf } from '../axis.js';
+import { blaTable } from '../deep/bla.js';
+import { linearSeries, skipTo } from '../deep/series.js';
+import { blaApplies, deepDcMax } from '../deep/view.js';
+import type { Workload } from '../workload.js';
 import type { DeepInput, KernelInput } from './types.js';
 
 /** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
@@ -372,4 +376,25 @@ export function blaPays(re: Float64Array, im: Float64Array, maxiter: number, dee
   const { bla: _, ...withoutTable } = deep;
   const without = computePerturbedChunk(input, withoutTable);
   return withBla * 2 <= without;
+}
+
+/**
+ * A deep workload's input for the kernels, from its reference orbit: the series of the orbits'
+ * common start and the BLA table where its pilot says it pays — or neither when `skip` is off
+ * (`--no-prune`: every update performed). The submitter and every cluster worker call this on
+ * the same orbit and workload, so they skip exactly alike.
+ */
+export function deepInputOf(
+  workload: Workload,
+  reference: ReferenceOrbit,
+  skip: boolean,
+  allocate: (bytes: number) => ArrayBufferLike,
+): DeepInput {
+  const exponent = workload.deep!.exponent;
+  if (!skip) return { reference, exponent };
+  const series = linearSeries(reference, allocate);
+  const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate) : undefined;
+  const { re, im } = axesOf(workload);
+  const keep = bla !== undefined && blaPays(re, im, workload.maxiter, { reference, exponent, series, bla });
+  return { reference, exponent, series, ...(keep ? { bla } : {}) };
 }
