@@ -45,7 +45,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
       if (deep_dc) {                                                                                              \
         double big = fmax(fabs(tr), fabs(ti));                                                                    \
         if (big == 0 || exponent_of(big) + te <= DOUBLE_FROM) {                                                   \
-          counted done = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1);               \
+          counted done = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1, NULL);               \
           out[offset + (p / cols) * row_stride + p % cols] = done.count;                                          \
           updates += done.updates;                                                                                \
           continue;                                                                                               \
@@ -128,7 +128,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
             done.updates = upd0[l];
           } else if (tiny[l] || small[l]) {
             double cr = re[p % cols], ci = im[p / cols];
-            done = iterate_extended(cr, ci, exponent, ref, maxiter, (int)n0[l], (int)m0[l], dr0[l], di0[l], 0, upd0[l]);
+            done = iterate_extended(cr, ci, exponent, ref, maxiter, (int)n0[l], (int)m0[l], dr0[l], di0[l], 0, upd0[l], NULL);
           } else {
             done.count = maxiter;
             done.updates = upd0[l];

@@ -47,6 +47,23 @@ typedef struct {
   double updates;
 } counted;
 
+/* The entry of the longest BLA block from m (levels >= 1) that ends before maxiter and whose
+   radius d2 is under, or -1; its length in *length. As blaBlock in perturbation.ts. */
+static inline int bla_block(const mandel_bla *bla, int m, int n, int maxiter, double d2, int *length) {
+  int aligned = m - 1 == 0 ? bla->levels - 1 : __builtin_ctz((unsigned)(m - 1));
+  for (int l = aligned < bla->levels - 1 ? aligned : bla->levels - 1; l >= 1; l--) {
+    int j = (m - 1) >> l;
+    int k = 1 << l;
+    if (j >= bla->counts[l] || n + k > maxiter) continue;
+    int e = bla->offsets[l] + j;
+    if (d2 < bla->r2[e]) {
+      *length = k;
+      return e;
+    }
+  }
+  return -1;
+}
+
 /* δ = (xr + i·xi) as mantissas in [1, 2) × 2^de, for the extended form (0 at dc's exponent). */
 static inline void to_extended(double xr, double xi, int ce, double *dr, double *di, int *de) {
   double size = fmax(fabs(xr), fabs(xi));
@@ -77,25 +94,17 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
       break;
     }
     if (bla && m > 0) {
-      double d2 = dr * dr + di * di;
-      int aligned = m - 1 == 0 ? bla->levels - 1 : __builtin_ctz((unsigned)(m - 1));
-      int applied = 0;
-      for (int l = aligned < bla->levels - 1 ? aligned : bla->levels - 1; l >= 1; l--) {
-        int j = (m - 1) >> l;
-        int k = 1 << l;
-        if (j >= bla->counts[l] || n + k > maxiter) continue;
-        int e = bla->offsets[l] + j;
-        if (!(d2 < bla->r2[e])) continue;
+      int k;
+      int e = bla_block(bla, m, n, maxiter, dr * dr + di * di, &k);
+      if (e >= 0) {
         double nr = bla->ar[e] * dr - bla->ai[e] * di + (bla->br[e] * dcr - bla->bi[e] * dci);
         di = bla->ar[e] * di + bla->ai[e] * dr + (bla->br[e] * dci + bla->bi[e] * dcr);
         dr = nr;
         m += k;
         n += k - 1;
         updates++;
-        applied = 1;
-        break;
+        continue;
       }
-      if (applied) continue;
     }
     double ar = 2 * zr[m] + dr;
     double ai = 2 * zi[m] + di;
@@ -110,7 +119,7 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
 }
 
 static counted iterate_extended(double cr, double ci, int ce, const mandel_reference *ref, int maxiter, int n, int m, double dr0,
-                                double di0, int de0, double updates0) {
+                                double di0, int de0, double updates0, const mandel_bla *bla) {
   const double *zr = ref->zr, *zi = ref->zi;
   const int last = ref->length - 1;
   counted out;
@@ -211,6 +220,19 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
         out.count = maxiter;
         break;
       }
+      if (bla && m > 0) {
+        int k;
+        int e = bla_block(bla, m, n, maxiter, dr * dr + di * di, &k);
+        if (e >= 0) {
+          double nr = bla->ar[e] * dr - bla->ai[e] * di;
+          di = bla->ar[e] * di + bla->ai[e] * dr;
+          dr = nr;
+          m += k;
+          n += k - 1;
+          updates++;
+          continue;
+        }
+      }
       double ar = 2 * zr[m] + dr, ai = 2 * zi[m] + di;
       double nr = ar * dr - ai * di;
       di = ar * di + ai * dr;
@@ -242,7 +264,7 @@ double mandel_perturb_scalar(const double *re, int cols, const double *im, int r
         double scale = pow2(te);
         point = iterate_double(cr * unit, ci * unit, ref->zr, ref->zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1, bla);
       } else {
-        point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1);
+        point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1, bla);
       }
       out[offset + row * row_stride + col] = point.count;
       updates += point.updates;

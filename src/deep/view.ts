@@ -100,9 +100,9 @@ export function deepDcMax(workload: Workload): number {
 }
 
 /**
- * Whether BLA can pay on this view: its dc must be doubles (views wider than ~1e-300), and
- * small enough that a δ can be under a block's radius (2^-64 |2Z|) at all — on shallower
- * views the table would never apply and would only cost the native kernel its SIMD lanes.
+ * Whether BLA can pay on this view: its dc must be small enough that a δ can be under a
+ * block's radius (2^-64 |2Z|) at all — on shallower views the table would never apply and
+ * would only cost the native kernel its SIMD lanes. (Below ~1e-300 dc underflows to 0 here:
+ * blocks then apply in the double branch of the extended loop, where B·dc is negligible.)
  */
-export const blaApplies = (workload: Workload) =>
-  workload.deep !== undefined && workload.deep.exponent >= -1000 && deepDcMax(workload) < 2 ** -60;
+export const blaApplies = (workload: Workload) => workload.deep !== undefined && deepDcMax(workload) < 2 ** -60;

@@ -26,6 +26,29 @@ import { blaApplies, deepDcMax } from '../deep/view.js';
 import type { Workload } from '../workload.js';
 import type { DeepInput, KernelInput } from './types.js';
 
+/** The length of the block blaBlock found last. */
+let blockLength = 0;
+
+/**
+ * The table entry of the longest block that starts at reference index m (levels ≥ 1: a block
+ * of one update saves nothing), ends before maxiter, and whose radius |δ|² = d2 is under; −1
+ * for none. Sets blockLength.
+ */
+function blaBlock(bla: BlaTable, m: number, n: number, maxiter: number, d2: number): number {
+  const aligned = m - 1 === 0 ? bla.levels - 1 : 31 - Math.clz32((m - 1) & -(m - 1));
+  for (let l = Math.min(aligned, bla.levels - 1); l >= 1; l--) {
+    const j = (m - 1) >> l;
+    const k = 1 << l;
+    if (j >= bla.counts[l]! || n + k > maxiter) continue;
+    const e = bla.offsets[l]! + j;
+    if (d2 < bla.r2[e]!) {
+      blockLength = k;
+      return e;
+    }
+  }
+  return -1;
+}
+
 /** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
 const DOUBLE_FROM = -460;
 
@@ -63,7 +86,7 @@ export function computePerturbedChunk(input: KernelInput, deep: DeepInput): numb
           ? iterateDoubleBla(cr * unit, ci * unit, zr, zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1, deep.bla)
           : iterateDouble(cr * unit, ci * unit, zr, zi, last, maxiter, s - 1, s, tr * scale, ti * scale, 1);
       } else {
-        point = iterateExtended(cr, ci, deep.exponent, deep.reference, maxiter, s - 1, s, tr, ti, te);
+        point = iterateExtended(cr, ci, deep.exponent, deep.reference, maxiter, s - 1, s, tr, ti, te, deep.bla);
       }
       out[offset + row * rowStride + col] = point.count;
       updates += point.updates;
@@ -165,25 +188,16 @@ function iterateDoubleBla(
     // Updates n … n + k − 1 in one step, by the largest block of the table that starts at m,
     // ends before maxiter and whose radius δ is under.
     if (m > 0) {
-      const d2 = dr * dr + di * di;
-      const aligned = m - 1 === 0 ? bla.levels - 1 : 31 - Math.clz32((m - 1) & -(m - 1));
-      let applied = false;
-      for (let l = Math.min(aligned, bla.levels - 1); l >= 1; l--) {
-        const j = (m - 1) >> l;
-        const k = 1 << l;
-        if (j >= bla.counts[l]! || n + k > maxiter) continue;
-        const e = bla.offsets[l]! + j;
-        if (!(d2 < bla.r2[e]!)) continue;
+      const e = blaBlock(bla, m, n, maxiter, dr * dr + di * di);
+      if (e >= 0) {
         const nr = bla.ar[e]! * dr - bla.ai[e]! * di + (bla.br[e]! * dcr - bla.bi[e]! * dci);
         di = bla.ar[e]! * di + bla.ai[e]! * dr + (bla.br[e]! * dci + bla.bi[e]! * dcr);
         dr = nr;
-        m += k;
-        n += k - 1;
+        m += blockLength;
+        n += blockLength - 1;
         updates++;
-        applied = true;
-        break;
+        continue;
       }
-      if (applied) continue;
     }
     // Update n: δ ← (2Z + δ)δ + dc.
     const ar = 2 * zr[m]! + dr;
@@ -216,6 +230,7 @@ function iterateExtended(
   dr0: number,
   di0: number,
   de0: number,
+  bla?: BlaTable,
 ): Counted {
   const { zr, zi } = reference;
   const last = reference.length - 1;
@@ -338,6 +353,19 @@ function iterateExtended(
       if (++n >= maxiter) {
         result.count = maxiter;
         break;
+      }
+      // A BLA block where one applies: δ ← A·δ (B·dc is under δ's last bit here, dc < 2^-1000).
+      if (bla !== undefined && m > 0) {
+        const e = blaBlock(bla, m, n, maxiter, dr * dr + di * di);
+        if (e >= 0) {
+          const nr = bla.ar[e]! * dr - bla.ai[e]! * di;
+          di = bla.ar[e]! * di + bla.ai[e]! * dr;
+          dr = nr;
+          m += blockLength;
+          n += blockLength - 1;
+          updates++;
+          continue;
+        }
       }
       const ar = 2 * zr[m]! + dr;
       const ai = 2 * zi[m]! + di;
