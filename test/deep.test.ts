@@ -191,22 +191,8 @@ describe('deep views from the command line', () => {
 
   it('`mandel run --center … --zoom …` writes the truth’s counts, and reports the skipped updates in --json', () => {
     const file = join(dir, 'minibrot.npy');
-    const run = mandel([
-      'run',
-      '--center',
-      center,
-      '--zoom',
-      f.width,
-      '--width',
-      '48',
-      '--height',
-      '48',
-      '-m',
-      String(f.maxiter),
-      '--counts',
-      file,
-      '--json',
-    ]);
+    const view = ['run', '--center', center, '--zoom', f.width, '--width', '48', '--height', '48', '-m', String(f.maxiter)];
+    const run = mandel([...view, '--counts', file, '--json']);
     assert.equal(run.code, 0, run.stderr);
     const report = JSON.parse(run.stdout) as {
       iterations: number;
@@ -220,23 +206,7 @@ describe('deep views from the command line', () => {
     const counts = decodeNpyInt32(readFileSync(file)).counts;
     assert.equal(agreement(counts, f).same, f.counts.length);
     // --no-prune: every update performed, nothing skipped, the same counts here.
-    const everyUpdate = mandel([
-      'run',
-      '--center',
-      center,
-      '--zoom',
-      f.width,
-      '--width',
-      '48',
-      '--height',
-      '48',
-      '-m',
-      String(f.maxiter),
-      '--counts',
-      file,
-      '--json',
-      '--no-prune',
-    ]);
+    const everyUpdate = mandel([...view, '--counts', file, '--json', '--no-prune']);
     assert.equal(everyUpdate.code, 0, everyUpdate.stderr);
     const full = JSON.parse(everyUpdate.stdout) as { iterations: number; bruteForceIterations: number };
     assert.equal(full.iterations, full.bruteForceIterations);

@@ -322,11 +322,8 @@ function iterateExtended(
       let d2 = dr * dr + di * di;
       if (d2 < SMALL_AGAIN * SMALL_AGAIN) {
         // δ has shrunk (the orbit near a minibrot's nucleus): δ² and dc need the extended form.
-        const size = Math.max(Math.abs(dr), Math.abs(di));
-        const k = size === 0 ? ce : Math.floor(Math.log2(size));
-        dr = size === 0 ? 0 : dr * pow2(-k);
-        di = size === 0 ? 0 : di * pow2(-k);
-        de = k;
+        toExtended(dr, di, ce);
+        ({ dr, di, de } = extended_);
         small = true;
         continue;
       }
@@ -339,13 +336,10 @@ function iterateExtended(
         dr = xr;
         di = xi;
         m = 0;
-        const size = Math.max(Math.abs(xr), Math.abs(xi));
-        if (size < SMALL_AGAIN) {
+        if (Math.max(Math.abs(xr), Math.abs(xi)) < SMALL_AGAIN) {
           // Tiny again: back to the extended form, where dc counts.
-          const k = size === 0 ? ce : Math.floor(Math.log2(size));
-          dr = size === 0 ? 0 : xr * pow2(-k);
-          di = size === 0 ? 0 : xi * pow2(-k);
-          de = k;
+          toExtended(xr, xi, ce);
+          ({ dr, di, de } = extended_);
           small = true;
           continue;
         }
@@ -378,6 +372,21 @@ function iterateExtended(
   }
   result.updates = updates;
   return result;
+}
+
+/** What toExtended last wrote (no allocation per call). */
+const extended_ = { dr: 0, di: 0, de: 0 };
+
+/**
+ * δ = (xr + i·xi) as mantissas in [1, 2) × 2^de, for the extended form (0 at dc's exponent):
+ * into extended_. As to_extended in native/perturb.c.
+ */
+function toExtended(xr: number, xi: number, ce: number): void {
+  const size = Math.max(Math.abs(xr), Math.abs(xi));
+  const k = size === 0 ? ce : Math.floor(Math.log2(size));
+  extended_.dr = size === 0 ? 0 : xr * pow2(-k);
+  extended_.di = size === 0 ? 0 : xi * pow2(-k);
+  extended_.de = k;
 }
 
 /** δ's larger part below this after a rebase: the next δ, δ² + dc (Z_0 = 0), needs the extended form. */
