@@ -7,6 +7,7 @@
  * changes no rounding).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -279,23 +280,11 @@ typedef double pvd2 __attribute__((vector_size(16)));
 typedef long long pvl2 __attribute__((vector_size(16)));
 typedef double pvd4 __attribute__((vector_size(32)));
 typedef long long pvl4 __attribute__((vector_size(32)));
-typedef double pvd8 __attribute__((vector_size(64)));
-typedef long long pvl8 __attribute__((vector_size(64)));
 
 #if defined(__x86_64__)
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,no-fma")
-#define PERTURB_NAME perturb_avx512
-#define LANES 8
-#define VECTORS 2
-#define VD pvd8
-#define VL pvl8
-#include "perturb-body.h"
-#undef PERTURB_NAME
-#undef LANES
-#undef VECTORS
-#undef VD
-#undef VL
+#include "perturb-avx512.h"
 #pragma GCC pop_options
 
 #pragma GCC push_options
