@@ -49,12 +49,18 @@ function viewTiles(re: number, im: number, z: number, width = 1280, height = 720
 function get(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     request(url, { agent, headers: { 'Accept-Encoding': 'gzip' } }, (response) => {
+      // Every byte is read; only a gzipped body is joined (to inflate it): a browser joins and
+      // decodes in its own process, not on the server's event loop as this one would.
+      const gzip = response.headers['content-encoding'] === 'gzip';
       const parts: Buffer[] = [];
-      response.on('data', (part: Buffer) => parts.push(part));
+      let length = 0;
+      response.on('data', (part: Buffer) => {
+        length += part.length;
+        if (gzip) parts.push(part);
+      });
       response.on('end', () => {
-        const body = Buffer.concat(parts);
-        const bytes = response.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
-        if (response.statusCode === 200 && bytes.length !== 256 * 256 * 2) reject(new Error(`a tile of ${bytes.length} bytes`));
+        if (gzip) length = gunzipSync(Buffer.concat(parts)).length;
+        if (response.statusCode === 200 && length !== 256 * 256 * 2) reject(new Error(`a tile of ${length} bytes`));
         resolve(response.statusCode ?? 0);
       });
     })

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DEFAULT_MAX_CHUNK_ITERATIONS, MAX_AXIS_POINTS, MAX_CHUNK_POINTS, WIRE_VERSION, keys, parseChunkJob } from '../src/cluster/wire.js';
@@ -43,11 +43,50 @@ describe('docs/wire-format.md says what src/cluster/wire.ts does', () => {
   });
 });
 
+/**
+ * The packages a module loads when it is imported (its static imports, followed through the
+ * project's own modules; `import type` and imports inside functions are not loaded then).
+ */
+function packagesLoadedBy(entry: string): Map<string, string> {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, spec] of source.matchAll(/^(?:import|export) (?!type )[^'"]*?from '([^']+)'/gm)) {
+      if (spec!.startsWith('.')) walk(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
+      else if (!spec!.startsWith('node:')) packages.set(spec!, file.slice(root.length));
+    }
+  };
+  walk(join(root, entry));
+  return packages;
+}
+
+describe('start-up: what is loaded, and where', () => {
+  it('a worker thread loads no validation library (zod costs ~100 ms a thread) and no pool', () => {
+    const loaded = packagesLoadedBy('src/pool/thread-worker.ts');
+    for (const name of ['zod', 'piscina', 'pngjs', 'commander']) assert.ok(!loaded.has(name), `${name}, through ${loaded.get(name)}`);
+  });
+
+  it('the command line loads encoders and the progress bar only when a run asks for them', () => {
+    const loaded = packagesLoadedBy('src/cli/main.ts');
+    for (const name of ['pngjs', 'd3-color', 'd3-scale-chromatic', 'cli-progress', 'bullmq', 'ioredis', 'piscina']) {
+      assert.ok(!loaded.has(name), `${name}, through ${loaded.get(name)}`);
+    }
+    assert.ok(loaded.has('commander'), 'the walk follows the imports');
+  });
+});
+
 describe('assembly/mandel.ts', () => {
   it('is exactly what scripts/gen-wasm-kernel.py writes (edit the generator, not the output)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mandel-gen-'));
     mkdirSync(join(dir, 'assembly'));
-    execFileSync('python3', [join(root, 'scripts/gen-wasm-kernel.py')], { cwd: dir, stdio: 'pipe' });
-    assert.equal(readFileSync(join(dir, 'assembly/mandel.ts'), 'utf8'), read('assembly/mandel.ts'));
+    try {
+      execFileSync('python3', [join(root, 'scripts/gen-wasm-kernel.py')], { cwd: dir, stdio: 'pipe' });
+      assert.equal(readFileSync(join(dir, 'assembly/mandel.ts'), 'utf8'), read('assembly/mandel.ts'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -92,9 +92,12 @@ describe('the threads backend', () => {
     const again = await render(poisonedWorkload(), { backend, chunks: 6 });
     assert.equal(again.trace.chunks.length, 6);
     assert.deepEqual(new Set(again.trace.chunks.map((event) => event.worker)).size <= 2, true);
-    // The dead thread's place was taken by a new thread, with an id never seen before.
+    // The dead thread's place was taken by a new thread, with an id never seen before. (Two new
+    // ones when the other thread was stopped mid-chunk by the failed render's cancellation: a
+    // matter of timing, seen on a loaded machine.)
     const fresh = backend.threadIds().filter((id) => !threadsBefore.includes(id));
-    assert.equal(fresh.length, 1, `threads before ${threadsBefore.join(',')}, now ${backend.threadIds().join(',')}`);
+    const seen = `threads before ${threadsBefore.join(',')}, now ${backend.threadIds().join(',')}`;
+    assert.ok(fresh.length >= 1 && fresh.length <= 2, seen);
     const serial = await render(poisonedWorkload(), { backend: 'serial' });
     assert.deepEqual(again.counts, serial.counts);
   });

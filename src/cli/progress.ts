@@ -2,7 +2,12 @@
  * A progress bar on stderr, only where a person watches (a TTY) and only for runs longer
  * than a moment: it appears after `delayMs`, so quick runs print nothing extra.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
+
+// Loaded when a bar is first drawn, not with the CLI: most runs (pipes, CI, quick renders)
+// never draw one, and the module costs ~20 ms of start-up.
+const require = createRequire(import.meta.url);
 
 export interface Progress {
   update(done: number, total: number): void;
@@ -14,11 +19,12 @@ const silent: Progress = { update() {}, stop() {} };
 export function createProgress(enabled: boolean, label: string, delayMs = 300): Progress {
   if (!enabled || !process.stderr.isTTY) return silent;
   const startedAt = performance.now();
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: cliProgressModule.SingleBar | undefined;
   return {
     update(done, total) {
       if (!bar) {
         if (performance.now() - startedAt < delayMs || done >= total) return;
+        const cliProgress = require('cli-progress') as typeof cliProgressModule;
         bar = new cliProgress.SingleBar(
           {
             stream: process.stderr,

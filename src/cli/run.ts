@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../defaults.js';
 import { textWidth, wrap } from '../format.js';
+import type { Backend } from '../backends/types.js';
 import type { RenderResult } from '../result.js';
 import { prepareKernel } from './kernels.js';
 import {
@@ -51,53 +52,75 @@ export function runCommand(signal: AbortSignal): Command {
 }
 
 async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> {
-  // The library loads here, not when the command line is parsed: `mandel --help` stays light.
-  const [{ render }, { TraceRecorder }, { writeOutputs }, { measureRepresentations }, { explain }] = await Promise.all([
-    import('../render.js'),
-    import('../trace.js'),
-    import('../outputs/index.js'),
-    import('../memory.js'),
-    import('../analysis/explain.js'),
-  ]);
-  const workload = await buildWorkload(flags);
+  // The library loads here, not when the command line is parsed (`mandel --help` stays light),
+  // and only what this run uses: the encoders (PNG, colour maps) and the analyses cost tens of
+  // milliseconds of module loading, more than the default workload's compute.
   const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
+  const writesFiles = (['png', 'npy', 'pbm', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
   const { kernelName, moduleUrls } = await prepareKernel(flags);
-  const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
-  const progress = createProgress(flags.progress && !flags.json, 'computing');
-  let result: RenderResult;
+  // The pool's threads boot on the other cores while this one loads the rest of the library
+  // and builds the workload: ~80 ms of the default command's ~0.3 s were spent waiting for
+  // them. render() then only waits for what is left of their start ("start workers").
+  const early = flags.backend === 'threads' ? await startThreads(flags.workers, moduleUrls) : undefined;
   try {
-    result = await render(workload, {
-      backend: flags.backend,
-      workers: flags.workers,
-      redis: flags.redis,
-      chunks: flags.chunks,
-      schedule: flags.schedule,
-      // A deep view has one kernel so far (render() refuses another by name): auto means it.
-      kernel: workload.deep && flags.kernel === 'auto' ? 'auto' : kernelName,
-      prune: flags.prune,
-      kernelModules: moduleUrls,
-      signal,
-      recorder,
-      onProgress: (done, total) => progress.update(done, total),
-      onNote: (note) => process.stderr.write(`mandel: ${note}\n`),
+    const [{ render }, { PHASE, TraceRecorder }, outputModule, memoryModule, explainModule] = await Promise.all([
+      import('../render.js'),
+      import('../trace.js'),
+      writesFiles ? import('../outputs/index.js') : undefined,
+      flags.profileMemory ? import('../memory.js') : undefined,
+      flags.explain ? import('../analysis/explain.js') : undefined,
+    ]);
+    const workload = await buildWorkload(flags);
+    const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
+    const progress = createProgress(flags.progress && !flags.json, 'computing');
+    let result: RenderResult;
+    try {
+      result = await render(workload, {
+        ...(early ? { backend: early } : { backend: flags.backend, workers: flags.workers, kernelModules: moduleUrls }),
+        redis: flags.redis,
+        chunks: flags.chunks,
+        schedule: flags.schedule,
+        // A deep view has one kernel so far (render() refuses another by name): auto means it.
+        kernel: workload.deep && flags.kernel === 'auto' ? 'auto' : kernelName,
+        prune: flags.prune,
+        signal,
+        recorder,
+        onProgress: (done, total) => progress.update(done, total),
+        onNote: (note) => process.stderr.write(`mandel: ${note}\n`),
+      });
+    } finally {
+      progress.stop();
+    }
+    // As render() traces stopping a pool it started itself.
+    if (early) await recorder.phase(PHASE.stopWorkers, () => early.close());
+    const files = outputModule ? await outputModule.writeOutputs(result, { ...outputs, signal }, recorder) : [];
+    const representations = memoryModule?.measureRepresentations(result.rows, result.cols, result.maxiter);
+    const explanation = explainModule?.explain(recorder.trace, {
+      kernel: result.kernel,
+      backend: result.backend,
+      workers: result.workers,
+      cores: availableParallelism(),
     });
+    const context = { kernelChoice: flags.kernel, files, representations };
+    if (flags.json) {
+      const report = jsonReport(result, context);
+      process.stdout.write(
+        JSON.stringify(explanation ? { ...report, explanation: { ...explanation.parts, advice: explanation.advice } } : report) + '\n',
+      );
+    } else {
+      process.stdout.write(textReport(result, context));
+      if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
+    }
+    return 0;
   } finally {
-    progress.stop();
+    await early?.close(); // after a failure; a second close does nothing
   }
-  const files = await writeOutputs(result, { ...outputs, signal }, recorder);
-  const representations = flags.profileMemory ? measureRepresentations(result.rows, result.cols, result.maxiter) : undefined;
-  const explanation = flags.explain
-    ? explain(recorder.trace, { kernel: result.kernel, backend: result.backend, workers: result.workers, cores: availableParallelism() })
-    : undefined;
-  const context = { kernelChoice: flags.kernel, files, representations };
-  if (flags.json) {
-    const report = jsonReport(result, context);
-    process.stdout.write(
-      JSON.stringify(explanation ? { ...report, explanation: { ...explanation.parts, advice: explanation.advice } } : report) + '\n',
-    );
-  } else {
-    process.stdout.write(textReport(result, context));
-    if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
-  }
-  return 0;
+}
+
+/** A threads backend, its threads starting (not awaited: render() waits, and reports a failure). */
+async function startThreads(workers: number | undefined, kernelModules: readonly string[]): Promise<Backend> {
+  const { createBackend } = await import('../create-backend.js');
+  const backend = await createBackend('threads', { workers, kernelModules });
+  backend.start?.().catch(() => {});
+  return backend;
 }

@@ -14,6 +14,7 @@
  * blocks never reach past the reference's end or a Z near 0 (their radius shrinks to nothing
  * there), so rebasing stays as it is.
  */
+import type { Workload } from '../workload.js';
 export interface BlaTable {
   /** Levels 1 … levels − 1 are used (a level-0 block saves nothing). */
   readonly levels: number;
@@ -86,3 +87,17 @@ export function blaTable(
   for (let e = 0; e < total; e++) r[e] = r[e]! * r[e]!;
   return { levels, offsets, counts: countArray, ar, ai, br, bi, r2: r };
 }
+
+/** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */
+export function deepDcMax(workload: Workload): number {
+  const far = (axis: Workload['re']) => Math.max(Math.abs(axis.start), Math.abs(axis.start + (axis.count - 1) * axis.step));
+  return Math.hypot(far(workload.re), far(workload.im)) * 2 ** (workload.deep?.exponent ?? 0);
+}
+
+/**
+ * Whether BLA can pay on this view: its dc must be small enough that a δ can be under a
+ * block's radius (2^-64 |2Z|) at all — on shallower views the table would never apply and
+ * would only cost the native kernel its SIMD lanes. (Below ~1e-300 dc underflows to 0 here:
+ * blocks then apply in the double branch of the extended loop, where B·dc is negligible.)
+ */
+export const blaApplies = (workload: Workload) => workload.deep !== undefined && deepDcMax(workload) < 2 ** -60;

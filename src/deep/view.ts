@@ -15,6 +15,8 @@ import { DEFAULT_MAXITER } from '../defaults.js';
 import { gridWorkload, type DeepCentre, type Workload } from '../workload.js';
 import { fixedToNumber, log10Of, parseDecimal, toFixed, type Decimal } from './decimal.js';
 
+export { blaApplies, deepDcMax } from './bla.js';
+
 /** The narrowest view served: 1e-1000 wide (a reference orbit of ~3,400 bits). */
 export const MIN_WIDTH_LOG10 = -1000;
 /**
@@ -92,17 +94,3 @@ export function deepCentre(deep: DeepCentre): { re: Decimal; im: Decimal } {
 export function referenceBits(deep: DeepCentre): number {
   return Math.max(64, -deep.exponent + 96);
 }
-
-/** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */
-export function deepDcMax(workload: Workload): number {
-  const far = (axis: Workload['re']) => Math.max(Math.abs(axis.start), Math.abs(axis.start + (axis.count - 1) * axis.step));
-  return Math.hypot(far(workload.re), far(workload.im)) * 2 ** (workload.deep?.exponent ?? 0);
-}
-
-/**
- * Whether BLA can pay on this view: its dc must be small enough that a δ can be under a
- * block's radius (2^-64 |2Z|) at all — on shallower views the table would never apply and
- * would only cost the native kernel its SIMD lanes. (Below ~1e-300 dc underflows to 0 here:
- * blocks then apply in the double branch of the extended loop, where B·dc is negligible.)
- */
-export const blaApplies = (workload: Workload) => workload.deep !== undefined && deepDcMax(workload) < 2 ** -60;

@@ -20,9 +20,8 @@
 import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
 import { axesOf } from '../axis.js';
-import { blaTable } from '../deep/bla.js';
+import { blaApplies, blaTable, deepDcMax } from '../deep/bla.js';
 import { linearSeries, skipTo } from '../deep/series.js';
-import { blaApplies, deepDcMax } from '../deep/view.js';
 import type { Workload } from '../workload.js';
 import type { DeepInput, KernelInput } from './types.js';
 
