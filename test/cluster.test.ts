@@ -13,7 +13,7 @@ import { ClusterBackend } from '../src/cluster/backend.js';
 import { ClusterClient } from '../src/cluster/client.js';
 import { viewWorkload } from '../src/deep/view.js';
 import { keys, CHUNK_QUEUE, WIRE_VERSION } from '../src/cluster/wire.js';
-import { startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
+import { INLINE_ITERATIONS, startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
 import { render } from '../src/render.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
@@ -120,6 +120,23 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     assert.equal(result.chunks, 12);
     assert.ok(result.trace.chunks.every((event) => event.worker.endsWith('/thread-1') && event.bytesOut > 0));
     await worker.close();
+    await closeWorkers();
+  });
+
+  it('computes chunks too small to hand to a thread on the worker itself, exactly; larger ones on its pool', async () => {
+    const client = newClient();
+    await newWorker();
+    // 40 × 10 points at maxiter 200: chunks of one row (2,000 point-iterations) and of the rest.
+    const workload = gridWorkload({ width: 10, height: 40, maxiter: 200 });
+    const row = (n: number) => ({ id: n, row0: n, rowStep: 1, rowCount: 1, col0: 0, colCount: 10 });
+    const chunks = [row(0), row(1), { id: 2, row0: 2, rowStep: 1, rowCount: 38, col0: 0, colCount: 10 }];
+    assert.ok(10 * 200 <= INLINE_ITERATIONS && 380 * 200 > INLINE_ITERATIONS);
+    const { id } = await client.submit(workload, { kernel: 'js', prune: false, chunks });
+    await client.wait(id);
+    const result = await client.result(id);
+    assert.deepEqual(result.counts, (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts);
+    const where = Object.fromEntries(result.trace.chunks.map((event) => [event.chunk.id, event.worker.split('/').pop()]));
+    assert.deepEqual(where, { 0: 'main', 1: 'main', 2: 'thread-1' });
     await closeWorkers();
   });
 
