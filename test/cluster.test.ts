@@ -140,6 +140,30 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     await closeWorkers();
   });
 
+  it("learns that a chunk is stored from BullMQ's events, not by polling", async () => {
+    const client = newClient();
+    await newWorker();
+    const workload = gridWorkload({ width: 20, height: 20, maxiter: 50 });
+    const first = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 1 });
+    await client.collect(first); // the client now reads the queue's events
+    // A chunk of ≥ 50 ms, waited for with a fallback poll of 5 s: only an event can end it
+    // sooner, and the done set is read twice (before, and once woken) where polling backing
+    // off from 2 ms would read it 6 times or more.
+    const redis = new Redis(server.url);
+    const smembers = async () => Number(/cmdstat_smembers:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await smembers();
+    const record = await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 1 });
+    const started = performance.now();
+    const counts = await client.collect(record, { pollMs: 5000 });
+    const ms = performance.now() - started;
+    const polls = (await smembers()) - before;
+    redis.disconnect();
+    assert.ok(ms < 2500, `collected after ${ms.toFixed(0)} ms`);
+    assert.ok(polls <= 3, `the done set was read ${polls} times`);
+    assert.deepEqual(counts, (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts);
+    await closeWorkers();
+  });
+
   it('`mandel result` exits 3 with a clear line while the render is not finished', async () => {
     const { id } = await newClient().submit(tutorialWorkload({ size: 50 }), { kernel: 'js', prune: false, chunkCount: 2 });
     const run = spawnSync(process.execPath, [bin, 'result', id, '--redis', server.url], { encoding: 'utf8', timeout: 30_000 });

@@ -111,6 +111,13 @@ export class ClusterClient {
   private readonly url: string;
   private readonly timeoutMs: number;
   private ready?: Promise<void>;
+  /** Reads BullMQ's events stream of the chunk queue, once collect() is first called. */
+  private eventsConnection?: Redis;
+  private closed = false;
+  /** True once an event has arrived: the stream is being read, so polling can be slow. */
+  private eventsLive = false;
+  /** The renders being collected: a job of theirs finished since they last looked (dirty), and how to wake them. */
+  private readonly collecting = new Map<string, Set<{ dirty: boolean; wake?: () => void }>>();
 
   constructor(options: ClusterClientOptions) {
     this.url = options.redis;
@@ -335,63 +342,117 @@ export class ClusterClient {
     const counts = options.counts ?? new Int32Array(cols * workload.im.count);
     const seen = new Set<number>();
     const watch = new ProgressWatch(this, id);
+    this.listen();
+    // A finished job of this render wakes the loop (BullMQ's events stream): once events
+    // arrive, polling is only the fallback for one missed (a reconnect, a trimmed stream), so
+    // it can be slow. Until then, poll fast while results may be imminent, then back off.
+    const fallbackMs = options.pollMs ?? 250;
+    const backoffMs = options.pollMs ?? 50;
     let pollMs = 2;
-    while (seen.size < plan.length) {
-      if (options.signal?.aborted) throw stoppedWaiting(id);
-      // The record's `chunks` field is there as long as the record is: null means it is gone.
-      const [done, [error, chunksField]] = await this.patiently(
-        () => Promise.all([this.redis.smembers(k.done), this.redis.hmget(k.render, 'error', 'chunks')]),
-        options.signal,
-        id,
-      );
-      if (error) throw renderFailed(id, error);
-      if (chunksField === null) throw renderNotFound(id);
-      const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
-      if (fresh.length === 0) {
-        await watch.check(seen.size);
-        // Poll fast while results may be imminent (a tile is a few ms of work), then back off.
-        await sleep(pollMs, undefined, { signal: options.signal }).catch(() => {});
-        pollMs = Math.min(options.pollMs ?? 50, pollMs * 2);
-        continue;
-      }
-      pollMs = 2;
-      for (let start = 0; start < fresh.length; start += 32) {
-        const batch = fresh.slice(start, start + 32).map((n) => plan[n]!);
-        const fields = batch.map((chunk) => String(chunk.id));
-        const [buffers, metas] = await this.patiently(
-          () => Promise.all([this.redis.hmgetBuffer(k.results, ...fields), this.redis.hmget(k.meta, ...fields)]),
+    const entry: { dirty: boolean; wake?: () => void } = { dirty: false };
+    const entries = this.collecting.get(id) ?? new Set();
+    this.collecting.set(id, entries.add(entry));
+    try {
+      while (seen.size < plan.length) {
+        if (options.signal?.aborted) throw stoppedWaiting(id);
+        entry.dirty = false; // what finished from now on, the poll below may not see
+        // The record's `chunks` field is there as long as the record is: null means it is gone.
+        const [done, [error, chunksField]] = await this.patiently(
+          () => Promise.all([this.redis.smembers(k.done), this.redis.hmget(k.render, 'error', 'chunks')]),
           options.signal,
           id,
         );
-        batch.forEach((chunk, i) => {
-          const data = buffers[i];
-          const metaText = metas[i];
-          if (!data || !metaText)
-            throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
-          const where = `render ${id}, chunk ${chunk.id}`;
-          const meta = parseMeta(metaText, where);
-          const values = decodeCounts(data, chunkElements(chunk), where);
-          // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
-          // element (10× slower), which is why the counts here are not shared.
-          for (let r = 0; r < chunk.rowCount; r++) {
-            const row = chunk.row0 + r * chunk.rowStep;
-            counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
-          }
-          seen.add(chunk.id);
-          options.onChunk?.({
-            chunk,
-            worker: meta.worker,
-            queuedMs: 0,
-            startMs: meta.startEpochMs,
-            endMs: meta.endEpochMs,
-            iterations: meta.iterations,
-            bytesIn: 0,
-            bytesOut: data.length,
+        if (error) throw renderFailed(id, error);
+        if (chunksField === null) throw renderNotFound(id);
+        const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
+        if (fresh.length === 0) {
+          await watch.check(seen.size);
+          await napUntilWoken(entry, this.eventsLive ? fallbackMs : pollMs, options.signal);
+          pollMs = Math.min(backoffMs, pollMs * 2);
+          continue;
+        }
+        pollMs = 2;
+        for (let start = 0; start < fresh.length; start += 32) {
+          const batch = fresh.slice(start, start + 32).map((n) => plan[n]!);
+          const fields = batch.map((chunk) => String(chunk.id));
+          const [buffers, metas] = await this.patiently(
+            () => Promise.all([this.redis.hmgetBuffer(k.results, ...fields), this.redis.hmget(k.meta, ...fields)]),
+            options.signal,
+            id,
+          );
+          batch.forEach((chunk, i) => {
+            const data = buffers[i];
+            const metaText = metas[i];
+            if (!data || !metaText)
+              throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
+            const where = `render ${id}, chunk ${chunk.id}`;
+            const meta = parseMeta(metaText, where);
+            const values = decodeCounts(data, chunkElements(chunk), where);
+            // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
+            // element (10× slower), which is why the counts here are not shared.
+            for (let r = 0; r < chunk.rowCount; r++) {
+              const row = chunk.row0 + r * chunk.rowStep;
+              counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+            }
+            seen.add(chunk.id);
+            options.onChunk?.({
+              chunk,
+              worker: meta.worker,
+              queuedMs: 0,
+              startMs: meta.startEpochMs,
+              endMs: meta.endEpochMs,
+              iterations: meta.iterations,
+              bytesIn: 0,
+              bytesOut: data.length,
+            });
           });
-        });
+        }
       }
+    } finally {
+      entries.delete(entry);
+      if (entries.size === 0) this.collecting.delete(id);
     }
     return counts;
+  }
+
+  /** Starts reading the chunk queue's events (once); undefined if they cannot be read. */
+  private listen(): void {
+    if (this.eventsConnection) return;
+    // BullMQ's events stream of the chunk queue, read here with one blocking XREAD at a time
+    // on a connection of its own. (BullMQ's QueueEvents leaves a timer of its blocking read
+    // running for ~11 s after it is closed, which would keep a finished program alive.)
+    const connection = connectRedis(this.url, { name: 'mandel-client-events', persistent: true });
+    connection.on('error', () => {}); // a missed event is what the fallback poll is for
+    this.eventsConnection = connection;
+    const stream = this.queue.toKey('events');
+    void (async () => {
+      let last = '$';
+      while (!this.closed) {
+        try {
+          const reply = await connection.xread('BLOCK', 10_000, 'STREAMS', stream, last);
+          for (const [, entries] of reply ?? []) {
+            for (const [entryId, fields] of entries) {
+              last = entryId;
+              const field = (name: string) => fields[fields.indexOf(name) + 1];
+              const event = field('event');
+              const job = field('jobId');
+              if ((event === 'completed' || event === 'failed') && job) this.woken(job);
+            }
+          }
+        } catch {
+          if (!this.closed) await sleep(100);
+        }
+      }
+    })();
+  }
+
+  /** A job of a render finished: the render's collectors look again. */
+  private woken(job: string): void {
+    this.eventsLive = true;
+    for (const entry of this.collecting.get(job.slice(0, job.lastIndexOf('-'))) ?? []) {
+      entry.dirty = true;
+      entry.wake?.();
+    }
   }
 
   /**
@@ -428,6 +489,8 @@ export class ClusterClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.eventsConnection?.disconnect();
     await this.queue.close().catch(() => {});
     this.redis.disconnect();
   }
@@ -500,3 +563,19 @@ function parseMeta(text: string, where: string): ChunkMeta {
 
 const renderFailed = (id: string, reason: string | undefined) => new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${reason}`);
 const stoppedWaiting = (id: string) => new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
+
+/** Waits `ms`, or less: until a job of the render finishes (at once if one did since it last looked), or the signal. */
+function napUntilWoken(entry: { dirty: boolean; wake?: () => void }, ms: number, signal?: AbortSignal): Promise<void> {
+  if (entry.dirty || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      entry.wake = undefined;
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    entry.wake = done;
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -306,7 +306,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       // Finish the chunks in hand when Redis is there to take their results; without
       // Redis nothing can be stored, so stop at once rather than wait for it forever.
       const graceful = connection.status === 'ready' ? worker.close() : Promise.resolve();
-      const gaveUp = await Promise.race([graceful.then(() => false), new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true))]);
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 10_000, true))),
+      ]);
+      clearTimeout(timer); // or it would keep a program that closed its worker alive for 10 s
       if (gaveUp || connection.status !== 'ready') await worker.close(true).catch(() => {});
       await pool.close();
       connection.disconnect();
