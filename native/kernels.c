@@ -16,13 +16,13 @@ typedef double vd2 __attribute__((vector_size(16)));
 typedef long long vl2 __attribute__((vector_size(16)));
 typedef double vd4 __attribute__((vector_size(32)));
 typedef long long vl4 __attribute__((vector_size(32)));
-typedef double vd8 __attribute__((vector_size(64)));
-typedef long long vl8 __attribute__((vector_size(64)));
 
 #ifdef MANDEL_X86
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,no-fma")
-#define KERNEL_NAME kernel_avx512
+typedef double vd8 __attribute__((vector_size(64)));
+typedef long long vl8 __attribute__((vector_size(64)));
+#define KERNEL_NAME kernel_avx512_generic
 #define GROUP_NAME group_avx512
 #define LANES 8
 #define VECTORS 4
@@ -35,6 +35,15 @@ typedef long long vl8 __attribute__((vector_size(64)));
 #undef VECTORS
 #undef VD
 #undef VL
+#include <immintrin.h>
+#include "kernel-avx512.h"
+
+/* Brute force by kernel-avx512.h; pruning (cycle detection per group) by the generic body. */
+static double kernel_avx512(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
+                            ptrdiff_t row_stride, int prune) {
+  if (prune) return kernel_avx512_generic(re, cols, im, rows, maxiter, out, offset, row_stride, prune);
+  return kernel_avx512_brute(re, cols, im, rows, maxiter, out, offset, row_stride);
+}
 #pragma GCC pop_options
 
 #pragma GCC push_options
