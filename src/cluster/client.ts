@@ -116,8 +116,8 @@ export class ClusterClient {
   private closed = false;
   /** True once an event has arrived: the stream is being read, so polling can be slow. */
   private eventsLive = false;
-  /** The renders being collected: a job of theirs finished since they last looked (dirty), and how to wake them. */
-  private readonly collecting = new Map<string, Set<{ dirty: boolean; wake?: () => void }>>();
+  /** The collect() calls in progress, by render: what events told them, and how to wake them. */
+  private readonly collecting = new Map<string, Set<Collector>>();
 
   constructor(options: ClusterClientOptions) {
     this.url = options.redis;
@@ -343,31 +343,45 @@ export class ClusterClient {
     const seen = new Set<number>();
     const watch = new ProgressWatch(this, id);
     this.listen();
-    // A finished job of this render wakes the loop (BullMQ's events stream): once events
-    // arrive, polling is only the fallback for one missed (a reconnect, a trimmed stream), so
-    // it can be slow. Until then, poll fast while results may be imminent, then back off.
+    // BullMQ's events stream names each chunk as its job completes: the loop fetches those
+    // results directly. Reading the whole done set (SMEMBERS, which grows with the render)
+    // and the record's error is the full look: at the start, after a job failed, on a result
+    // not found, and as the fallback for events missed (a reconnect, a trimmed stream) — then
+    // slowly once events arrive; until then fast while results may be imminent, backing off.
     const fallbackMs = options.pollMs ?? 250;
     const backoffMs = options.pollMs ?? 50;
     let pollMs = 2;
-    const entry: { dirty: boolean; wake?: () => void } = { dirty: false };
+    let lastFullLook = -Infinity;
+    const entry: Collector = { fresh: [], failed: false };
     const entries = this.collecting.get(id) ?? new Set();
     this.collecting.set(id, entries.add(entry));
     try {
       while (seen.size < plan.length) {
         if (options.signal?.aborted) throw stoppedWaiting(id);
-        entry.dirty = false; // what finished from now on, the poll below may not see
-        // The record's `chunks` field is there as long as the record is: null means it is gone.
-        const [done, [error, chunksField]] = await this.patiently(
-          () => Promise.all([this.redis.smembers(k.done), this.redis.hmget(k.render, 'error', 'chunks')]),
-          options.signal,
-          id,
-        );
-        if (error) throw renderFailed(id, error);
-        if (chunksField === null) throw renderNotFound(id);
-        const fresh = done.map(Number).filter((n) => !seen.has(n) && plan[n] !== undefined);
+        let fresh: number[];
+        let looked = false;
+        if (!this.eventsLive || entry.failed || performance.now() - lastFullLook >= fallbackMs) {
+          entry.failed = false;
+          entry.fresh = []; // what finishes from now on comes as events, or in the next full look
+          lastFullLook = performance.now();
+          looked = true;
+          // The record's `chunks` field is there as long as the record is: null means it is gone.
+          const [done, [error, chunksField]] = await this.patiently(
+            () => Promise.all([this.redis.smembers(k.done), this.redis.hmget(k.render, 'error', 'chunks')]),
+            options.signal,
+            id,
+          );
+          if (error) throw renderFailed(id, error);
+          if (chunksField === null) throw renderNotFound(id);
+          fresh = done.map(Number);
+        } else {
+          fresh = entry.fresh.splice(0);
+        }
+        fresh = [...new Set(fresh)].filter((n) => !seen.has(n) && plan[n] !== undefined);
         if (fresh.length === 0) {
           await watch.check(seen.size);
-          await napUntilWoken(entry, this.eventsLive ? fallbackMs : pollMs, options.signal);
+          const untilFullLook = Math.max(1, fallbackMs - (performance.now() - lastFullLook));
+          await napUntilWoken(entry, this.eventsLive ? untilFullLook : pollMs, options.signal);
           pollMs = Math.min(backoffMs, pollMs * 2);
           continue;
         }
@@ -383,8 +397,12 @@ export class ClusterClient {
           batch.forEach((chunk, i) => {
             const data = buffers[i];
             const metaText = metas[i];
-            if (!data || !metaText)
+            if (!data || !metaText) {
+              // Named by an event but not stored (its store refused: the render failed or is
+              // gone): the next full look says why. Named by the done set: it expired.
+              if (!looked) return void (entry.failed = true);
               throw new MandelError('ERR_NOT_FOUND', `render ${id}: the result of chunk ${chunk.id} is missing (expired?)`);
+            }
             const where = `render ${id}, chunk ${chunk.id}`;
             const meta = parseMeta(metaText, where);
             const values = decodeCounts(data, chunkElements(chunk), where);
@@ -436,7 +454,7 @@ export class ClusterClient {
               const field = (name: string) => fields[fields.indexOf(name) + 1];
               const event = field('event');
               const job = field('jobId');
-              if ((event === 'completed' || event === 'failed') && job) this.woken(job);
+              if ((event === 'completed' || event === 'failed') && job) this.woken(job, event === 'failed');
             }
           }
         } catch {
@@ -446,11 +464,13 @@ export class ClusterClient {
     })();
   }
 
-  /** A job of a render finished: the render's collectors look again. */
-  private woken(job: string): void {
+  /** A chunk's job finished: the render's collectors fetch it (or look at everything, if it failed). */
+  private woken(job: string, failed: boolean): void {
     this.eventsLive = true;
-    for (const entry of this.collecting.get(job.slice(0, job.lastIndexOf('-'))) ?? []) {
-      entry.dirty = true;
+    const dash = job.lastIndexOf('-');
+    for (const entry of this.collecting.get(job.slice(0, dash)) ?? []) {
+      if (failed) entry.failed = true;
+      else entry.fresh.push(Number(job.slice(dash + 1)));
       entry.wake?.();
     }
   }
@@ -564,9 +584,16 @@ function parseMeta(text: string, where: string): ChunkMeta {
 const renderFailed = (id: string, reason: string | undefined) => new MandelError('ERR_RENDER_FAILED', `render ${id} failed: ${reason}`);
 const stoppedWaiting = (id: string) => new AbortError(`stopped waiting for render ${id}; it goes on in the cluster (mandel status ${id})`);
 
-/** Waits `ms`, or less: until a job of the render finishes (at once if one did since it last looked), or the signal. */
-function napUntilWoken(entry: { dirty: boolean; wake?: () => void }, ms: number, signal?: AbortSignal): Promise<void> {
-  if (entry.dirty || signal?.aborted) return Promise.resolve();
+/** A collect() in progress: the chunks events named since it last looked, a job that failed. */
+interface Collector {
+  fresh: number[];
+  failed: boolean;
+  wake?: () => void;
+}
+
+/** Waits `ms`, or less: until an event for the render arrives (at once if one did since it last looked), or the signal. */
+function napUntilWoken(entry: Collector, ms: number, signal?: AbortSignal): Promise<void> {
+  if (entry.fresh.length > 0 || entry.failed || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
