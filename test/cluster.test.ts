@@ -18,7 +18,7 @@ import { render } from '../src/render.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
 import './fixtures/faulty-kernels.js';
-import { freePort, RedisServer, redisSkipReason } from './helpers/redis.js';
+import { freePort, RedisClusterServer, RedisServer, redisSkipReason } from './helpers/redis.js';
 
 const skip = redisSkipReason();
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
@@ -508,6 +508,39 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       assert.equal(await redis.zcard('mandel:chunks:completed'), 0, 'completed jobs are removed');
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('on a Redis Cluster (three masters, made by redis-cli --cluster create)', { skip, timeout: 90_000 }, () => {
+  it('renders exactly, every key of the queue in the one slot of the prefix {mandel}; a prefix without a hash tag is refused', async () => {
+    const cluster = await RedisClusterServer.start();
+    const workers: RunningWorker[] = [];
+    const client = new ClusterClient({ redis: cluster.url, timeoutMs: 10_000 });
+    try {
+      assert.equal(client.prefix, '{mandel}');
+      assert.throws(() => new ClusterClient({ redis: cluster.url, prefix: 'mandel' }), {
+        code: 'ERR_INVALID_OPTION',
+        message: /on a Redis Cluster the prefix needs a hash tag, e\.g\. \{mandel\}/,
+      });
+      for (let i = 0; i < 2; i++) workers.push(await startWorker({ redis: cluster.url, threads: 1 }));
+      const workload = tutorialWorkload({ size: 240, maxiter: 300 });
+      const record = await client.submit(workload, { kernel: 'auto', prune: true, chunkCount: 24 });
+      const counts = await client.collect(record);
+      assert.deepEqual(counts, (await render(workload, { backend: 'serial' })).counts);
+      assert.equal((await client.result(record.id)).chunks, 24);
+      // The slot of {mandel} lives on one master: every key is there, none on the others.
+      const sizes: number[] = [];
+      for (const node of cluster.nodes) {
+        const redis = new Redis(node.port, '127.0.0.1');
+        sizes.push(await redis.dbsize());
+        redis.disconnect();
+      }
+      assert.equal(sizes.filter((size) => size > 0).length, 1, `keys per node: ${sizes.join(', ')}`);
+    } finally {
+      for (const worker of workers) await worker.close();
+      await client.close();
+      await cluster.destroy();
     }
   });
 });

@@ -63,7 +63,7 @@ export interface OutputFlags {
 
 export interface RedisFlags {
   redis?: string;
-  prefix: string;
+  prefix?: string;
   timeout: number;
   json?: boolean;
 }
@@ -126,8 +126,15 @@ export function addOutputOptions(command: Command): Command {
 /** --redis, --prefix, --timeout: which Redis, which cluster on it, how long to wait for it. */
 export function addRedisOptions(command: Command): Command {
   return command
-    .option('--redis <url>', 'redis://[user:password@]host:port[/db] or rediss:// for TLS (default: $REDIS_URL)', process.env.REDIS_URL)
-    .option('--prefix <name>', 'key prefix of the queue and results, for several clusters on one Redis', DEFAULT_PREFIX)
+    .option(
+      '--redis <url>',
+      'redis://[user:password@]host:port[/db], rediss:// for TLS, redis+cluster://host:port for a Redis Cluster (default: $REDIS_URL)',
+      process.env.REDIS_URL,
+    )
+    .option(
+      '--prefix <name>',
+      `key prefix of the queue and results, for several clusters on one Redis (default ${DEFAULT_PREFIX}; {${DEFAULT_PREFIX}} on a Redis Cluster)`,
+    )
     .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger(5), 5);
 }
 

@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AbortError, MandelError } from '../errors.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Chunk, type Schedule } from '../plan.js';
 import { toRenderResult, type RenderResult } from '../result.js';
@@ -20,12 +19,11 @@ import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
 import { referenceOrbit, type ReferenceOrbit } from '../deep/reference.js';
 import { deepCentre, referenceBits } from '../deep/view.js';
-import { connectRedis, displayUrl, waitForRedis } from './connection.js';
+import { connectRedis, displayUrl, prefixFor, waitForRedis, type RedisClient } from './connection.js';
 import { checkEvictionPolicy } from './scripts.js';
 import {
   CHUNK_QUEUE,
   DEFAULT_CLUSTER_CHUNKS,
-  DEFAULT_PREFIX,
   DEFAULT_TTL_SECONDS,
   WIRE_VERSION,
   decodeCounts,
@@ -106,13 +104,13 @@ const SUBMIT_BATCH = 1000;
 
 export class ClusterClient {
   readonly prefix: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly queue: Queue;
   private readonly url: string;
   private readonly timeoutMs: number;
   private ready?: Promise<void>;
   /** Reads BullMQ's events stream of the chunk queue, once collect() is first called. */
-  private eventsConnection?: Redis;
+  private eventsConnection?: RedisClient;
   private closed = false;
   /** True once an event has arrived: the stream is being read, so polling can be slow. */
   private eventsLive = false;
@@ -121,7 +119,7 @@ export class ClusterClient {
 
   constructor(options: ClusterClientOptions) {
     this.url = options.redis;
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.prefix = prefixFor(options.redis, options.prefix);
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.redis = connectRedis(options.redis, { name: 'mandel-client' });
     this.queue = new Queue(CHUNK_QUEUE, {

@@ -1,14 +1,18 @@
 /**
  * Redis connections for the cluster. URLs are redis:// or rediss:// (TLS), with an optional
- * ACL user and password (redis://user:password@host:port/db); ioredis does the rest.
+ * ACL user and password (redis://user:password@host:port/db), or redis+cluster://host:port
+ * for a Redis Cluster (one node named; ioredis finds the rest); ioredis does the rest.
  * Workers retry forever with back-off (a Redis restart must not end them); commands of the
  * CLI fail after a bounded time with a clear error instead of hanging.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { MandelError } from '../errors.js';
-import { checkRedisUrl, displayUrl } from './url.js';
+import { checkRedisUrl, displayUrl, isClusterUrl } from './url.js';
 
-export { checkRedisUrl, displayUrl } from './url.js';
+export { checkRedisUrl, displayUrl, isClusterUrl, prefixFor } from './url.js';
+
+/** A connection to one Redis, or to a Redis Cluster (the same commands; keys routed by slot). */
+export type RedisClient = Redis | Cluster;
 
 /** Back-off between reconnection attempts: 100 ms doubling up to 5 s. */
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
@@ -36,7 +40,7 @@ function dropBullmqEvictionWarning(): void {
   };
 }
 
-export function connectRedis(url: string, options: ConnectOptions = {}): Redis {
+export function connectRedis(url: string, options: ConnectOptions = {}): RedisClient {
   dropBullmqEvictionWarning();
   const redisOptions: RedisOptions = {
     connectionName: options.name ?? 'mandel',
@@ -45,9 +49,24 @@ export function connectRedis(url: string, options: ConnectOptions = {}): Redis {
     connectTimeout: 5000,
     retryStrategy: reconnectDelay,
   };
-  const redis = new Redis(checkRedisUrl(url), redisOptions);
+  const redis = isClusterUrl(checkRedisUrl(url)) ? connectCluster(url, redisOptions) : new Redis(url, redisOptions);
   redis.on('error', (error: Error) => options.onError?.(error));
   return redis;
+}
+
+/** A Redis Cluster from one node's address: ioredis finds the others and routes by slot. */
+function connectCluster(url: string, redisOptions: RedisOptions): Cluster {
+  const parsed = new URL(url);
+  return new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
+    redisOptions: {
+      ...redisOptions,
+      ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+      ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+      ...(parsed.protocol === 'rediss+cluster:' ? { tls: {} } : {}),
+    },
+    enableOfflineQueue: true,
+    clusterRetryStrategy: reconnectDelay,
+  });
 }
 
 /**
@@ -61,7 +80,7 @@ const REFUSAL = /ECONNREFUSED|ENOTFOUND|EAI_NONAME|WRONGPASS|NOAUTH|invalid pass
  * Resolves once Redis answers PING. Rejects with ERR_REDIS at once when Redis refuses (see
  * REFUSAL), and after `timeoutMs` when it stays silent.
  */
-export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+export async function waitForRedis(redis: RedisClient, url: string, timeoutMs: number): Promise<void> {
   let lastError = 'no answer';
   const onError = (error: Error) => (lastError = error.message || String(error));
   redis.on('error', onError);

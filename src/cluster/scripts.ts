@@ -3,7 +3,8 @@
  * atomically, so no other client can slip in between the check and the write. Apart from
  * the TypeScript that calls them, as BullMQ keeps its own.
  */
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { MandelError } from '../errors.js';
 import { keys } from './wire.js';
 
@@ -42,7 +43,7 @@ return 1
 export type StoreOutcome = 'stored' | 'no-render' | 'render-failed';
 
 export async function storeResult(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   render: string,
   chunk: number,
@@ -66,7 +67,7 @@ export async function storeResult(
 }
 
 export async function markRenderFailed(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   render: string,
   reason: string,
@@ -80,9 +81,13 @@ export async function markRenderFailed(
  * The eviction policy, which must be noeviction: under any other, Redis may drop a render's
  * record or a queued job when memory runs short, and the render could never complete.
  */
-export async function evictionPolicy(redis: Redis): Promise<string> {
-  const info = await redis.info('memory');
-  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+export async function evictionPolicy(redis: RedisClient): Promise<string> {
+  // On a Redis Cluster every master holds some queue's keys: each must keep them.
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const policies = await Promise.all(
+    nodes.map(async (node) => /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1] ?? 'unknown'),
+  );
+  return policies.find((policy) => policy !== 'noeviction') ?? policies[0] ?? 'unknown';
 }
 
 /** Why a Redis that evicts keys is refused, in one line. */
@@ -94,7 +99,7 @@ export function evictionMessage(url: string, policy: string): string {
 }
 
 /** Refuses a Redis whose eviction policy is not noeviction (ERR_REDIS_CONFIG). */
-export async function checkEvictionPolicy(redis: Redis, url: string): Promise<void> {
+export async function checkEvictionPolicy(redis: RedisClient, url: string): Promise<void> {
   const policy = await evictionPolicy(redis);
   if (policy !== 'noeviction') throw new MandelError('ERR_REDIS_CONFIG', evictionMessage(url, policy));
 }

@@ -1,4 +1,5 @@
 /** Redis URLs: checked at the edge, and shown with the password masked. No client loaded here. */
+import { DEFAULT_PREFIX } from '../defaults.js';
 import { InvalidOptionError } from '../errors.js';
 
 /** The URL with its password masked, for messages and logs; even a URL that does not parse. */
@@ -29,11 +30,13 @@ export function checkRedisUrl(url: string | undefined): string {
     parsed = new URL(url);
   } catch {
     throw new InvalidOptionError(
-      `--redis: "${displayUrl(url)}" is not a URL; expected redis://[user:password@]host:port[/db] or rediss://…`,
+      `--redis: "${displayUrl(url)}" is not a URL; expected redis://[user:password@]host:port[/db], rediss://… or redis+cluster://host:port`,
     );
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new InvalidOptionError(`--redis: expected a redis:// or rediss:// URL (got ${parsed.protocol}//)`);
+  if (!['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:'].includes(parsed.protocol)) {
+    throw new InvalidOptionError(
+      `--redis: expected a redis:// or rediss:// URL, or redis+cluster:// for a Redis Cluster (got ${parsed.protocol}//)`,
+    );
   }
   for (const [part, value] of [
     ['user name', parsed.username],
@@ -46,4 +49,25 @@ export function checkRedisUrl(url: string | undefined): string {
     }
   }
   return url;
+}
+
+/** A Redis Cluster, named by one of its nodes: redis+cluster://host:port (rediss+cluster:// for TLS). */
+export function isClusterUrl(url: string): boolean {
+  return /^rediss?\+cluster:/i.test(url);
+}
+
+/**
+ * The key prefix: `mandel` by default, `{mandel}` on a Redis Cluster, where every key of a
+ * queue must hash to one slot (BullMQ's scripts and mandel's touch several keys at once), so
+ * a prefix there must carry a hash tag.
+ */
+export function prefixFor(url: string, prefix: string | undefined): string {
+  const cluster = isClusterUrl(url);
+  const chosen = prefix ?? (cluster ? `{${DEFAULT_PREFIX}}` : DEFAULT_PREFIX);
+  if (cluster && !/\{[^{}]+\}/.test(chosen)) {
+    throw new InvalidOptionError(
+      `--prefix ${chosen}: on a Redis Cluster the prefix needs a hash tag, e.g. {${chosen}}, so that every key of the queue lands in one slot`,
+    );
+  }
+  return chosen;
 }

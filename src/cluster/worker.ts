@@ -12,7 +12,6 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { DeepInput } from '../kernels/types.js';
 import { deepInputOf } from '../kernels/perturbation.js';
 import { isMandelError, MandelError } from '../errors.js';
@@ -23,12 +22,11 @@ import { getKernel, kernelNames } from '../kernels/registry.js';
 import { chunkElements, type Chunk } from '../plan.js';
 import { moduleUrl, ThreadPool } from '../pool/thread-pool.js';
 import { epochNow } from '../pool/thread-task.js';
-import { connectRedis, displayUrl } from './connection.js';
+import { connectRedis, displayUrl, prefixFor, type RedisClient } from './connection.js';
 import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from './scripts.js';
 import {
   CHUNK_QUEUE,
   DEFAULT_MAX_CHUNK_ITERATIONS,
-  DEFAULT_PREFIX,
   encodeCounts,
   jobId,
   keys,
@@ -94,7 +92,7 @@ class RecordCache {
   private readonly records = new Map<string, Promise<CachedRender>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -149,7 +147,7 @@ function computeHere(record: RenderRecord, chunk: Chunk, counts: Int32Array) {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const prefix = prefixFor(options.redis, options.prefix);
   const log = options.log ?? (() => {});
   const name = `${hostname()}:${process.pid}`;
   const maxChunkIterations = options.maxChunkIterations ?? DEFAULT_MAX_CHUNK_ITERATIONS;

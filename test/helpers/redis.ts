@@ -105,3 +105,77 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A real Redis Cluster of three masters (no replicas) on free loopback ports, made with
+ * `redis-cli --cluster create`, for the test of the cluster backend on Redis Cluster.
+ */
+export class RedisClusterServer {
+  private constructor(readonly nodes: RedisServer[]) {}
+
+  /** One node's address: enough for a client, which finds the others. */
+  get url(): string {
+    return `redis+cluster://127.0.0.1:${this.nodes[0]!.port}`;
+  }
+
+  static async start(masters = 3): Promise<RedisClusterServer> {
+    const nodes: RedisServer[] = [];
+    for (let i = 0; i < masters; i++) {
+      nodes.push(
+        await RedisServer.start(undefined, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--appendonly', 'no']),
+      );
+    }
+    const cluster = new RedisClusterServer(nodes);
+    try {
+      const cli = ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'].find((path) => existsSync(path));
+      if (!cli) throw new Error('no redis-cli (Debian: redis-tools)');
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(
+          cli,
+          ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+          {
+            stdio: 'ignore',
+          },
+        );
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --cluster create exited with ${code}`))));
+      });
+      // Every node must see every slot served before a client may count on it.
+      const deadline = Date.now() + 15_000;
+      for (const node of nodes) {
+        for (;;) {
+          const info = await clusterInfo(node.port);
+          if (/cluster_state:ok/.test(info)) break;
+          if (Date.now() > deadline) throw new Error(`node ${node.port}: ${info.trim().split('\n')[0]}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    } catch (error) {
+      await cluster.destroy();
+      throw error;
+    }
+    return cluster;
+  }
+
+  async destroy(): Promise<void> {
+    for (const node of this.nodes) await node.destroy();
+  }
+}
+
+/** `CLUSTER INFO` of one node, over a bare socket (RESP), without a client library. */
+function clusterInfo(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let text = '';
+    socket.once('error', reject);
+    socket.on('data', (data: Buffer) => {
+      text += data.toString();
+      const header = /^\$(\d+)\r\n/.exec(text);
+      if (header && text.length >= header[0].length + Number(header[1])) {
+        socket.destroy();
+        resolve(text.slice(header[0].length));
+      }
+    });
+    socket.connect(port, '127.0.0.1', () => socket.write('CLUSTER INFO\r\n'));
+  });
+}
