@@ -66,12 +66,17 @@ static inline __attribute__((always_inline)) __mmask8 bf_take(bf_cursor *c, __m5
  */
 static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512d *zr, __m512d *zi, __m512d *cr, __m512d *ci,
                                                             long long *cnt, __mmask8 *act, ptrdiff_t *at, __m512d szr, __m512d szi,
-                                                            long long *updates) {
+                                                            __mmask8 flag, long long *updates) {
   const __m512d low = _mm512_set1_pd(MANDEL_BAND_LOW), high = _mm512_set1_pd(MANDEL_BAND_HIGH);
   __m512d r = szr, i = szi;
   long long k = *cnt; /* the iteration the group's lanes are at */
   __m512i result = _mm512_set1_epi64(c->maxiter);
-  __mmask8 run = *act;
+  /* Only the flagged lanes need their exact escape step (the others' block stands), unless
+     the block crosses maxiter: then every lane must stop at it. The re-run ends as soon as
+     the lanes it follows are all done. */
+  const int crossing = k + 8 >= c->maxiter;
+  __mmask8 run = crossing ? *act : flag;
+  __mmask8 ended = 0;
   for (int s = 0; s < 8 && run; s++, k++) {
     /* At maxiter without escaping: done, counted maxiter. */
     if (k == c->maxiter) break;
@@ -93,17 +98,18 @@ static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512
     result = _mm512_mask_mov_epi64(result, escaped, _mm512_set1_epi64(k));
     *updates += (k + 1) * __builtin_popcount(escaped);
     run &= (__mmask8)~escaped;
+    ended |= escaped;
   }
-  if (k == c->maxiter) {
+  if (crossing) {
+    /* What did not escape reached maxiter. */
     *updates += (long long)c->maxiter * __builtin_popcount(run);
-    run = 0;
+    ended = *act;
   }
-  /* The lanes still running ran the whole block, exactly as the block did: z is the block's. */
-  const __mmask8 ended = *act & (__mmask8)~run;
+  /* The lanes that go on ran the whole block, exactly as the block did: z is the block's. */
   _mm256_mask_storeu_epi32(c->out + *at, ended, _mm512_cvtepi64_epi32(result));
   *cnt += 8;
-  *act = run;
-  if (run == 0) {
+  *act &= (__mmask8)~ended;
+  if (*act == 0) {
     *act = bf_take(c, cr, ci, at);
     *zr = *zi = _mm512_setzero_pd();
     *cnt = 0;
@@ -120,7 +126,7 @@ static inline __attribute__((always_inline)) void bf_check(bf_cursor *c, __m512d
   if (__builtin_expect(flag == 0 && *cnt + 8 < c->maxiter, 1)) {
     *cnt += 8;
   } else {
-    bf_settle(c, zr, zi, cr, ci, cnt, act, at, szr, szi, updates);
+    bf_settle(c, zr, zi, cr, ci, cnt, act, at, szr, szi, flag, updates);
   }
 }
 
