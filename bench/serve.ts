@@ -69,12 +69,15 @@ function get(agent: Agent, url: string): Promise<number> {
   });
 }
 
-/** Fetches every tile, `BROWSER_CONNECTIONS` at a time; resolves with the wall time in ms. */
+/**
+ * Fetches every tile, `BROWSER_CONNECTIONS` at a time, with pruning as the explorer asks by
+ * default (and as renderAll renders: like for like); resolves with the wall time in ms.
+ */
 async function fetchAll(base: string, tiles: Tile[], maxiter: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: BROWSER_CONNECTIONS });
   const started = performance.now();
   const statuses = await Promise.all(
-    tiles.map((t) => get(agent, `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&format=counts16`)),
+    tiles.map((t) => get(agent, `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&prune=1&format=counts16`)),
   );
   const ms = performance.now() - started;
   agent.destroy();
@@ -89,7 +92,7 @@ async function renderAll(backend: Backend, tiles: Tile[], maxiter: number): Prom
   await Promise.all(
     Array.from({ length: BROWSER_CONNECTIONS }, async () => {
       for (let tile = queue.shift(); tile; tile = queue.shift()) {
-        await render(tileWorkload({ ...tile, maxiter }), { backend, chunks: 1, schedule: 'contiguous' });
+        await render(tileWorkload({ ...tile, maxiter }), { backend, chunks: 1, schedule: 'contiguous', prune: true });
       }
     }),
   );
