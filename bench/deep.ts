@@ -10,7 +10,7 @@
  *     sample of points, extrapolated to the whole view: how many times faster perturbation is;
  *  4. a deep view through the cluster (2 local workers) against the threads backend.
  *
- *   npm run build && node --import tsx bench/deep.ts [--reps 5]
+ *   npm run build && node --import tsx bench/deep.ts [--reps 5] [--sections 1,2,4]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,8 +23,10 @@ import { RedisServer } from '../test/helpers/redis.js';
 import { toFixed, parseDecimal } from '../dist/deep/decimal.js';
 import { blaApplies, referenceBits } from '../dist/deep/view.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, sections: { type: 'string', default: '1,2,4' } } });
 const reps = Number(values.reps);
+/** 1: one thread, perturbation against brute force; 2: deep views, and arbitrary precision (3); 4: the cluster. */
+const sections = new Set(values.sections.split(','));
 
 async function rate(workload: Workload, kernel: string): Promise<{ itps: number; ms: number; iterations: number }> {
   const runs: { itps: number; ms: number; iterations: number }[] = [];
@@ -46,26 +48,28 @@ const spiral = (
     center: { re: string; im: string };
   }
 ).center;
-const shallow = { center: spiral, width: '1e-6', cols: 256, rows: 192, maxiter: 5000 };
-const nativeSame = await rate(viewWorkload(shallow), 'native');
-const perturbedSame = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'js');
-const nativePerturbed = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'native');
-const jsSame = await rate(viewWorkload(shallow), 'js');
-const nativeDefault = await rate(tutorialWorkload({}), 'native');
-console.log('1. one thread, brute force vs perturbation (medians of ' + reps + ')');
-console.log(`   the same 256 × 192 points, 1e-6 wide at M(24,1), maxiter 5000:`);
-console.log(
-  `     native brute force ${M(nativeSame.itps)}, js brute force ${M(jsSame.itps)}; ` +
-    `perturbation: native ${M(nativePerturbed.itps)}, js ${M(perturbedSame.itps)}`,
-);
-console.log(
-  `     native perturbation ÷ native brute force: ${(nativePerturbed.itps / nativeSame.itps).toFixed(2)}; ` +
-    `js perturbation ÷ js brute force: ${(perturbedSame.itps / jsSame.itps).toFixed(2)}`,
-);
-console.log(
-  `   native brute force on the default workload: ${M(nativeDefault.itps)}; native perturbation ÷ it: ` +
-    `${(nativePerturbed.itps / nativeDefault.itps).toFixed(2)}`,
-);
+if (sections.has('1')) {
+  const shallow = { center: spiral, width: '1e-6', cols: 256, rows: 192, maxiter: 5000 };
+  const nativeSame = await rate(viewWorkload(shallow), 'native');
+  const perturbedSame = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'js');
+  const nativePerturbed = await rate(viewWorkload({ ...shallow, perturbation: 'always' }), 'native');
+  const jsSame = await rate(viewWorkload(shallow), 'js');
+  const nativeDefault = await rate(tutorialWorkload({}), 'native');
+  console.log('1. one thread, brute force vs perturbation (medians of ' + reps + ')');
+  console.log(`   the same 256 × 192 points, 1e-6 wide at M(24,1), maxiter 5000:`);
+  console.log(
+    `     native brute force ${M(nativeSame.itps)}, js brute force ${M(jsSame.itps)}; ` +
+      `perturbation: native ${M(nativePerturbed.itps)}, js ${M(perturbedSame.itps)}`,
+  );
+  console.log(
+    `     native perturbation ÷ native brute force: ${(nativePerturbed.itps / nativeSame.itps).toFixed(2)}; ` +
+      `js perturbation ÷ js brute force: ${(perturbedSame.itps / jsSame.itps).toFixed(2)}`,
+  );
+  console.log(
+    `   native brute force on the default workload: ${M(nativeDefault.itps)}; native perturbation ÷ it: ` +
+      `${(nativePerturbed.itps / nativeDefault.itps).toFixed(2)}`,
+  );
+}
 
 // 2 and 3. Deep views on the threads backend, and brute force in arbitrary precision.
 const threads = new ThreadsBackend({ workers: 2 });
@@ -85,77 +89,79 @@ const minibrot = JSON.parse(readFileSync(new URL('../test/fixtures/deep/minibrot
   center: { re: string; im: string };
   width: string;
 };
-console.log('2–3. 1024 × 768 views, maxiter 20,000, threads backend (2 threads), native perturbation');
-for (const { label, center, width } of [
-  { label: 'c = i', center: tip, width: '1e-100' },
-  { label: 'c = i', center: tip, width: '1e-300' },
-  { label: 'a minibrot of period 202', center: minibrot.center, width: minibrot.width },
-]) {
-  const workload = viewWorkload({ center, width, cols: 1024, rows: 768, maxiter: 20000 });
-  const walls: number[] = [];
-  let last;
-  for (let rep = 0; rep < Math.min(reps, 3); rep++) {
+if (sections.has('2')) {
+  console.log('2–3. 1024 × 768 views, maxiter 20,000, threads backend (2 threads), native perturbation');
+  for (const { label, center, width } of [
+    { label: 'c = i', center: tip, width: '1e-100' },
+    { label: 'c = i', center: tip, width: '1e-300' },
+    { label: 'a minibrot of period 202', center: minibrot.center, width: minibrot.width },
+  ]) {
+    const workload = viewWorkload({ center, width, cols: 1024, rows: 768, maxiter: 20000 });
+    const walls: number[] = [];
+    let last;
+    for (let rep = 0; rep < Math.min(reps, 3); rep++) {
+      const started = performance.now();
+      last = await render(workload, { backend: threads, kernel: 'native' });
+      walls.push(performance.now() - started);
+    }
+    const result = last!;
+    const referenceMs = result.trace.phases.find((p) => p.name === 'reference orbit')!;
+    const wall = median(walls);
+    // Brute force in BigInt fixed point on a sample of the view's points, at the same bits.
+    const bits = referenceBits(workload.deep!);
+    const sample = 24;
+    // A pixel is hs × 2^exponent: offsets in fixed point at `bits` without passing through a tiny double.
+    const hs = workload.re.step;
+    const shift = BigInt(bits + workload.deep!.exponent - 40);
+    const offset = (pixels: number) => BigInt(Math.round(pixels * hs * 2 ** 40)) << shift;
+    let sampleIterations = 0;
     const started = performance.now();
-    last = await render(workload, { backend: threads, kernel: 'native' });
-    walls.push(performance.now() - started);
-  }
-  const result = last!;
-  const referenceMs = result.trace.phases.find((p) => p.name === 'reference orbit')!;
-  const wall = median(walls);
-  // Brute force in BigInt fixed point on a sample of the view's points, at the same bits.
-  const bits = referenceBits(workload.deep!);
-  const sample = 24;
-  // A pixel is hs × 2^exponent: offsets in fixed point at `bits` without passing through a tiny double.
-  const hs = workload.re.step;
-  const shift = BigInt(bits + workload.deep!.exponent - 40);
-  const offset = (pixels: number) => BigInt(Math.round(pixels * hs * 2 ** 40)) << shift;
-  let sampleIterations = 0;
-  const started = performance.now();
-  for (let s = 0; s < sample; s++) {
-    const col = Math.floor((s * 997) % 1024);
-    const row = Math.floor((s * 389) % 768);
-    const cr = toFixed(parseDecimal(center.re, ''), bits) + offset(col - 511.5);
-    const ci = toFixed(parseDecimal(center.im, ''), bits) + offset(383.5 - row);
-    sampleIterations += bruteForce(cr, ci, bits, 20000);
-  }
-  const bruteMsPerIteration = (performance.now() - started) / sampleIterations;
-  const bruteWholeS = (bruteMsPerIteration * result.bruteForceIterations) / 1000; // brute force skips nothing
-  console.log(
-    `   ${width} at ${label}: wall ${(wall / 1000).toFixed(2)} s (median of ${walls.length}), ${(result.iterations / 1e6).toFixed(0)} M iterations, ` +
-      `${M(result.iterations / (result.computeMs / 1000))}, reference orbit and series ${(referenceMs.endMs - referenceMs.startMs).toFixed(0)} ms at ${bits} bits; ` +
-      `skipped by the series${blaApplies(workload) ? ' and BLA (where its pilot keeps it)' : ''}: ` +
-      `${((result.bruteForceIterations - result.iterations) / 1e6).toFixed(0)} M of ${(result.bruteForceIterations / 1e6).toFixed(0)} M updates`,
-  );
-  console.log(
-    `     BigInt brute force at ${bits} bits: ${(bruteMsPerIteration * 1e6).toFixed(0)} ns per iteration on ${sample} sample points → ` +
-      `${bruteWholeS.toFixed(0)} s for the view on one thread; perturbation is ${(bruteWholeS / (wall / 1000)).toFixed(0)}× faster (2 threads vs 1)`,
-  );
-  if (gmpy) {
-    const script = `
-import gmpy2, time
-from gmpy2 import mpfr
-gmpy2.get_context().precision = ${bits}
-cr = mpfr('1e-${width.split('e-')[1]}') * 3.7
-ci = mpfr(1) + mpfr('1e-${width.split('e-')[1]}') * 2.1
-n = 0; t = time.perf_counter()
-for rep in range(8):
-    zr = mpfr(0); zi = mpfr(0)
-    for k in range(20000):
-        zr2 = zr * zr; zi2 = zi * zi
-        zi = 2 * zr * zi + ci; zr = zr2 - zi2 + cr; n += 1
-        if zr * zr + zi * zi > 4: break
-print((time.perf_counter() - t) / n)`;
-    const perIteration = Number(execFileSync('/usr/bin/python3', ['-c', script]).toString()) * 1000;
-    const mpfrWholeS = (perIteration * result.bruteForceIterations) / 1000;
+    for (let s = 0; s < sample; s++) {
+      const col = Math.floor((s * 997) % 1024);
+      const row = Math.floor((s * 389) % 768);
+      const cr = toFixed(parseDecimal(center.re, ''), bits) + offset(col - 511.5);
+      const ci = toFixed(parseDecimal(center.im, ''), bits) + offset(383.5 - row);
+      sampleIterations += bruteForce(cr, ci, bits, 20000);
+    }
+    const bruteMsPerIteration = (performance.now() - started) / sampleIterations;
+    const bruteWholeS = (bruteMsPerIteration * result.bruteForceIterations) / 1000; // brute force skips nothing
     console.log(
-      `     MPFR (gmpy2) brute force: ${(perIteration * 1e6).toFixed(0)} ns per iteration → ${mpfrWholeS.toFixed(0)} s; perturbation is ${(mpfrWholeS / (wall / 1000)).toFixed(0)}× faster`,
+      `   ${width} at ${label}: wall ${(wall / 1000).toFixed(2)} s (median of ${walls.length}), ${(result.iterations / 1e6).toFixed(0)} M iterations, ` +
+        `${M(result.iterations / (result.computeMs / 1000))}, reference orbit and series ${(referenceMs.endMs - referenceMs.startMs).toFixed(0)} ms at ${bits} bits; ` +
+        `skipped by the series${blaApplies(workload) ? ' and BLA (where its pilot keeps it)' : ''}: ` +
+        `${((result.bruteForceIterations - result.iterations) / 1e6).toFixed(0)} M of ${(result.bruteForceIterations / 1e6).toFixed(0)} M updates`,
     );
+    console.log(
+      `     BigInt brute force at ${bits} bits: ${(bruteMsPerIteration * 1e6).toFixed(0)} ns per iteration on ${sample} sample points → ` +
+        `${bruteWholeS.toFixed(0)} s for the view on one thread; perturbation is ${(bruteWholeS / (wall / 1000)).toFixed(0)}× faster (2 threads vs 1)`,
+    );
+    if (gmpy) {
+      const script = `
+  import gmpy2, time
+  from gmpy2 import mpfr
+  gmpy2.get_context().precision = ${bits}
+  cr = mpfr('1e-${width.split('e-')[1]}') * 3.7
+  ci = mpfr(1) + mpfr('1e-${width.split('e-')[1]}') * 2.1
+  n = 0; t = time.perf_counter()
+  for rep in range(8):
+      zr = mpfr(0); zi = mpfr(0)
+      for k in range(20000):
+          zr2 = zr * zr; zi2 = zi * zi
+          zi = 2 * zr * zi + ci; zr = zr2 - zi2 + cr; n += 1
+          if zr * zr + zi * zi > 4: break
+  print((time.perf_counter() - t) / n)`;
+      const perIteration = Number(execFileSync('/usr/bin/python3', ['-c', script]).toString()) * 1000;
+      const mpfrWholeS = (perIteration * result.bruteForceIterations) / 1000;
+      console.log(
+        `     MPFR (gmpy2) brute force: ${(perIteration * 1e6).toFixed(0)} ns per iteration → ${mpfrWholeS.toFixed(0)} s; perturbation is ${(mpfrWholeS / (wall / 1000)).toFixed(0)}× faster`,
+      );
+    }
   }
 }
 
 // 4. The cluster (a redis-server and 2 local `mandel worker` processes of 1 thread) against the
 //    threads backend (2 threads), the same deep view, alternating.
-{
+if (sections.has('4')) {
   const workload = viewWorkload({ center: spiral, width: '1e-100', cols: 1024, rows: 768, maxiter: 20000 });
   const redis = await RedisServer.start();
   const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
