@@ -137,6 +137,13 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     assert.deepEqual(result.counts, (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts);
     const where = Object.fromEntries(result.trace.chunks.map((event) => [event.chunk.id, event.worker.split('/').pop()]));
     assert.deepEqual(where, { 0: 'main', 1: 'main', 2: 'thread-1' });
+    // A kernel module's kernel is never run there, however small the chunk: it may be slow.
+    const slow = await client.submit(workload, { kernel: 'slow', prune: false, chunks: [row(0)] });
+    await client.wait(slow.id);
+    assert.deepEqual(
+      (await client.result(slow.id)).trace.chunks.map((event) => event.worker.split('/').pop()),
+      ['thread-1'],
+    );
     await closeWorkers();
   });
 

@@ -135,6 +135,11 @@ interface CachedRender {
  * profiles) costs more than computing it. Such chunks show in the trace as worker `main`.
  */
 export const INLINE_ITERATIONS = 4096;
+/**
+ * Only mandel's own kernels, whose cost per iteration is known: a kernel module's could be
+ * slow per point, and on this thread it would stall lock renewals and every other chunk.
+ */
+const INLINE_KERNELS = new Set(['js', 'native', 'wasm']);
 
 function computeHere(record: RenderRecord, chunk: Chunk, counts: Int32Array) {
   const { workload } = record;
@@ -216,7 +221,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     let result;
     try {
       result =
-        !deep && elements * record.workload.maxiter <= INLINE_ITERATIONS
+        !deep && elements * record.workload.maxiter <= INLINE_ITERATIONS && INLINE_KERNELS.has(record.kernel)
           ? computeHere(record, chunk, counts)
           : await pool.run(
               {
