@@ -104,7 +104,8 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       ? await recorder.phase(PHASE.reference, () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
-          return deepInputOf(workload, reference, prune, allocate);
+          // Built here only for a backend that uses them (the cluster's workers derive their own).
+          return backend.deepInput === 'orbit' ? { reference, exponent: deep.exponent } : deepInputOf(workload, reference, prune, allocate);
         })
       : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory

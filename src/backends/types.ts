@@ -37,6 +37,11 @@ export interface Backend {
   readonly workers: number;
   /** True when chunks are written from other threads: render() then puts the counts on shared memory. */
   readonly sharedMemory?: boolean;
+  /**
+   * `orbit`: of a deep render this backend uses only the reference orbit (its workers derive
+   * what skips updates themselves), so render() does not build the series and BLA table.
+   */
+  readonly deepInput?: 'orbit';
   /** How many chunks this backend splits a render of `elements` points into, unless told. */
   defaultChunks(elements: number): number;
   /** Starts threads or connections ahead of the first run, so start-up is timed apart. */

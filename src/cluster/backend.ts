@@ -18,6 +18,8 @@ export interface ClusterBackendOptions extends ClusterClientOptions {
 
 export class ClusterBackend implements Backend {
   readonly name = 'cluster';
+  /** Workers fetch the orbit from Redis and derive the series and BLA table from it, as the submitter would. */
+  readonly deepInput = 'orbit';
   private lanes = 0;
   /** Its connection to the cluster, for what a render does not show: workers, queue, Redis. */
   readonly client: ClusterClient;
