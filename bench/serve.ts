@@ -1,7 +1,8 @@
 /**
  * `mandel serve` under a browser's load, measured side by side in one run:
  *  1. time from request to the last tile of a 1280 × 720 view of the default region (the
- *     tiles at zoom 3 that cover it), cold cache, 6 connections as a browser opens;
+ *     tiles at zoom 3 that cover it), cold cache, 6 connections as a browser opens, from a
+ *     client on its own thread and event loop (bench/serve-client.mjs), as a browser's;
  *  2. tiles/s over a scripted zoom into the seahorse valley (zoom 2 … 14, 20 tiles a level);
  *  3. the server's overhead: points/s through /api/tile divided by points/s of render() on
  *     the same tiles and the same warm backend, at the same concurrency;
@@ -11,10 +12,9 @@
  *   npm run build && node --import tsx bench/serve.ts [--reps 7]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { ThreadsBackend, render, type Backend } from '../dist/index.js';
 import { ClusterBackend } from '../dist/cluster/index.js';
 import { median } from '../dist/analysis/stats.js';
@@ -25,6 +25,7 @@ import { RedisServer } from '../test/helpers/redis.js';
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' } } });
 const reps = Number(values.reps);
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+/** Connections a browser opens to one host (the client uses as many). */
 const BROWSER_CONNECTIONS = 6;
 
 type Tile = { z: number; x: number; y: number };
@@ -42,47 +43,29 @@ function viewTiles(re: number, im: number, z: number, width = 1280, height = 720
   return tiles;
 }
 
-/**
- * One tile as the explorer asks for it (uint16 counts, gzip accepted), read and decoded as a
- * browser would: the client's work is on this machine's two cores too.
- */
-function get(agent: Agent, url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent, headers: { 'Accept-Encoding': 'gzip' } }, (response) => {
-      // Every byte is read; only a gzipped body is joined (to inflate it): a browser joins and
-      // decodes in its own process, not on the server's event loop as this one would.
-      const gzip = response.headers['content-encoding'] === 'gzip';
-      const parts: Buffer[] = [];
-      let length = 0;
-      response.on('data', (part: Buffer) => {
-        length += part.length;
-        if (gzip) parts.push(part);
-      });
-      response.on('end', () => {
-        if (gzip) length = gunzipSync(Buffer.concat(parts)).length;
-        if (response.statusCode === 200 && length !== 256 * 256 * 2) reject(new Error(`a tile of ${length} bytes`));
-        resolve(response.statusCode ?? 0);
-      });
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+/** The browser: its own thread and event loop (bench/serve-client.mjs). */
+const client = new Worker(new URL('./serve-client.mjs', import.meta.url));
+client.unref();
+let requests = 0;
 
 /**
  * Fetches every tile, `BROWSER_CONNECTIONS` at a time, with pruning as the explorer asks by
  * default (and as renderAll renders: like for like); resolves with the wall time in ms.
  */
-async function fetchAll(base: string, tiles: Tile[], maxiter: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: BROWSER_CONNECTIONS });
-  const started = performance.now();
-  const statuses = await Promise.all(
-    tiles.map((t) => get(agent, `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&prune=1&format=counts16`)),
-  );
-  const ms = performance.now() - started;
-  agent.destroy();
-  if (statuses.some((status) => status !== 200)) throw new Error(`statuses ${[...new Set(statuses)].join(',')}`);
-  return ms;
+function fetchAll(base: string, tiles: Tile[], maxiter: number): Promise<number> {
+  const id = ++requests;
+  const urls = tiles.map((t) => `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&prune=1&format=counts16`);
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply: { id: number; ms?: number; statuses?: number[]; error?: string }) => {
+      if (reply.id !== id) return;
+      client.off('message', onMessage);
+      if (reply.error) return reject(new Error(reply.error));
+      if (reply.statuses!.some((status) => status !== 200)) return reject(new Error(`statuses ${[...new Set(reply.statuses)].join(',')}`));
+      resolve(reply.ms!);
+    };
+    client.on('message', onMessage);
+    client.postMessage({ id, urls });
+  });
 }
 
 /** The same tiles through render() on a backend directly, with the same concurrency. */

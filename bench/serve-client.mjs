@@ -1,0 +1,42 @@
+/**
+ * bench/serve.ts's browser: a worker thread with its own event loop (as a browser has its own
+ * process) that fetches tiles as the explorer does — 6 connections, uint16 counts, gzip
+ * accepted, each body joined into one buffer and read as counts — and reports the wall time.
+ * Its work still runs on this machine's two cores, as a local browser's would.
+ */
+import { Agent, request } from 'node:http';
+import { parentPort } from 'node:worker_threads';
+import { gunzipSync } from 'node:zlib';
+
+const BROWSER_CONNECTIONS = 6;
+
+function get(agent, url) {
+  return new Promise((resolve, reject) => {
+    request(url, { agent, headers: { 'Accept-Encoding': 'gzip' } }, (response) => {
+      const parts = [];
+      response.on('data', (part) => parts.push(part));
+      response.on('end', () => {
+        const body = Buffer.concat(parts);
+        const bytes = response.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+        const counts = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+        if (response.statusCode === 200 && counts.length !== 256 * 256) reject(new Error(`a tile of ${bytes.length} bytes`));
+        resolve(response.statusCode ?? 0);
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+parentPort.on('message', async ({ id, urls }) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: BROWSER_CONNECTIONS });
+  const started = performance.now();
+  try {
+    const statuses = await Promise.all(urls.map((url) => get(agent, url)));
+    parentPort.postMessage({ id, ms: performance.now() - started, statuses });
+  } catch (error) {
+    parentPort.postMessage({ id, error: error.message });
+  } finally {
+    agent.destroy();
+  }
+});
