@@ -544,6 +544,14 @@ describe('on a Redis Cluster (three masters, made by redis-cli --cluster create)
         redis.disconnect();
       }
       assert.equal(sizes.filter((size) => size > 0).length, 1, `keys per node: ${sizes.join(', ')}`);
+      // The dashboard's Redis memory is the whole cluster's, not one node's.
+      const nodeMemory: number[] = [];
+      for (const node of cluster.nodes) {
+        const redis = new Redis(node.port, '127.0.0.1');
+        nodeMemory.push(Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))![1]));
+        redis.disconnect();
+      }
+      assert.ok((await client.redisMemoryBytes()) > 1.5 * Math.max(...nodeMemory), `nodes: ${nodeMemory.join(', ')}`);
     } finally {
       for (const worker of workers) await worker.close();
       await client.close();

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { AbortError, MandelError } from '../errors.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Chunk, type Schedule } from '../plan.js';
 import { toRenderResult, type RenderResult } from '../result.js';
@@ -264,11 +265,12 @@ export class ClusterClient {
     }));
   }
 
-  /** Redis's used memory, bytes (INFO memory). */
+  /** Redis's used memory, bytes (INFO memory): on a Redis Cluster, summed over its masters. */
   async redisMemoryBytes(): Promise<number> {
     await this.connect();
-    const info = await this.command(() => this.redis.info('memory'));
-    return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const infos = await this.command(() => Promise.all(nodes.map((node) => node.info('memory'))));
+    return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN), 0);
   }
 
   /**
