@@ -52,7 +52,7 @@ typedef struct {
    the extended form are done here, by the scalar loop. An empty lane idles harmlessly: δ = 0
    on Z_0 = 0 never escapes, and its n never reaches maxiter. */
 static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, double *dci, long long *m, long long *n,
-                          lanes8_meta *meta, int l, int deep) {
+                          lanes8_meta *meta, int l, int shift, int deep) {
   meta->point[l] = -1;
   dr[l] = di[l] = dcr[l] = dci[l] = 0;
   m[l] = 0;
@@ -86,7 +86,7 @@ static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, d
       dci[l] = ci * c->unit;
     }
     m[l] = s;
-    n[l] = s - 1;
+    n[l] = s - 1 - shift; /* n is the block's: the lane's next step is `shift` steps into it */
     meta->start[l] = s;
     meta->point[l] = p;
     c->active++;
@@ -98,7 +98,7 @@ static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, d
    refills those lanes of `now` with the next points. */
 static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now, lanes8_meta *meta, unsigned event, unsigned esc,
                                                     unsigned extended, __m512d was_dr, __m512d was_di, __m512i was_m,
-                                                    __m512i was_n, int deep) {
+                                                    __m512i was_n, int shift, int deep) {
   double dr[8] __attribute__((aligned(64))), di[8] __attribute__((aligned(64)));
   long long n[8] __attribute__((aligned(64)));
   double *dcr = meta->dcr, *dci = meta->dci;
@@ -116,9 +116,15 @@ static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now,
     const int l = __builtin_ctz(bits);
     const int p = meta->point[l];
     if (p < 0) continue;
-    const double updates = (double)(n0[l] - meta->start[l] + 2);
+    /* A lane may run a few steps past maxiter before the check at the block's end sees it:
+       whatever happens there, its point did not escape in time. */
+    const long long n_end = n0[l] < c->maxiter ? n0[l] : c->maxiter - 1;
+    const double updates = (double)(n_end - meta->start[l] + 2);
     counted done;
-    if (esc >> l & 1) {
+    if (n0[l] >= c->maxiter) {
+      done.count = c->maxiter;
+      done.updates = updates;
+    } else if (esc >> l & 1) {
       done.count = (int)n0[l];
       done.updates = updates;
     } else if (extended >> l & 1) {
@@ -131,7 +137,7 @@ static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now,
     c->out[c->offset + (p / c->cols) * c->row_stride + p % c->cols] = done.count;
     c->updates += done.updates;
     c->active--;
-    lanes8_refill(c, dr, di, dcr, dci, m, n, meta, l, deep);
+    lanes8_refill(c, dr, di, dcr, dci, m, n, meta, l, shift, deep);
   }
   now->dr = _mm512_load_pd(dr);
   now->di = _mm512_load_pd(di);
@@ -140,7 +146,7 @@ static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now,
 
 /* One step of 8 lanes. */
 static inline __attribute__((always_inline)) void lanes8_step(perturb_ctx *c, lanes8 *s, lanes8_meta *meta, const zpair *Z,
-                                                              const __m512i lastv, const __m512i maxv, const int deep) {
+                                                              const __m512i lastv, const int sub, const int deep) {
   const __m512d four = _mm512_set1_pd(4.0), zero = _mm512_setzero_pd();
   const __m512i one = _mm512_set1_epi64(1);
   /* Z_m of each lane: pairs of even lanes in a, of odd lanes in b; unpacking them gives the
@@ -155,7 +161,7 @@ static inline __attribute__((always_inline)) void lanes8_step(perturb_ctx *c, la
   const __m512d Zr = _mm512_unpacklo_pd(a, b), Zi = _mm512_unpackhi_pd(a, b);
 
   const __m512d dr0 = s->dr, di0 = s->di;
-  const __m512i m0 = _mm512_load_si512(meta->idx), n0 = s->n;
+  const __m512i m0 = _mm512_load_si512(meta->idx);
   const __m512d xr = _mm512_add_pd(Zr, dr0), xi = _mm512_add_pd(Zi, di0);
   const __m512d z2 = _mm512_add_pd(_mm512_mul_pd(xr, xr), _mm512_mul_pd(xi, xi));
   const __m512d d2 = _mm512_add_pd(_mm512_mul_pd(dr0, dr0), _mm512_mul_pd(di0, di0));
@@ -168,8 +174,8 @@ static inline __attribute__((always_inline)) void lanes8_step(perturb_ctx *c, la
                (reb & _mm512_cmp_pd_mask(_mm512_abs_pd(xr), small_size, _CMP_LT_OQ) &
                 _mm512_cmp_pd_mask(_mm512_abs_pd(xi), small_size, _CMP_LT_OQ));
   }
-  const __m512i n1 = _mm512_add_epi64(n0, one);
-  const __mmask8 event = esc | extended | _mm512_cmpge_epi64_mask(n1, maxv);
+  /* maxiter is checked once a block, in perturb_avx512_body, not every step. */
+  const __mmask8 event = esc | extended;
   const __m512i m1 = _mm512_add_epi64(m0, one);
   _mm512_store_si512(meta->idx, m1);
   /* δ ← (2Z + δ)δ + dc, as if no lane rebased. */
@@ -178,7 +184,6 @@ static inline __attribute__((always_inline)) void lanes8_step(perturb_ctx *c, la
     s->dr = _mm512_add_pd(_mm512_sub_pd(_mm512_mul_pd(ar, dr0), _mm512_mul_pd(ai, di0)), _mm512_load_pd(meta->dcr));
     s->di = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(ar, di0), _mm512_mul_pd(ai, dr0)), _mm512_load_pd(meta->dci));
   }
-  s->n = n1;
   if (__builtin_expect(reb != 0, 0)) {
     /* Again, with δ ← Z + δ and Z_0 = 0 in the rebased lanes. */
     const __m512d r = _mm512_mask_blend_pd(reb, dr0, xr), i = _mm512_mask_blend_pd(reb, di0, xi);
@@ -188,7 +193,8 @@ static inline __attribute__((always_inline)) void lanes8_step(perturb_ctx *c, la
     s->di = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(ar, i), _mm512_mul_pd(ai, r)), _mm512_load_pd(meta->dci));
     _mm512_store_si512(meta->idx, _mm512_mask_blend_epi64(reb, m1, one));
   }
-  if (__builtin_expect(event != 0, 0)) lanes8_events(c, s, meta, event, esc, extended, dr0, di0, m0, n0, deep);
+  if (__builtin_expect(event != 0, 0))
+    lanes8_events(c, s, meta, event, esc, extended, dr0, di0, m0, _mm512_add_epi64(s->n, _mm512_set1_epi64(sub)), sub + 1, deep);
 }
 
 static inline __attribute__((always_inline)) void perturb_avx512_body(perturb_ctx *c, const zpair *Z, const int deep) {
@@ -198,18 +204,28 @@ static inline __attribute__((always_inline)) void perturb_avx512_body(perturb_ct
   for (int v = 0; v < 4; v++) {
     double dr[8] __attribute__((aligned(64))), di[8] __attribute__((aligned(64)));
     long long n[8] __attribute__((aligned(64)));
-    for (int l = 0; l < 8; l++) lanes8_refill(c, dr, di, meta[v].dcr, meta[v].dci, meta[v].idx, n, &meta[v], l, deep);
+    for (int l = 0; l < 8; l++) lanes8_refill(c, dr, di, meta[v].dcr, meta[v].dci, meta[v].idx, n, &meta[v], l, 0, deep);
     lanes8 *s = groups[v];
     s->dr = _mm512_load_pd(dr);
     s->di = _mm512_load_pd(di);
     s->n = _mm512_load_si512(n);
   }
   const __m512i lastv = _mm512_set1_epi64(c->ref->length - 1), maxv = _mm512_set1_epi64(c->maxiter);
+  const __m512i eight = _mm512_set1_epi64(8), before_max = _mm512_set1_epi64(c->maxiter - 1);
   while (c->active > 0) {
-    lanes8_step(c, &s0, &meta[0], Z, lastv, maxv, deep);
-    lanes8_step(c, &s1, &meta[1], Z, lastv, maxv, deep);
-    lanes8_step(c, &s2, &meta[2], Z, lastv, maxv, deep);
-    lanes8_step(c, &s3, &meta[3], Z, lastv, maxv, deep);
+    for (int sub = 0; sub < 8; sub++) {
+      lanes8_step(c, &s0, &meta[0], Z, lastv, sub, deep);
+      lanes8_step(c, &s1, &meta[1], Z, lastv, sub, deep);
+      lanes8_step(c, &s2, &meta[2], Z, lastv, sub, deep);
+      lanes8_step(c, &s3, &meta[3], Z, lastv, sub, deep);
+    }
+    /* The block's end: n moves on by 8, and a lane at maxiter is done (counted as at its last step). */
+    for (int v = 0; v < 4; v++) {
+      lanes8 *s = groups[v];
+      s->n = _mm512_add_epi64(s->n, eight);
+      const __mmask8 maxed = _mm512_cmpge_epi64_mask(s->n, maxv);
+      if (maxed) lanes8_events(c, s, &meta[v], maxed, 0, 0, s->dr, s->di, _mm512_load_si512(meta[v].idx), before_max, 0, deep);
+    }
   }
 }
 
