@@ -1,30 +1,31 @@
 /*
  * Perturbation on AVX-512, included by perturb.c inside its avx512 target region: the
  * algorithm of perturb-body.h (each lane follows one point through exactly the steps of the
- * scalar loop, refilled with the next point as soon as its point is done), written for what
- * costs on this kind of CPU (measured: 0.2× of the brute-force rate for the generic body):
- *  - the lanes' state stays in registers: four groups of 8 lanes, each stepped by an inlined
- *    function, with everything that happens once a point (its end, the next point's start)
- *    out of line; a loop over arrays of vectors kept them in memory, and the stores of
- *    512-bit vectors were the bottleneck;
+ * scalar loop, refilled with the next point as soon as its point is done), rewritten for
+ * speed. Measured on one thread against the brute-force rate of the time (bench/deep.ts
+ * section 1's points), from 0.20×:
  *  - the reference orbit is read from an interleaved copy (re, im side by side), so a lane's
- *    Z_m is one 16-byte load, and a few shuffles build the 8-lane vectors: element by
- *    element, the generic body spent much of its time moving lanes in and out of vectors;
+ *    Z_m is one 16-byte load and a few shuffles build the 8-lane vectors (the generic body
+ *    moved lanes in and out of vectors element by element): with 3 groups in flight, 0.32×;
+ *  - 4 groups of 8 lanes in flight, each stepped by an inlined function, its state in
+ *    registers, a point's end and the next one's start out of line: 0.36×;
  *  - a rebase (rare) is a branch, not a blend: the step is taken as if no lane rebased, and
  *    again with the rebased lanes when one did, so the rebase test is off the chain from one
- *    δ to the next and the next step's orbit loads need not wait for it;
+ *    δ to the next (no measurable change on its own);
+ *  - maxiter is checked once per block of 8 steps, not by every lane every step (a lane that
+ *    runs past it is counted as at maxiter, whatever it meets there): a few per cent;
  *  - the checks that only views below 1e-300 need (δ tiny, a rebase onto a tiny Z) are
- *    compiled out of the loop that shallower views run;
- *  - a lane's update count is n − s + 2 (one update a step, one for the series), not a
- *    counter of its own.
+ *    compiled out of the loop that shallower views run; a lane's update count is derived
+ *    from n, not counted.
  * The arithmetic is the scalar loop's, operation for operation and without fused
- * multiply-adds (-ffp-contract=off), so counts and update counts equal the scalar path's.
+ * multiply-adds (-ffp-contract=off), so counts and update counts equal the scalar path's
+ * (test/deep.test.ts checks every ISA against the js kernel).
  */
 typedef struct {
   double r, i;
 } zpair;
 
-/* One group of 8 lanes. */
+/* One group of 8 lanes: δ, and n at the start of the current block of 8 steps. */
 typedef struct {
   __m512d dr, di;
   __m512i n;
