@@ -8,14 +8,14 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
-import { deepCentre, referenceBits } from './deep/view.js';
-import { referenceOrbit } from './deep/reference.js';
+import { deepCentre, referenceBits, referenceOrbit } from './deep/reference.js';
 import { deepInputOf } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from './trace.js';
-import { elementsOf, type Workload } from './workload.js';
+import { elementsOf } from './grid.js';
+import type { Workload } from './workload.js';
 
 export interface RenderOptions {
   /** A backend instance (the caller closes it) or a built-in name. Default: threads. */

@@ -14,12 +14,12 @@
  */
 import { z } from 'zod';
 import type { Axis } from './axis.js';
-import { InvalidOptionError, MandelError } from './errors.js';
-import { formatBytes } from './format.js';
 import { BENCHMARKS_GAME_MAXITER, DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
-import { MAX_INT32, finite, parseOrThrow, positiveInt } from './schema.js';
+import { benchmarksGameGrid, DEFAULT_MAX_MEMORY_BYTES, generalGrid, MAX_ELEMENTS, tutorialGrid } from './grid.js';
+import { finite, parseOrThrow, positiveInt } from './schema.js';
 
 export { axisCoordinates, axesOf, type Axis } from './axis.js';
+export { elementsOf } from './grid.js';
 
 /** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
 export interface Region {
@@ -50,13 +50,6 @@ export interface DeepCentre {
   readonly exponent: number;
 }
 
-/** Renders above this many points are refused whatever the memory limit (typed-array length). */
-const MAX_ELEMENTS = MAX_INT32;
-/** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
-const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
-/** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
-const BYTES_PER_ELEMENT_COUNTS = 4;
-
 const regionSchema = z
   .object({ x1: finite('x1'), x2: finite('x2'), y1: finite('y1'), y2: finite('y2') })
   .refine((r) => r.x1 < r.x2, { message: 'region must have x1 < x2 (real part, left to right)' })
@@ -82,25 +75,7 @@ export type GridSpec = z.input<typeof gridSpecSchema>;
 
 /** The tutorial's grid (see the module header), for any size, region and maxiter. */
 export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
-  const { size, maxiter, region, maxMemoryBytes } = parseOrThrow(tutorialSpecSchema, spec, 'workload');
-  // Refuse before counting: the count loop is O(size), and size alone bounds the result.
-  checkMemory(Math.ceil(size / 2) + 1, Math.ceil(size / 2) + 1, maxMemoryBytes, `--size ${size}`);
-  // Python: x_step = (float(x2 - x1) / float(w)) * 2 ; y_step = (float(y1 - y2) / float(h)) * 2
-  const xStep = ((region.x2 - region.x1) / size) * 2;
-  const yStep = ((region.y1 - region.y2) / size) * 2;
-  checkStep(xStep, 'real axis', region.x1, region.x2);
-  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
-  let cols = 0;
-  for (let x = region.x1; x < region.x2; x += xStep) cols++;
-  let rows = 0;
-  for (let y = region.y2; y > region.y1; y += yStep) rows++;
-  const workload: Workload = {
-    re: { start: region.x1, step: xStep, count: cols, spacing: 'accumulate' },
-    im: { start: region.y2, step: yStep, count: rows, spacing: 'accumulate' },
-    maxiter,
-  };
-  checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`);
-  return workload;
+  return tutorialGrid(parseOrThrow(tutorialSpecSchema, spec, 'workload'));
 }
 
 /**
@@ -109,71 +84,12 @@ export function tutorialWorkload(spec: TutorialSpec = {}): Workload {
  * iterations unless told otherwise. Written as a `.pbm`, it is that benchmark's output.
  */
 export function benchmarksGameWorkload(spec: { size: number; maxiter?: number; maxMemoryBytes?: number }): Workload {
-  const { size, maxiter, maxMemoryBytes } = parseOrThrow(benchmarksGameSpecSchema, spec, 'workload');
-  checkMemory(size, size, maxMemoryBytes, `--benchmarks-game ${size}`);
-  return {
-    re: { start: -1.5, step: 2, count: size, spacing: 'fraction' },
-    im: { start: -1, step: 2, count: size, spacing: 'fraction' },
-    maxiter,
-  };
+  return benchmarksGameGrid(parseOrThrow(benchmarksGameSpecSchema, spec, 'workload'));
 }
 
 /** A general render: width × height points from the region's top-left corner. */
 export function gridWorkload(spec: GridSpec): Workload {
-  const { width, height, maxiter, region, maxMemoryBytes } = parseOrThrow(gridSpecSchema, spec, 'workload');
-  checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`);
-  const xStep = (region.x2 - region.x1) / width;
-  const yStep = (region.y1 - region.y2) / height;
-  checkStep(xStep, 'real axis', region.x1, region.x2);
-  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
-  return {
-    re: { start: region.x1, step: xStep, count: width, spacing: 'multiply' },
-    im: { start: region.y2, step: yStep, count: height, spacing: 'multiply' },
-    maxiter,
-  };
-}
-
-export function elementsOf(workload: Workload): number {
-  return workload.re.count * workload.im.count;
-}
-
-/** The memory a render of this many points needs at least: counts plus an RGBA image. */
-function estimateMemoryBytes(rows: number, cols: number): number {
-  return rows * cols * (BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
-}
-
-function checkMemory(rows: number, cols: number, limitBytes: number, asked: string): void {
-  const elements = rows * cols;
-  const needed = estimateMemoryBytes(rows, cols);
-  if (elements > MAX_ELEMENTS) {
-    // A hard cap of the counts' typed array, whatever memory there is.
-    throw new MandelError(
-      'ERR_TOO_LARGE',
-      `${asked} means ${rows} × ${cols} = ${elements.toLocaleString('en-US')} points, over the cap of ` +
-        `${MAX_ELEMENTS.toLocaleString('en-US')} (2^31 − 1) points per render; render it in parts`,
-    );
-  }
-  if (needed > limitBytes) {
-    throw new MandelError(
-      'ERR_TOO_LARGE',
-      `${asked} means ${rows} × ${cols} points and about ${formatBytes(needed)} of memory, ` +
-        `over the limit of ${formatBytes(limitBytes)}; ` +
-        'choose a smaller size, or raise the limit with --max-memory MB',
-    );
-  }
-}
-
-/**
- * The one check of a grid's spacing, for every way a workload is built or received: a step
- * that is not a finite, non-zero number (a region wider than the largest double, or too
- * narrow to divide) would give NaN coordinates or a one-column image.
- */
-function checkStep(step: number, axis: string, from: number, to: number): void {
-  if (!Number.isFinite(step) || step === 0) {
-    throw new InvalidOptionError(
-      `the region's ${axis} from ${from} to ${to} gives a step of ${step} between points; it must be a finite number other than 0 (choose a narrower or wider region)`,
-    );
-  }
+  return generalGrid(parseOrThrow(gridSpecSchema, spec, 'workload'));
 }
 
 /** Schema for a workload that arrives from elsewhere (a worker thread, a queue payload). */

@@ -76,6 +76,13 @@ describe('start-up: what is loaded, and where', () => {
     }
     assert.ok(loaded.has('commander'), 'the walk follows the imports');
   });
+
+  it('`mandel run` builds its grid and renders without the validation library (zod: ~100 ms to load)', () => {
+    for (const entry of ['src/cli/run.ts', 'src/grid.ts', 'src/render.ts', 'src/trace.ts']) {
+      const loaded = packagesLoadedBy(entry);
+      assert.ok(!loaded.has('zod'), `${entry} loads zod through ${loaded.get('zod')}`);
+    }
+  });
 });
 
 describe('assembly/mandel.ts', () => {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { InvalidOptionError } from '../errors.js';
 import {
+  BENCHMARKS_GAME_MAXITER,
   COLORMAPS,
   DEFAULT_MAXITER,
   DEFAULT_PREFIX,
@@ -138,26 +139,27 @@ export function addRedisOptions(command: Command): Command {
     .option('--timeout <seconds>', 'how long to wait for an unreachable Redis before giving up', positiveInteger(5), 5);
 }
 
-/** The workload the flags describe (the validating module loads here, not at start-up). */
+/**
+ * The workload the flags describe. Its grid is built from the flags as their parsers checked
+ * them (grid.ts; a view past doubles goes through deep/view.ts), not through the library's
+ * schemas: a run then loads no validation library.
+ */
 export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
-  const { benchmarksGameWorkload, gridWorkload, tutorialWorkload } = await import('../workload.js');
+  const { benchmarksGameGrid, generalGrid, tutorialGrid, DEFAULT_MAX_MEMORY_BYTES } = await import('../grid.js');
   if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
     throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
   }
   const maxiter = flags.maxiter ?? flags.maxiterations ?? DEFAULT_MAXITER;
-  const common = {
-    maxiter,
-    region: flags.region ?? TUTORIAL_REGION,
-    ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
-  };
+  const maxMemoryBytes = flags.maxMemory !== undefined ? flags.maxMemory * 2 ** 20 : DEFAULT_MAX_MEMORY_BYTES;
+  const common = { maxiter, region: flags.region ?? TUTORIAL_REGION, maxMemoryBytes };
   if (flags.benchmarksGame !== undefined) {
     if (flags.size !== undefined || flags.width !== undefined || flags.height !== undefined || flags.region !== undefined) {
       throw new InvalidOptionError('--benchmarks-game sets its own grid; drop --size, --width, --height and --region');
     }
-    return benchmarksGameWorkload({
+    return benchmarksGameGrid({
       size: flags.benchmarksGame,
-      ...(flags.maxiter !== undefined || flags.maxiterations !== undefined ? { maxiter } : {}),
-      ...(flags.maxMemory !== undefined ? { maxMemoryBytes: flags.maxMemory * 2 ** 20 } : {}),
+      maxiter: flags.maxiter !== undefined || flags.maxiterations !== undefined ? maxiter : BENCHMARKS_GAME_MAXITER,
+      maxMemoryBytes,
     });
   }
   if (flags.center !== undefined || flags.zoom !== undefined) {
@@ -177,9 +179,9 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
   if (general) {
     if (flags.size !== undefined) throw new InvalidOptionError('--size builds the tutorial grid; use it or --width/--height, not both');
     if (flags.width === undefined || flags.height === undefined) throw new InvalidOptionError('--width and --height go together');
-    return gridWorkload({ width: flags.width, height: flags.height, ...common });
+    return generalGrid({ width: flags.width, height: flags.height, ...common });
   }
-  return tutorialWorkload({ size: flags.size ?? DEFAULT_SIZE, ...common });
+  return tutorialGrid({ size: flags.size ?? DEFAULT_SIZE, ...common });
 }
 
 /** The view of `--center RE,IM --zoom WIDTH`: `mandel run`'s and `mandel bench`'s alike. */

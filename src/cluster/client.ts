@@ -19,7 +19,7 @@ import { parseOrThrow } from '../schema.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
 import { referenceOrbit, type ReferenceOrbit } from '../deep/reference.js';
-import { deepCentre, referenceBits } from '../deep/view.js';
+import { deepCentre, referenceBits } from '../deep/reference.js';
 import { connectRedis, displayUrl, prefixFor, waitForRedis, type RedisClient } from './connection.js';
 import { checkEvictionPolicy } from './scripts.js';
 import {

@@ -4,7 +4,8 @@
  * other point of the view is then iterated as a small difference from it (perturbation.ts).
  * The orbit is computed once per render and shared: on shared memory with the threads.
  */
-import { toFixed, type Decimal } from './decimal.js';
+import type { DeepCentre } from '../workload.js';
+import { parseDecimal, toFixed, type Decimal } from './decimal.js';
 
 export interface ReferenceOrbit {
   /** Z_0 … Z_{length−1}, real and imaginary parts; Z_0 = 0. */
@@ -72,4 +73,14 @@ export function referenceOrbit(
 
 function bitLength(value: bigint): number {
   return (value < 0n ? -value : value).toString(2).length;
+}
+
+/** The centre of a deep workload as exact decimals. */
+export function deepCentre(deep: DeepCentre): { re: Decimal; im: Decimal } {
+  return { re: parseDecimal(deep.re, 'the centre’s real part'), im: parseDecimal(deep.im, 'the centre’s imaginary part') };
+}
+
+/** Bits after the binary point of the reference orbit: the pixel's, and a margin for long orbits. */
+export function referenceBits(deep: DeepCentre): number {
+  return Math.max(64, -deep.exponent + 96);
 }

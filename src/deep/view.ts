@@ -12,10 +12,11 @@ import { z } from 'zod';
 import { InvalidOptionError } from '../errors.js';
 import { parseOrThrow, positiveInt } from '../schema.js';
 import { DEFAULT_MAXITER } from '../defaults.js';
-import { gridWorkload, type DeepCentre, type Workload } from '../workload.js';
-import { fixedToNumber, log10Of, parseDecimal, toFixed, type Decimal } from './decimal.js';
+import { gridWorkload, type Workload } from '../workload.js';
+import { fixedToNumber, log10Of, parseDecimal, toFixed } from './decimal.js';
 
 export { blaApplies, deepDcMax } from './bla.js';
+export { deepCentre, referenceBits } from './reference.js';
 
 /** The narrowest view served: 1e-1000 wide (a reference orbit of ~3,400 bits). */
 export const MIN_WIDTH_LOG10 = -1000;
@@ -83,14 +84,4 @@ export function viewWorkload(spec: ViewSpec): Workload {
     maxiter,
     deep: { re: checked.center.re.trim(), im: checked.center.im.trim(), exponent },
   };
-}
-
-/** The centre of a deep workload as exact decimals. */
-export function deepCentre(deep: DeepCentre): { re: Decimal; im: Decimal } {
-  return { re: parseDecimal(deep.re, 'the centre’s real part'), im: parseDecimal(deep.im, 'the centre’s imaginary part') };
-}
-
-/** Bits after the binary point of the reference orbit: the pixel's, and a margin for long orbits. */
-export function referenceBits(deep: DeepCentre): number {
-  return Math.max(64, -deep.exponent + 96);
 }

@@ -1,0 +1,122 @@
+/**
+ * The grids a workload's points lie on, built from values already checked: workload.ts checks
+ * a library caller's spec with its schemas and builds here; the command line, whose flags
+ * its parsers have checked, builds here directly, so a run loads no validation library
+ * (zod costs ~100 ms of start-up). What only the built grid can tell is checked here, for
+ * both: the memory a render would need, and a step between points that is usable.
+ */
+import { InvalidOptionError, MandelError } from './errors.js';
+import { formatBytes } from './format.js';
+import type { Region, Workload } from './workload.js';
+
+/** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
+export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
+/** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
+const BYTES_PER_ELEMENT_COUNTS = 4;
+
+/** Renders above this many points are refused whatever the memory limit (typed-array length). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+export interface TutorialGridSpec {
+  readonly size: number;
+  readonly maxiter: number;
+  readonly region: Region;
+  readonly maxMemoryBytes: number;
+}
+
+export interface GeneralGridSpec {
+  readonly width: number;
+  readonly height: number;
+  readonly maxiter: number;
+  readonly region: Region;
+  readonly maxMemoryBytes: number;
+}
+
+/** The tutorial's grid (workload.ts's header says how it is built), for any size, region and maxiter. */
+export function tutorialGrid({ size, maxiter, region, maxMemoryBytes }: TutorialGridSpec): Workload {
+  // Refuse before counting: the count loop is O(size), and size alone bounds the result.
+  checkMemory(Math.ceil(size / 2) + 1, Math.ceil(size / 2) + 1, maxMemoryBytes, `--size ${size}`);
+  // Python: x_step = (float(x2 - x1) / float(w)) * 2 ; y_step = (float(y1 - y2) / float(h)) * 2
+  const xStep = ((region.x2 - region.x1) / size) * 2;
+  const yStep = ((region.y1 - region.y2) / size) * 2;
+  checkStep(xStep, 'real axis', region.x1, region.x2);
+  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
+  let cols = 0;
+  for (let x = region.x1; x < region.x2; x += xStep) cols++;
+  let rows = 0;
+  for (let y = region.y2; y > region.y1; y += yStep) rows++;
+  const workload: Workload = {
+    re: { start: region.x1, step: xStep, count: cols, spacing: 'accumulate' },
+    im: { start: region.y2, step: yStep, count: rows, spacing: 'accumulate' },
+    maxiter,
+  };
+  checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`);
+  return workload;
+}
+
+/** The Benchmarks Game's grid (see benchmarksGameWorkload): N × N points, 2x/N − 1.5 + (2y/N − 1)i. */
+export function benchmarksGameGrid({ size, maxiter, maxMemoryBytes }: { size: number; maxiter: number; maxMemoryBytes: number }): Workload {
+  checkMemory(size, size, maxMemoryBytes, `--benchmarks-game ${size}`);
+  return {
+    re: { start: -1.5, step: 2, count: size, spacing: 'fraction' },
+    im: { start: -1, step: 2, count: size, spacing: 'fraction' },
+    maxiter,
+  };
+}
+
+/** A general render: width × height points from the region's top-left corner. */
+export function generalGrid({ width, height, maxiter, region, maxMemoryBytes }: GeneralGridSpec): Workload {
+  checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`);
+  const xStep = (region.x2 - region.x1) / width;
+  const yStep = (region.y1 - region.y2) / height;
+  checkStep(xStep, 'real axis', region.x1, region.x2);
+  checkStep(yStep, 'imaginary axis', region.y1, region.y2);
+  return {
+    re: { start: region.x1, step: xStep, count: width, spacing: 'multiply' },
+    im: { start: region.y2, step: yStep, count: height, spacing: 'multiply' },
+    maxiter,
+  };
+}
+
+export function elementsOf(workload: Workload): number {
+  return workload.re.count * workload.im.count;
+}
+
+/** The memory a render of this many points needs at least: counts plus an RGBA image. */
+function estimateMemoryBytes(rows: number, cols: number): number {
+  return rows * cols * (BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
+}
+
+function checkMemory(rows: number, cols: number, limitBytes: number, asked: string): void {
+  const elements = rows * cols;
+  const needed = estimateMemoryBytes(rows, cols);
+  if (elements > MAX_ELEMENTS) {
+    // A hard cap of the counts' typed array, whatever memory there is.
+    throw new MandelError(
+      'ERR_TOO_LARGE',
+      `${asked} means ${rows} × ${cols} = ${elements.toLocaleString('en-US')} points, over the cap of ` +
+        `${MAX_ELEMENTS.toLocaleString('en-US')} (2^31 − 1) points per render; render it in parts`,
+    );
+  }
+  if (needed > limitBytes) {
+    throw new MandelError(
+      'ERR_TOO_LARGE',
+      `${asked} means ${rows} × ${cols} points and about ${formatBytes(needed)} of memory, ` +
+        `over the limit of ${formatBytes(limitBytes)}; ` +
+        'choose a smaller size, or raise the limit with --max-memory MB',
+    );
+  }
+}
+
+/**
+ * The one check of a grid's spacing, for every way a workload is built or received: a step
+ * that is not a finite, non-zero number (a region wider than the largest double, or too
+ * narrow to divide) would give NaN coordinates or a one-column image.
+ */
+function checkStep(step: number, axis: string, from: number, to: number): void {
+  if (!Number.isFinite(step) || step === 0) {
+    throw new InvalidOptionError(
+      `the region's ${axis} from ${from} to ${to} gives a step of ${step} between points; it must be a finite number other than 0 (choose a narrower or wider region)`,
+    );
+  }
+}
