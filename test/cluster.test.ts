@@ -171,6 +171,44 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     await closeWorkers();
   });
 
+  it('a producer collecting a render rides out a Redis restart, its events reader included', async () => {
+    const client = newClient();
+    const workload = gridWorkload({ width: 40, height: 30, maxiter: 200 });
+    await newWorker();
+    await client.collect(await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 2 })); // events live
+    await closeWorkers();
+    const record = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 6 });
+    const collecting = client.collect(record);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.restart();
+    await newWorker();
+    assert.deepEqual(await collecting, (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts);
+    await closeWorkers();
+  });
+
+  it('a forged "completed" event (a chunk not stored, one not in the plan, junk) loses nothing and ends nothing', async () => {
+    const client = newClient();
+    const workload = gridWorkload({ width: 30, height: 20, maxiter: 100 });
+    // One render first, so that the client reads the events stream before the forgeries come.
+    await newWorker();
+    await client.collect(await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 2 }));
+    await closeWorkers();
+    const record = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 2 });
+    let settled = false;
+    const collecting = client.collect(record).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the collector is reading events
+    const redis = new Redis(server.url);
+    for (const job of [`${record.id}-0`, `${record.id}-99`, `${record.id}-x`, 'no-dash', `${record.id}-`]) {
+      await redis.xadd(`mandel:${CHUNK_QUEUE}:events`, '*', 'event', 'completed', 'jobId', job);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(settled, false, 'the collector neither gave up nor finished on forged events');
+    await newWorker();
+    assert.deepEqual(await collecting, (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts);
+    redis.disconnect();
+    await closeWorkers();
+  });
+
   it('`mandel result` exits 3 with a clear line while the render is not finished', async () => {
     const { id } = await newClient().submit(tutorialWorkload({ size: 50 }), { kernel: 'js', prune: false, chunkCount: 2 });
     const run = spawnSync(process.execPath, [bin, 'result', id, '--redis', server.url], { encoding: 'utf8', timeout: 30_000 });
