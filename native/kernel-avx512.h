@@ -2,7 +2,7 @@
  * Brute force (no pruning) on AVX-512, included by kernels.c inside its avx512 target region;
  * with pruning the generic body (kernel-body.h) runs. Against an independent exact loop
  * (../shared/anchors/cref.c) the generic body ran at 0.67–0.79× (measured). Here:
- *  - 4 groups of 8 lanes, each with its own 8 neighbouring points of a row, step together
+ *  - 5 groups of 8 lanes, each with its own 8 neighbouring points of a row, step together
  *    in blocks of 8 iterations with no test inside; everything stays in registers;
  *  - a group is independent of the others: once its 8 points are done it takes the next 8
  *    of the chunk (neighbours: their orbits tend to end in the same block), so a group never
@@ -14,7 +14,8 @@
  *    maxiter), and the counts of the lanes that ended go out with one masked store;
  *  - the exact test is the squared one except within 2^-45 of 4, where the lanes concerned
  *    take mandel_escaped (Python's abs(z) > 2, exactly), as everywhere in mandel.
- * Measured (bench/kernels.ts): 1.02–1.03× cref on the default workload, 0.94× on --size 4000.
+ * Measured (bench/kernels.ts): 1.10–1.11× cref on the default workload, 1.03× on --size 4000
+ * (4 groups: 1.02–1.03× and 0.94×; 6: no better than 5).
  * Tried and slower: refilling each lane alone as its point escapes (0.49–0.69×: lanes out of
  * step lose their neighbours' coherence, and each escape costs its own re-run); testing the
  * escape at every step instead of re-running (1.7–2.6× slower).
@@ -142,23 +143,27 @@ static double kernel_avx512_brute(const double *re, int cols, const double *im, 
   BF_GROUP(b);
   BF_GROUP(d);
   BF_GROUP(e);
+  BF_GROUP(f);
   long long updates = 0;
   aact = bf_take(&c, &acr, &aci, &aat);
   bact = bf_take(&c, &bcr, &bci, &bat);
   dact = bf_take(&c, &dcr, &dci, &dat);
   eact = bf_take(&c, &ecr, &eci, &eat);
-  while (aact | bact | dact | eact) {
-    const __m512d sar = azr, sai = azi, sbr = bzr, sbi = bzi, sdr = dzr, sdi = dzi, ser = ezr, sei = ezi;
+  fact = bf_take(&c, &fcr, &fci, &fat);
+  while (aact | bact | dact | eact | fact) {
+    const __m512d sar = azr, sai = azi, sbr = bzr, sbi = bzi, sdr = dzr, sdi = dzi, ser = ezr, sei = ezi, sfr = fzr, sfi = fzi;
     for (int s = 0; s < 8; s++) {
       BF_STEP(azr, azi, acr, aci);
       BF_STEP(bzr, bzi, bcr, bci);
       BF_STEP(dzr, dzi, dcr, dci);
       BF_STEP(ezr, ezi, ecr, eci);
+      BF_STEP(fzr, fzi, fcr, fci);
     }
     bf_check(&c, &azr, &azi, &acr, &aci, &acnt, &aact, &aat, sar, sai, &updates);
     bf_check(&c, &bzr, &bzi, &bcr, &bci, &bcnt, &bact, &bat, sbr, sbi, &updates);
     bf_check(&c, &dzr, &dzi, &dcr, &dci, &dcnt, &dact, &dat, sdr, sdi, &updates);
     bf_check(&c, &ezr, &ezi, &ecr, &eci, &ecnt, &eact, &eat, ser, sei, &updates);
+    bf_check(&c, &fzr, &fzi, &fcr, &fci, &fcnt, &fact, &fat, sfr, sfi, &updates);
   }
   return (double)updates;
 }
