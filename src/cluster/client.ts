@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { Cluster } from 'ioredis';
 import { AbortError, MandelError } from '../errors.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Chunk, type Schedule } from '../plan.js';
 import { toRenderResult, type RenderResult } from '../result.js';
@@ -20,7 +19,7 @@ import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
 import { referenceOrbit, type ReferenceOrbit } from '../deep/reference.js';
 import { deepCentre, referenceBits } from '../deep/reference.js';
-import { connectRedis, displayUrl, prefixFor, waitForRedis, type RedisClient } from './connection.js';
+import { connectRedis, displayUrl, masters, prefixFor, waitForRedis, type RedisClient } from './connection.js';
 import { checkEvictionPolicy } from './scripts.js';
 import {
   CHUNK_QUEUE,
@@ -268,8 +267,7 @@ export class ClusterClient {
   /** Redis's used memory, bytes (INFO memory): on a Redis Cluster, summed over its masters. */
   async redisMemoryBytes(): Promise<number> {
     await this.connect();
-    const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    const infos = await this.command(() => Promise.all(nodes.map((node) => node.info('memory'))));
+    const infos = await this.command(() => Promise.all(masters(this.redis).map((node) => node.info('memory'))));
     return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN), 0);
   }
 
@@ -433,7 +431,7 @@ export class ClusterClient {
     return counts;
   }
 
-  /** Starts reading the chunk queue's events (once); undefined if they cannot be read. */
+  /** Starts reading the chunk queue's events, once per client; the loop ends when the client closes. */
   private listen(): void {
     if (this.eventsConnection) return;
     // BullMQ's events stream of the chunk queue, read here with one blocking XREAD at a time

@@ -14,6 +14,11 @@ export { checkRedisUrl, displayUrl, isClusterUrl, prefixFor } from './url.js';
 /** A connection to one Redis, or to a Redis Cluster (the same commands; keys routed by slot). */
 export type RedisClient = Redis | Cluster;
 
+/** Every server holding keys: a Redis Cluster's masters, or the one Redis. For what INFO says per server. */
+export function masters(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
 /** Back-off between reconnection attempts: 100 ms doubling up to 5 s. */
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000);
 

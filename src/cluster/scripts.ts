@@ -3,8 +3,7 @@
  * atomically, so no other client can slip in between the check and the write. Apart from
  * the TypeScript that calls them, as BullMQ keeps its own.
  */
-import { Cluster } from 'ioredis';
-import type { RedisClient } from './connection.js';
+import { masters, type RedisClient } from './connection.js';
 import { MandelError } from '../errors.js';
 import { keys } from './wire.js';
 
@@ -83,9 +82,8 @@ export async function markRenderFailed(
  */
 export async function evictionPolicy(redis: RedisClient): Promise<string> {
   // On a Redis Cluster every master holds some queue's keys: each must keep them.
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const policies = await Promise.all(
-    nodes.map(async (node) => /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1] ?? 'unknown'),
+    masters(redis).map(async (node) => /^maxmemory_policy:(\S+)/m.exec(await node.info('memory'))?.[1] ?? 'unknown'),
   );
   return policies.find((policy) => policy !== 'noeviction') ?? policies[0] ?? 'unknown';
 }

@@ -16,12 +16,10 @@ import type { DeepInput } from '../kernels/types.js';
 import { deepInputOf } from '../kernels/perturbation.js';
 import { isMandelError, MandelError } from '../errors.js';
 import { grouped } from '../format.js';
-import { axesOf } from '../axis.js';
-import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { getKernel, kernelNames } from '../kernels/registry.js';
 import { chunkElements, type Chunk } from '../plan.js';
 import { moduleUrl, ThreadPool } from '../pool/thread-pool.js';
-import { epochNow } from '../pool/thread-task.js';
+import { runChunk } from '../pool/run-chunk.js';
 import { connectRedis, displayUrl, prefixFor, type RedisClient } from './connection.js';
 import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from './scripts.js';
 import {
@@ -141,16 +139,6 @@ export const INLINE_ITERATIONS = 4096;
  */
 const INLINE_KERNELS = new Set(['js', 'native', 'wasm']);
 
-function computeHere(record: RenderRecord, chunk: Chunk, counts: Int32Array) {
-  const { workload } = record;
-  const kernel = getKernel(record.kernel);
-  const { re, im } = axesOf(workload);
-  const startEpochMs = epochNow();
-  const input = chunkKernelInput(chunk, re, im, workload.re.count, workload.maxiter, counts, record.prune, true);
-  const iterations = kernel.compute(input);
-  return { worker: 'main', startEpochMs, endEpochMs: epochNow(), iterations };
-}
-
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const prefix = prefixFor(options.redis, options.prefix);
   const log = options.log ?? (() => {});
@@ -218,23 +206,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     let buffer = buffers.pop();
     if (!buffer || buffer.length < elements) buffer = new Int32Array(new SharedArrayBuffer(elements * 4));
     const counts = buffer.subarray(0, elements);
+    const work = {
+      workload: record.workload,
+      chunk,
+      kernel: record.kernel,
+      prune: record.prune,
+      counts,
+      packed: true,
+      ...(deep ? { deep } : {}),
+    };
     let result;
     try {
       result =
         !deep && elements * record.workload.maxiter <= INLINE_ITERATIONS && INLINE_KERNELS.has(record.kernel)
-          ? computeHere(record, chunk, counts)
-          : await pool.run(
-              {
-                workload: record.workload,
-                chunk,
-                kernel: record.kernel,
-                prune: record.prune,
-                counts,
-                packed: true,
-                ...(deep ? { deep } : {}),
-              },
-              signal,
-            );
+          ? { worker: 'main', ...runChunk(work) }
+          : await pool.run(work, signal);
     } catch (error) {
       if (signal?.aborted) {
         throw new UnrecoverableError(`chunk ${data.chunk} ran over the per-chunk time limit of ${options.chunkTimeoutMs} ms`);

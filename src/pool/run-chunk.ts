@@ -1,0 +1,18 @@
+/**
+ * One chunk computed on the calling thread: by a pool's worker thread, and by a cluster
+ * worker for chunks too small to hand to one. Its kernel is resolved by name from this
+ * thread's registry; its counts are written where the chunk's work says.
+ */
+import { axesOf } from '../axis.js';
+import { chunkKernelInput } from '../kernels/chunk-input.js';
+import { computeDeep, getKernel } from '../kernels/registry.js';
+import { epochNow, type ChunkOutcome, type ChunkWork } from './thread-task.js';
+
+export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
+  const kernel = getKernel(work.kernel);
+  const { re, im } = axesOf(work.workload);
+  const startEpochMs = epochNow();
+  const input = chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed);
+  const iterations = work.deep ? computeDeep(kernel, input, work.deep) : kernel.compute(input);
+  return { startEpochMs, endEpochMs: epochNow(), iterations };
+}
