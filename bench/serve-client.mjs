@@ -1,14 +1,13 @@
 /**
  * bench/serve.ts's browser: a worker thread with its own event loop (as a browser has its own
- * process) that fetches tiles as the explorer does — 6 connections, uint16 counts, gzip
- * accepted, each body joined into one buffer and read as counts — and reports the wall time.
+ * process) that fetches tiles as the explorer does — over as many connections as bench/serve.ts
+ * asks, uint16 counts, gzip accepted, each body joined into one buffer and read as counts — and
+ * reports the wall time.
  * Its work still runs on this machine's two cores, as a local browser's would.
  */
 import { Agent, request } from 'node:http';
 import { parentPort } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-
-const BROWSER_CONNECTIONS = 6;
 
 function get(agent, url) {
   return new Promise((resolve, reject) => {
@@ -28,8 +27,8 @@ function get(agent, url) {
   });
 }
 
-parentPort.on('message', async ({ id, urls }) => {
-  const agent = new Agent({ keepAlive: true, maxSockets: BROWSER_CONNECTIONS });
+parentPort.on('message', async ({ id, urls, connections }) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const started = performance.now();
   try {
     const statuses = await Promise.all(urls.map((url) => get(agent, url)));

@@ -64,7 +64,7 @@ function fetchAll(base: string, tiles: Tile[], maxiter: number): Promise<number>
       resolve(reply.ms!);
     };
     client.on('message', onMessage);
-    client.postMessage({ id, urls });
+    client.postMessage({ id, urls, connections: BROWSER_CONNECTIONS });
   });
 }
 
