@@ -8,6 +8,7 @@
 #include <string.h>
 #include "kernels.h"
 #include "perturb.h"
+#include "bitmap.h"
 
 #define CHECK(call)                                                    \
   do {                                                                 \
@@ -219,6 +220,43 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * bitmap(re, im, maxiter, out, offset, rowBytes, prune, vector): membership bits of the chunk
+ * (native/bitmap.c) into the Uint8Array `out`, row r's first byte at offset + r·rowBytes.
+ */
+static napi_value bitmap(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) ARG_ERROR("bitmap(re, im, maxiter, out, offset, rowBytes, prune, vector)");
+  double *re, *im;
+  uint8_t *out;
+  size_t cols, rows, out_length;
+  double maxiter, offset, row_bytes;
+  bool prune = false, vector = false;
+  if (!typed_array(env, argv[0], napi_float64_array, (void **)&re, &cols) ||
+      !typed_array(env, argv[1], napi_float64_array, (void **)&im, &rows))
+    ARG_ERROR("re and im must be Float64Arrays");
+  if (!typed_array(env, argv[3], napi_uint8_array, (void **)&out, &out_length)) ARG_ERROR("out must be a Uint8Array");
+  if (!integer(env, argv[2], &maxiter) || maxiter < 1 || maxiter > 2147483647.0 || !integer(env, argv[4], &offset) ||
+      !integer(env, argv[5], &row_bytes) || napi_get_value_bool(env, argv[6], &prune) != napi_ok ||
+      napi_get_value_bool(env, argv[7], &vector) != napi_ok)
+    ARG_ERROR("maxiter, offset and rowBytes must be integers (maxiter >= 1), prune and vector booleans");
+  if (rows > 0 && cols > 0) {
+    const double width = (double)((cols + 7) / 8);
+    if (offset < 0 || row_bytes < width || offset + (double)(rows - 1) * row_bytes + width > (double)out_length) {
+      napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the chunk's rows do not fit in out at this offset and rowBytes");
+      return NULL;
+    }
+  }
+  double updates = 0;
+  if (rows > 0 && cols > 0)
+    updates = mandel_bitmap(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_bytes, prune, vector);
+  napi_value result;
+  CHECK(napi_create_double(env, updates, &result));
+  return result;
+}
+
 /* [{ name, lanes, vectors, supported }], widest first. */
 static napi_value isas(napi_env env, napi_callback_info info) {
   (void)info;
@@ -245,8 +283,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"compute", NULL, compute, NULL, NULL, NULL, napi_default, NULL},
       {"isas", NULL, isas, NULL, NULL, NULL, napi_default, NULL},
       {"perturb", NULL, perturb, NULL, NULL, NULL, napi_default, NULL},
+      {"bitmap", NULL, bitmap, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 4, properties) != napi_ok) return NULL;
   return exports;
 }
 

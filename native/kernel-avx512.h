@@ -32,14 +32,8 @@
   __mmask8 g##act = 0;                                                                             \
   ptrdiff_t g##at = 0
 
-#define BF_STEP(zr, zi, cr, ci)                                   \
-  do {                                                            \
-    const __m512d t_ = _mm512_mul_pd(zr, zi);                     \
-    const __m512d a_ = _mm512_mul_pd(zr, zr);                     \
-    const __m512d b_ = _mm512_mul_pd(zi, zi);                     \
-    zr = _mm512_add_pd(_mm512_sub_pd(a_, b_), cr);                \
-    zi = _mm512_add_pd(_mm512_add_pd(t_, t_), ci);                \
-  } while (0)
+#include "step-avx512.h"
+#define BF_STEP MANDEL_STEP512
 
 typedef struct {
   const double *re, *im;

@@ -20,6 +20,7 @@ export {
 } from './workload.js';
 export { planChunks, SCHEDULES, DEFAULT_SCHEDULE, type Chunk, type Schedule, type PlanOptions } from './plan.js';
 export { render, type RenderOptions } from './render.js';
+export { renderBitmap, bitmapPbm, type BitmapOptions, type BitmapResult } from './bitmap.js';
 export { viewWorkload, type ViewSpec } from './deep/view.js';
 export { summarise, type RenderResult } from './result.js';
 export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './create-backend.js';

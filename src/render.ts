@@ -6,7 +6,7 @@
  */
 import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
-import type { Backend } from './backends/types.js';
+import type { Backend, RunHooks } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
 import { deepCentre, referenceBits, referenceOrbit } from './deep/reference.js';
 import { deepInputOf } from './kernels/perturbation.js';
@@ -115,26 +115,14 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       const bytes = elements * Int32Array.BYTES_PER_ELEMENT;
       return new Int32Array(backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     });
-    let doneElements = 0;
     await recorder.phase(PHASE.compute, () =>
-      backend.run({ workload, chunks, kernel: kernel.name, prune, ...(deepInput ? { deep: deepInput } : {}) }, counts, {
-        signal: options.signal,
-        now: () => recorder.now(),
-        ...(options.onNote ? { onNote: options.onNote } : {}),
-        onChunk: (event) => {
-          recorder.chunk(event);
-          options.onChunk?.(event);
-          doneElements += chunkElements(event.chunk);
-          options.onProgress?.(doneElements, elements);
-        },
-      }),
+      backend.run(
+        { workload, chunks, kernel: kernel.name, prune, ...(deepInput ? { deep: deepInput } : {}) },
+        counts,
+        runHooks(recorder, options, elements),
+      ),
     );
-    if (recorder.trace.chunks.length !== chunks.length) {
-      throw new MandelError(
-        'ERR_CHUNK_FAILED',
-        `backend ${backend.name} reported ${recorder.trace.chunks.length} of ${chunks.length} chunks`,
-      );
-    }
+    checkEveryChunk(recorder, chunks.length, backend);
     return await recorder.phase(PHASE.summarise, () =>
       toRenderResult({
         workload,
@@ -152,6 +140,33 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       if (backend.start) await recorder.phase(PHASE.stopWorkers, () => backend.close());
       else await backend.close();
     }
+  }
+}
+
+/** What a render gives its backend to report to: each chunk traced, passed on, counted for progress. */
+export function runHooks(
+  recorder: TraceRecorder,
+  options: Pick<RenderOptions, 'signal' | 'onChunk' | 'onProgress' | 'onNote'>,
+  elements: number,
+): RunHooks {
+  let doneElements = 0;
+  return {
+    signal: options.signal,
+    now: () => recorder.now(),
+    ...(options.onNote ? { onNote: options.onNote } : {}),
+    onChunk: (event) => {
+      recorder.chunk(event);
+      options.onChunk?.(event);
+      doneElements += chunkElements(event.chunk);
+      options.onProgress?.(doneElements, elements);
+    },
+  };
+}
+
+/** A backend that resolved without reporting every chunk has not rendered the image. */
+export function checkEveryChunk(recorder: TraceRecorder, chunks: number, backend: Backend): void {
+  if (recorder.trace.chunks.length !== chunks) {
+    throw new MandelError('ERR_CHUNK_FAILED', `backend ${backend.name} reported ${recorder.trace.chunks.length} of ${chunks} chunks`);
   }
 }
 

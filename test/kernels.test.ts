@@ -10,6 +10,7 @@ import { getKernel, kernelNames, resolveAuto } from '../src/kernels/registry.js'
 import type { Kernel } from '../src/kernels/types.js';
 import { loadWasmKernel } from '../src/kernels/wasm.js';
 import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
+import { randomWorkloads } from './helpers/kernels.js';
 
 const wasm = loadWasmKernel();
 const native = loadNativeKernel();
@@ -34,33 +35,6 @@ function counts(kernel: Kernel, workload: Workload, prune: boolean): { counts: I
   const out = new Int32Array(re.length * im.length);
   const iterations = kernel.compute({ re, im, maxiter: workload.maxiter, out, offset: 0, rowStride: re.length, prune });
   return { counts: out, iterations };
-}
-
-/** Seeded random regions: wide views, and zooms down to 1e-13 around boundary points. */
-function randomWorkloads(count: number, seed: number): Workload[] {
-  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-  const boundary: [number, number][] = [
-    [-0.75, 0.1],
-    [0.25, 0],
-    [-2, 0],
-    [-1.25, 0],
-    [-0.1011, 0.9563],
-    [-0.7453, 0.1127],
-    [0.2925, 0.0149],
-    [-1.7687, 0.0017],
-  ];
-  return Array.from({ length: count }, (_, i) => {
-    const [cx, cy] = i % 3 === 0 ? [-2.2 + random() * 2.8, -1.4 + random() * 2.8] : boundary[Math.floor(random() * boundary.length)]!;
-    const span = i % 3 === 0 ? 0.05 + random() * 3 : 10 ** -(1 + random() * 12);
-    const x1 = cx - span * random();
-    const y1 = cy - span * random();
-    return gridWorkload({
-      width: 1 + Math.floor(random() * 90),
-      height: 1 + Math.floor(random() * 40),
-      maxiter: 1 + Math.floor(random() * (i % 4 === 0 ? 5000 : 600)),
-      region: { x1, x2: x1 + span, y1, y2: y1 + span },
-    });
-  });
 }
 
 describe('every kernel equals the js reference, point for point', () => {

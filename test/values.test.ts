@@ -196,6 +196,25 @@ describe("the Benchmarks Game's mandelbrot, byte for byte", () => {
     }
   });
 
+  it('--pbm alone renders one bit a point (mode bitmap, the points in the set); with another output, counts, and the same file', () => {
+    const alone = join(dir, 'bg-alone.pbm');
+    const withPng = join(dir, 'bg-with-png.pbm');
+    for (const backend of ['serial', 'threads']) {
+      const report = JSON.parse(mandel(['run', '--benchmarks-game', '200', '--pbm', alone, '--backend', backend, '--json']));
+      assert.equal(report.mode, 'bitmap', backend);
+      assert.equal(report.inSet, 15_899, backend);
+      assert.equal(report.sum, undefined, 'a bitmap keeps no counts, so no sum is claimed');
+      assert.equal(createHash('md5').update(readFileSync(alone)).digest('hex'), 'cc65e64bd553ed18896de1dfe7fae3e5', backend);
+    }
+    const report = JSON.parse(mandel(['run', '--benchmarks-game', '200', '--pbm', withPng, '--out', join(dir, 'bg.png'), '--json']));
+    assert.equal(report.mode, undefined);
+    assert.equal(typeof report.sum, 'number');
+    assert.deepEqual(readFileSync(withPng), readFileSync(alone));
+    const text = mandel(['run', '--benchmarks-game', '200', '--pbm', alone]);
+    assert.match(text, /Points in the set: 15,899 \(a bitmap render/);
+    assert.doesNotMatch(text, /Total sum of elements/);
+  });
+
   it('its grid is 2x/N − 1.5 and 2y/N − 1, row 0 at the bottom edge, maxiter 50', () => {
     const workload = benchmarksGameWorkload({ size: 7 });
     assert.equal(workload.maxiter, 50);

@@ -7,8 +7,8 @@
 import { setMaxListeners } from 'node:events';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 import type { Chunk } from '../plan.js';
-import { epochNow, ThreadPool, type ThreadPoolOptions } from '../pool/thread-pool.js';
-import type { Backend, RenderJob, RunHooks } from './types.js';
+import { epochNow, ThreadPool, type PoolOutcome, type ThreadPoolOptions } from '../pool/thread-pool.js';
+import type { Backend, BitmapJob, RenderJob, RunHooks } from './types.js';
 
 export interface ThreadsBackendOptions {
   /** Worker threads; default: the machine's available parallelism. */
@@ -57,19 +57,40 @@ export class ThreadsBackend implements Backend {
     if (!(counts.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
     }
+    const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
+    await this.runAll(job.chunks, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), (chunk, signal) =>
+      this.pool.run({ ...base, chunk }, signal),
+    );
+  }
+
+  async runBitmap(job: BitmapJob, bits: Uint8Array, hooks: RunHooks): Promise<void> {
+    if (!(bits.buffer instanceof SharedArrayBuffer)) {
+      throw new InvalidOptionError('the threads backend writes into shared memory: bits must be on a SharedArrayBuffer');
+    }
+    const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, bits };
+    await this.runAll(job.chunks, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), (chunk, signal) =>
+      this.pool.runBitmap({ ...base, chunk }, signal),
+    );
+  }
+
+  /** Queues every chunk at once; on the first failure the others are cancelled. */
+  private async runAll(
+    chunks: readonly Chunk[],
+    hooks: RunHooks,
+    bytesIn: number,
+    post: (chunk: Chunk, signal: AbortSignal) => Promise<PoolOutcome>,
+  ): Promise<void> {
     await this.pool.start();
     if (hooks.signal?.aborted) throw new AbortError();
-    // On the first failure the other chunks are cancelled: the render is not complete.
     const failed = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
-    setMaxListeners(job.chunks.length + 16, signal); // piscina listens once per queued task
+    setMaxListeners(chunks.length + 16, signal); // piscina listens once per queued task
     const toMainClock = hooks.now() - epochNow();
     const queuedMs = hooks.now();
     let firstError: MandelError | undefined;
-    const settle = job.chunks.map(async (chunk) => {
-      const task = { workload: job.workload, chunk, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
+    const settle = chunks.map(async (chunk) => {
       try {
-        const outcome = await this.pool.run(task, signal);
+        const outcome = await post(chunk, signal);
         hooks.onChunk?.({
           chunk,
           worker: outcome.worker,
@@ -77,7 +98,7 @@ export class ThreadsBackend implements Backend {
           startMs: outcome.startEpochMs + toMainClock,
           endMs: outcome.endEpochMs + toMainClock,
           iterations: outcome.iterations,
-          bytesIn: descriptorBytes(task),
+          bytesIn,
           bytesOut: 0, // written in place on shared memory
         });
       } catch (error) {
@@ -97,9 +118,12 @@ export class ThreadsBackend implements Backend {
   }
 }
 
-/** What structured cloning carries for one chunk (the shared counts travel as a handle). */
-function descriptorBytes(task: { counts: Int32Array }): number {
-  return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined, deep: undefined }));
+/**
+ * What structured cloning carries for one chunk (the shared counts or bits travel as a
+ * handle). Chunk descriptors differ by a few digits: measured once a render, on its first.
+ */
+function descriptorBytes(task: object): number {
+  return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined, bits: undefined, deep: undefined }));
 }
 
 function chunkError(chunk: Chunk, error: unknown): MandelError {

@@ -21,6 +21,14 @@ export interface RenderJob {
   readonly deep?: DeepInput;
 }
 
+/** One membership-bitmap render for a backend (bitmap.ts): chunks of whole rows. */
+export interface BitmapJob {
+  readonly workload: Workload;
+  readonly chunks: readonly Chunk[];
+  readonly kernel: string;
+  readonly prune: boolean;
+}
+
 export interface RunHooks {
   readonly signal?: AbortSignal;
   /** Milliseconds on the render's clock, so chunk events line up with phases. */
@@ -48,6 +56,11 @@ export interface Backend {
   start?(): Promise<void>;
   /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
   run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
+  /**
+   * Computes every chunk's membership bits into `bits` (a row every ⌈cols / 8⌉ bytes, on a
+   * SharedArrayBuffer when `sharedMemory`). Backends without it render counts only.
+   */
+  runBitmap?(job: BitmapJob, bits: Uint8Array, hooks: RunHooks): Promise<void>;
   /** Frees threads and connections; a closed backend cannot run again. */
   close(): Promise<void>;
 }

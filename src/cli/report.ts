@@ -5,6 +5,7 @@
 import { grouped, rate, signedBytes } from '../format.js';
 import type { RepresentationCost } from '../memory.js';
 import type { WrittenFile } from '../outputs/index.js';
+import type { BitmapResult } from '../bitmap.js';
 import type { RenderResult } from '../result.js';
 
 export interface ReportContext {
@@ -15,16 +16,28 @@ export interface ReportContext {
 }
 
 export function jsonReport(result: RenderResult, context: ReportContext) {
-  const seconds = result.computeMs / 1000;
   return {
-    elements: result.elements,
-    rows: result.rows,
-    cols: result.cols,
-    maxiter: result.maxiter,
+    ...shape(result),
     sum: result.sum,
     iterations: result.iterations,
     bruteForceIterations: result.bruteForceIterations,
     skippedIterations: result.bruteForceIterations - result.iterations,
+    ...how(result, context),
+    ...(context.representations ? { representations: context.representations } : {}),
+  };
+}
+
+const shape = (result: RenderResult | BitmapResult) => ({
+  elements: result.elements,
+  rows: result.rows,
+  cols: result.cols,
+  maxiter: result.maxiter,
+});
+
+/** Time, rate, where it ran, what was written. */
+const how = (result: RenderResult | BitmapResult, context: ReportContext) => {
+  const seconds = result.computeMs / 1000;
+  return {
     seconds,
     iterationsPerSecond: result.iterations / seconds,
     backend: result.backend,
@@ -35,16 +48,20 @@ export function jsonReport(result: RenderResult, context: ReportContext) {
     chunks: result.chunks,
     files: context.files,
     phases: result.trace.phases,
-    ...(context.representations ? { representations: context.representations } : {}),
   };
-}
+};
+
+/** The lines every run prints first: the tutorial's two, then where and how long. */
+const heading = (result: RenderResult | BitmapResult, context: ReportContext): string[] => [
+  `Length of x: ${result.cols}`,
+  `Total elements: ${result.elements}`,
+  `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${(result.computeMs / 1000).toFixed(3)} seconds`,
+];
 
 export function textReport(result: RenderResult, context: ReportContext): string {
   const seconds = result.computeMs / 1000;
   const lines = [
-    `Length of x: ${result.cols}`,
-    `Total elements: ${result.elements}`,
-    `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${seconds.toFixed(3)} seconds`,
+    ...heading(result, context),
     `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)` +
       (result.workload.deep
         ? `; perturbation skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)} (series and BLA)`
@@ -79,5 +96,22 @@ export function textReport(result: RenderResult, context: ReportContext): string
       );
     }
   }
+  return lines.join('\n') + '\n';
+}
+
+/** A bitmap render (`--pbm` alone): no counts were kept, so no validation sum; the points in the set instead. */
+export function bitmapJsonReport(result: BitmapResult, context: ReportContext) {
+  return { mode: 'bitmap', ...shape(result), inSet: result.inSet, iterations: result.iterations, ...how(result, context) };
+}
+
+export function bitmapTextReport(result: BitmapResult, context: ReportContext): string {
+  const seconds = result.computeMs / 1000;
+  const lines = [
+    ...heading(result, context),
+    `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)`,
+    `Points in the set: ${grouped(result.inSet)} (a bitmap render: only whether each point escapes was kept, ` +
+      `so there is no validation sum; --out or --counts keep the counts)`,
+  ];
+  for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
   return lines.join('\n') + '\n';
 }

@@ -21,7 +21,7 @@ import {
 } from './options.js';
 import { positiveInteger } from './parse.js';
 import { createProgress } from './progress.js';
-import { jsonReport, textReport } from './report.js';
+import { bitmapJsonReport, bitmapTextReport, jsonReport, textReport } from './report.js';
 
 interface RunFlags extends WorkloadFlags, ComputeFlags, OutputFlags {
   backend: BackendName;
@@ -57,6 +57,13 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   // milliseconds of module loading, more than the default workload's compute.
   const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
   const writesFiles = (['png', 'npy', 'pbm', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
+  // A bitmap is all that is asked for: render one bit a point, never the counts (bitmap.ts).
+  const bitmapOnly =
+    outputs.pbm !== undefined &&
+    (['png', 'npy', 'surface', 'trace', 'timeline'] as const).every((kind) => outputs[kind] === undefined) &&
+    !flags.profileMemory &&
+    flags.backend !== 'cluster' &&
+    flags.schedule !== 'tiles';
   const { kernelName, moduleUrls } = await prepareKernel(flags);
   // The pool's threads boot on the other cores while this one loads the rest of the library
   // and builds the workload: ~80 ms of the default command's ~0.3 s were spent waiting for
@@ -66,13 +73,54 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
     const [{ render }, { PHASE, TraceRecorder }, outputModule, memoryModule, explainModule] = await Promise.all([
       import('../render.js'),
       import('../trace.js'),
-      writesFiles ? import('../outputs/index.js') : undefined,
+      writesFiles && !bitmapOnly ? import('../outputs/index.js') : undefined,
       flags.profileMemory ? import('../memory.js') : undefined,
       flags.explain ? import('../analysis/explain.js') : undefined,
     ]);
     const workload = await buildWorkload(flags);
     const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
     const progress = createProgress(flags.progress && !flags.json, 'computing');
+    const explainTrace = (result: { kernel: string; backend: string; workers: number }) =>
+      explainModule?.explain(recorder.trace, {
+        kernel: result.kernel,
+        backend: result.backend,
+        workers: result.workers,
+        cores: availableParallelism(),
+      });
+    const print = (json: object, text: string, explanation: ReturnType<typeof explainTrace>) => {
+      if (flags.json) {
+        process.stdout.write(
+          JSON.stringify(explanation ? { ...json, explanation: { ...explanation.parts, advice: explanation.advice } } : json) + '\n',
+        );
+      } else {
+        process.stdout.write(text);
+        if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
+      }
+    };
+    if (bitmapOnly && !workload.deep) {
+      const path = outputs.pbm!;
+      const [{ renderBitmap, bitmapPbm }, { writeOutput }] = await Promise.all([import('../bitmap.js'), import('../outputs/write.js')]);
+      let result;
+      try {
+        result = await renderBitmap(workload, {
+          ...(early ? { backend: early } : { backend: flags.backend, workers: flags.workers, kernelModules: moduleUrls }),
+          chunks: flags.chunks,
+          schedule: flags.schedule,
+          kernel: kernelName,
+          prune: flags.prune,
+          signal,
+          recorder,
+          onProgress: (done, total) => progress.update(done, total),
+        });
+      } finally {
+        progress.stop();
+      }
+      if (early) await recorder.phase(PHASE.stopWorkers, () => early.close());
+      const bytes = await recorder.phase(PHASE.encodePbm, () => writeOutput(path, bitmapPbm(result), signal));
+      const context = { kernelChoice: flags.kernel, files: [{ kind: 'pbm' as const, path, bytes }] };
+      print(bitmapJsonReport(result, context), bitmapTextReport(result, context), explainTrace(result));
+      return 0;
+    }
     let result: RenderResult;
     try {
       result = await render(workload, {
@@ -93,24 +141,12 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
     }
     // As render() traces stopping a pool it started itself.
     if (early) await recorder.phase(PHASE.stopWorkers, () => early.close());
-    const files = outputModule ? await outputModule.writeOutputs(result, { ...outputs, signal }, recorder) : [];
+    // A deep view asked for a bitmap alone renders counts: the encoders load only now.
+    const encoders = outputModule ?? (writesFiles ? await import('../outputs/index.js') : undefined);
+    const files = encoders ? await encoders.writeOutputs(result, { ...outputs, signal }, recorder) : [];
     const representations = memoryModule?.measureRepresentations(result.rows, result.cols, result.maxiter);
-    const explanation = explainModule?.explain(recorder.trace, {
-      kernel: result.kernel,
-      backend: result.backend,
-      workers: result.workers,
-      cores: availableParallelism(),
-    });
     const context = { kernelChoice: flags.kernel, files, representations };
-    if (flags.json) {
-      const report = jsonReport(result, context);
-      process.stdout.write(
-        JSON.stringify(explanation ? { ...report, explanation: { ...explanation.parts, advice: explanation.advice } } : report) + '\n',
-      );
-    } else {
-      process.stdout.write(textReport(result, context));
-      if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
-    }
+    print(jsonReport(result, context), textReport(result, context), explainTrace(result));
     return 0;
   } finally {
     await early?.close(); // after a failure; a second close does nothing

@@ -5,7 +5,7 @@
  * memory included. Optional: where it was not built, `auto` falls back to wasm.
  */
 import { createRequire } from 'node:module';
-import type { DeepInput, Kernel, KernelInput } from './types.js';
+import type { BitmapInput, DeepInput, Kernel, KernelInput } from './types.js';
 
 export interface NativeIsa {
   readonly name: string;
@@ -26,6 +26,16 @@ interface Addon {
     isa?: string,
   ): number;
   isas(): NativeIsa[];
+  bitmap(
+    re: Float64Array,
+    im: Float64Array,
+    maxiter: number,
+    out: Uint8Array,
+    offset: number,
+    rowBytes: number,
+    prune: boolean,
+    vector: boolean,
+  ): number;
   perturb(
     re: Float64Array,
     im: Float64Array,
@@ -99,6 +109,14 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2] : null,
           name,
         ),
+      // Membership bits by their own AVX-512 loop (native/bitmap.c); narrower ISAs have none
+      // there, and their count loop with a threshold is faster than one point at a time.
+      ...(name === 'avx512'
+        ? {
+            bitmap: ({ re, im, maxiter, out, offset, rowBytes, prune }: BitmapInput) =>
+              loaded.bitmap(re, im, maxiter, out, offset, rowBytes, prune, true),
+          }
+        : {}),
     },
   };
 }

@@ -25,6 +25,26 @@ export interface KernelInput {
   readonly prune: boolean;
 }
 
+/**
+ * A chunk of whole rows as membership bits: 1 where a point never escapes (its count would be
+ * maxiter), packed 8 points a byte, most significant bit first, each row starting on a byte —
+ * a PBM (P4) row. Bits past the last column are 0.
+ */
+export interface BitmapInput {
+  /** Real parts of every column of the row, left to right. */
+  readonly re: Float64Array;
+  /** Imaginary parts of the chunk's rows, in output order. */
+  readonly im: Float64Array;
+  readonly maxiter: number;
+  readonly out: Uint8Array;
+  /** Index in `out` of the chunk's first row's first byte. */
+  readonly offset: number;
+  /** Distance in `out` between the starts of two consecutive rows of the chunk. */
+  readonly rowBytes: number;
+  /** Skip points inside the main cardioid or the period-2 bulb (they never escape). */
+  readonly prune: boolean;
+}
+
 /** The deep part of a chunk's input: the render's shared reference orbit and the offsets' scale. */
 export interface DeepInput {
   readonly reference: ReferenceOrbit;
@@ -51,4 +71,10 @@ export interface Kernel {
    * `im` are then offsets from the reference's centre. Returns the updates performed.
    */
   computeDeep?(input: KernelInput, deep: DeepInput): number;
+  /**
+   * Membership bits only (kernels/bitmap.ts), for kernels with a loop of their own for it;
+   * others are run for counts, row by row, and the bits taken from those. Returns the z
+   * updates performed.
+   */
+  bitmap?(input: BitmapInput): number;
 }

@@ -4,9 +4,10 @@
  * thread's registry; its counts are written where the chunk's work says.
  */
 import { axesOf } from '../axis.js';
+import { chunkBitmapInput, computeBitmap } from '../kernels/bitmap.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { computeDeep, getKernel } from '../kernels/registry.js';
-import { epochNow, type ChunkOutcome, type ChunkWork } from './thread-task.js';
+import { epochNow, type BitmapWork, type ChunkOutcome, type ChunkWork } from './thread-task.js';
 
 export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
   const kernel = getKernel(work.kernel);
@@ -14,5 +15,14 @@ export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
   const startEpochMs = epochNow();
   const input = chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed);
   const iterations = work.deep ? computeDeep(kernel, input, work.deep) : kernel.compute(input);
+  return { startEpochMs, endEpochMs: epochNow(), iterations };
+}
+
+/** One chunk of whole rows as membership bits, written into the image's bits. */
+export function runBitmapChunk(work: BitmapWork): Omit<ChunkOutcome, 'threadId'> {
+  const kernel = getKernel(work.kernel);
+  const { re, im } = axesOf(work.workload);
+  const startEpochMs = epochNow();
+  const iterations = computeBitmap(kernel, chunkBitmapInput(work.chunk, re, im, work.workload.maxiter, work.bits, work.prune));
   return { startEpochMs, endEpochMs: epochNow(), iterations };
 }

@@ -6,9 +6,18 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { InvalidOptionError, MandelError } from '../errors.js';
-import type { ChunkOutcome, ChunkTask, ChunkWork, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
+import type {
+  BitmapTask,
+  BitmapWork,
+  ChunkOutcome,
+  ChunkTask,
+  ChunkWork,
+  ThreadTask,
+  ThreadWorkerData,
+  WarmupOutcome,
+} from './thread-task.js';
 
-export { epochNow, type ChunkWork } from './thread-task.js';
+export { epochNow, type BitmapWork, type ChunkWork } from './thread-task.js';
 
 export interface ThreadPoolOptions {
   /** Worker threads; default: the machine's available parallelism. */
@@ -102,12 +111,22 @@ export class ThreadPool {
    * running the chunk is stopped and replaced).
    */
   async run(task: ChunkWork, signal?: AbortSignal): Promise<PoolOutcome> {
+    return this.post({ type: 'chunk', ...task }, task.counts, signal);
+  }
+
+  /** Runs one chunk of whole rows as membership bits, written in place into `task.bits`. */
+  async runBitmap(task: BitmapWork, signal?: AbortSignal): Promise<PoolOutcome> {
+    return this.post({ type: 'bitmap', ...task }, task.bits, signal);
+  }
+
+  private async post(message: ChunkTask | BitmapTask, output: ArrayBufferView, signal?: AbortSignal): Promise<PoolOutcome> {
     this.checkOpen();
-    if (!(task.counts.buffer instanceof SharedArrayBuffer)) {
-      throw new InvalidOptionError('the thread pool writes into shared memory: counts must be on a SharedArrayBuffer');
+    if (!(output.buffer instanceof SharedArrayBuffer)) {
+      throw new InvalidOptionError(
+        `the thread pool writes into shared memory: ${message.type === 'chunk' ? 'counts' : 'bits'} must be on a SharedArrayBuffer`,
+      );
     }
     await this.start();
-    const message: ChunkTask = { type: 'chunk', ...task };
     const outcome = (await this.pool.run(message, signal ? { signal } : {})) as ChunkOutcome;
     return { ...outcome, worker: this.label(outcome.threadId) };
   }

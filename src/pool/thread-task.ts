@@ -24,11 +24,25 @@ export interface ChunkTask extends ChunkWork {
   readonly type: 'chunk';
 }
 
+/** One chunk of whole rows for a thread, as membership bits (kernels/bitmap.ts). */
+export interface BitmapWork {
+  readonly workload: Workload;
+  readonly chunk: Chunk;
+  readonly kernel: string;
+  readonly prune: boolean;
+  /** The image's bits, a row every ⌈cols / 8⌉ bytes, on shared memory. */
+  readonly bits: Uint8Array;
+}
+
+export interface BitmapTask extends BitmapWork {
+  readonly type: 'bitmap';
+}
+
 interface WarmupTask {
   readonly type: 'warmup';
 }
 
-export type ThreadTask = ChunkTask | WarmupTask;
+export type ThreadTask = ChunkTask | BitmapTask | WarmupTask;
 
 export interface ChunkOutcome {
   readonly threadId: number;

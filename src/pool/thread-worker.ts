@@ -5,7 +5,7 @@
  * chunk that names it, so a thread starts without loading kernels it may never use.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import { runChunk } from './run-chunk.js';
+import { runBitmapChunk, runChunk } from './run-chunk.js';
 import type { ChunkOutcome, ThreadTask, ThreadWorkerData, WarmupOutcome } from './thread-task.js';
 
 const data = (workerData ?? { kernelModules: [] }) as ThreadWorkerData;
@@ -13,5 +13,6 @@ for (const url of data.kernelModules) await import(url);
 
 export default function runTask(task: ThreadTask): ChunkOutcome | WarmupOutcome {
   if (task.type === 'warmup') return { threadId };
+  if (task.type === 'bitmap') return { threadId, ...runBitmapChunk(task) };
   return { threadId, ...runChunk(task) };
 }

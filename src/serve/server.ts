@@ -501,11 +501,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 }
 
 /**
- * The counts as uint16 (every count ≤ maxiter ≤ 65535). A loop, not `new Uint16Array(counts)`:
- * from shared memory V8 converts element by element in C++, 2.5× slower than this (~85 µs a tile).
+ * The counts as uint16 (every count ≤ maxiter ≤ 65535). `set` converts in one native pass:
+ * from shared memory it takes ~60 µs a tile here, where a JS loop took 0.1–0.3 ms and
+ * `new Uint16Array(counts)` (element by element in C++) ~0.2 ms.
  */
 function narrow(counts: Int32Array): Uint16Array {
   const out = new Uint16Array(counts.length);
-  for (let i = 0; i < counts.length; i++) out[i] = counts[i]!;
+  out.set(counts);
   return out;
 }
