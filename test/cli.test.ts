@@ -113,6 +113,17 @@ describe('mandel run on the threads backend', () => {
     }
   });
 
+  it('without --workers the pool is sized to the work: the default workload never starts a thread, and says so', () => {
+    const json = JSON.parse(mandel(['run', '--json']).stdout) as { backend: string; chunks: number; chunksOnMainThread: number };
+    assert.equal(json.backend, 'threads');
+    assert.equal(json.chunksOnMainThread, json.chunks);
+    const text = mandel(['run']).stdout;
+    assert.match(text, /The threads were not started: the work was done before they could be \(all \d+ chunks on the main thread/);
+    const workers = JSON.parse(mandel(['run', '--workers', '2', '--json']).stdout) as { chunksOnMainThread: number };
+    assert.equal(workers.chunksOnMainThread, 0, '--workers N starts the threads regardless');
+    assert.doesNotMatch(mandel(['run', '--workers', '2']).stdout, /main thread/);
+  });
+
   it('--trace and --timeline write every chunk, and one lane per worker', () => {
     const trace = join(dir, 'trace.json');
     const timeline = join(dir, 'timeline.svg');

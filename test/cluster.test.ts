@@ -151,8 +151,11 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const client = newClient();
     await newWorker();
     const workload = gridWorkload({ width: 20, height: 20, maxiter: 50 });
-    const first = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 1 });
-    await client.collect(first); // the client now reads the queue's events
+    // The client reads the queue's events from its first collect on, and trusts them once one
+    // has arrived: two chunks of ≥ 50 ms give its reader time to connect, even on a loaded
+    // machine (with one quick chunk, its event could pass before the reader listened).
+    await client.collect(await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 1 }));
+    await client.collect(await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 1 }));
     // A chunk of ≥ 50 ms, waited for with a fallback poll of 5 s: only an event can end it
     // sooner, and the done set is read twice (before, and once woken) where polling backing
     // off from 2 ms would read it 6 times or more.

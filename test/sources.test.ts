@@ -77,6 +77,14 @@ describe('start-up: what is loaded, and where', () => {
     assert.ok(loaded.has('commander'), 'the walk follows the imports');
   });
 
+  it('the backends load the thread pool (piscina: 20–37 ms) only when threads start', () => {
+    for (const entry of ['src/create-backend.ts', 'src/backends/threads.ts', 'src/render.ts', 'src/bitmap.ts']) {
+      const loaded = packagesLoadedBy(entry);
+      assert.ok(!loaded.has('piscina'), `${entry} loads piscina through ${loaded.get('piscina')}`);
+    }
+    assert.ok(packagesLoadedBy('src/pool/thread-pool.ts').has('piscina'), 'the walk sees it where it is');
+  });
+
   it('`mandel run` builds its grid and renders without the validation library (zod: ~100 ms to load)', () => {
     for (const entry of ['src/cli/run.ts', 'src/grid.ts', 'src/render.ts', 'src/trace.ts']) {
       const loaded = packagesLoadedBy(entry);

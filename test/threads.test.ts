@@ -135,3 +135,48 @@ describe('the threads backend', () => {
     }
   });
 });
+
+describe('a threads backend sized to the work (sizeToWork)', () => {
+  it('a small render runs on the calling thread alone: no thread is started, the counts are the serial ones', async () => {
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      const workload = gridWorkload({ width: 120, height: 90, maxiter: 200, region: { x1: -2, x2: 0.5, y1: -1.2, y2: 1.2 } });
+      const result = await render(workload, { backend, chunks: 6 });
+      const serial = await render(workload, { backend: 'serial', chunks: 1 });
+      assert.deepEqual(result.counts, serial.counts);
+      assert.deepEqual(new Set(result.trace.chunks.map((event) => event.worker)), new Set(['main']));
+      assert.deepEqual(backend.threadIds(), [], 'no thread was started');
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a long render computes its first chunk on the calling thread, then starts the threads, which take every chunk left', async () => {
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      // js, brute force: ~1 s on one thread here, so after one chunk of 24 the rest is far over 0.1 s.
+      const workload = gridWorkload({ width: 600, height: 480, maxiter: 1000, region: { x1: -2, x2: 0.5, y1: -1.2, y2: 1.2 } });
+      const result = await render(workload, { backend, kernel: 'js', prune: false, chunks: 24, schedule: 'interleaved' });
+      const serial = await render(workload, { backend: 'serial', kernel: 'js', prune: false, chunks: 1 });
+      assert.deepEqual(result.counts, serial.counts);
+      const workers = result.trace.chunks.map((event) => event.worker);
+      assert.equal(workers.filter((worker) => worker === 'main').length, 1, workers.join(' '));
+      assert.deepEqual(new Set(workers.filter((worker) => worker !== 'main')), new Set(['thread-1', 'thread-2']));
+      // Started now, the pool serves the next render as an ordinary one.
+      const again = await render(workload, { backend, kernel: 'js', chunks: 4 });
+      assert.ok(again.trace.chunks.every((event) => event.worker !== 'main'));
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a kernel registered by a module runs on the threads only (the calling thread does not have it)', async () => {
+    const backend = new ThreadsBackend({ workers: 1, sizeToWork: true, kernelModules: [faulty] });
+    try {
+      const result = await render(poisonedWorkload(), { backend, kernel: 'js', chunks: 3 });
+      assert.ok(result.trace.chunks.every((event) => event.worker === 'thread-1'));
+    } finally {
+      await backend.close();
+    }
+  });
+});

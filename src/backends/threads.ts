@@ -3,11 +3,18 @@
  * chunks are queued at once and each thread takes the next as soon as it is free, so small
  * chunks balance themselves. Counts are written by the threads straight into the render's
  * SharedArrayBuffer: nothing is cloned, copied or assembled.
+ *
+ * The pool (piscina) loads with the first start, not with this module: a process that renders
+ * on another backend, or whose work is too small for threads (`sizeToWork`), never pays for it.
  */
 import { setMaxListeners } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
+import { getKernel } from '../kernels/registry.js';
 import type { Chunk } from '../plan.js';
-import { epochNow, ThreadPool, type PoolOutcome, type ThreadPoolOptions } from '../pool/thread-pool.js';
+import type { PoolOutcome, ThreadPool, ThreadPoolOptions } from '../pool/thread-pool.js';
+import { runBitmapChunk, runChunk } from '../pool/run-chunk.js';
+import { epochNow, threadCount, type ChunkOutcome } from '../pool/thread-task.js';
 import type { Backend, BitmapJob, RenderJob, RunHooks } from './types.js';
 
 export interface ThreadsBackendOptions {
@@ -15,20 +22,40 @@ export interface ThreadsBackendOptions {
   readonly workers?: number | undefined;
   /** Modules (paths or URLs) each thread imports first, to register extra kernels. */
   readonly kernelModules?: ThreadPoolOptions['kernelModules'];
+  /**
+   * Start the threads only for work that needs them: until they are started, a render's chunks
+   * are computed on the calling thread, from the first, and as soon as the chunks done so far
+   * say the rest would take longer than starting the threads does (~0.1 s here), the threads
+   * are started and take every chunk left. A render of a few milliseconds then never starts a
+   * thread; a long one starts them after its first chunk (~10 ms), later than an eager start
+   * would. Built-in kernels only (the calling thread has no kernel modules); once started, the
+   * pool is used as usual. Default false: every chunk runs on the threads.
+   */
+  readonly sizeToWork?: boolean;
 }
 
 /** Points per chunk above which the default plan splits further (~0.1–0.2 s of js work). */
 const DEFAULT_CHUNK_ELEMENTS = 262_144;
+/**
+ * What starting the threads costs before the first chunk runs on one (loading piscina, each
+ * thread's boot and modules: 80–130 ms measured here): remaining work estimated above it
+ * starts them.
+ */
+const THREAD_START_MS = 100;
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';
   readonly sharedMemory = true;
   readonly workers: number;
-  private readonly pool: ThreadPool;
+  private readonly options: ThreadsBackendOptions;
+  private loading?: Promise<ThreadPool>;
+  private pool?: ThreadPool;
+  private online = false;
+  private isClosed = false;
 
   constructor(options: ThreadsBackendOptions = {}) {
-    this.pool = new ThreadPool({ threads: options.workers, kernelModules: options.kernelModules });
-    this.workers = this.pool.threads;
+    this.workers = threadCount(options.workers);
+    this.options = options;
   }
 
   /**
@@ -44,13 +71,27 @@ export class ThreadsBackend implements Backend {
    * Starts every thread and waits until each has loaded its modules. render() calls it in
    * its own phase, so pool start-up is never counted as compute. Idempotent.
    */
-  start(): Promise<void> {
-    return this.pool.start();
+  async start(): Promise<void> {
+    if (this.options.sizeToWork) return; // run() starts them when the work needs them
+    await this.startPool();
   }
 
   /** The pool's thread ids seen so far (a thread that died is replaced by a new id). */
   threadIds(): number[] {
-    return this.pool.threadIds();
+    return this.pool?.threadIds() ?? [];
+  }
+
+  /** Loads piscina, starts every thread and waits until each is online. Idempotent. */
+  private async startPool(): Promise<ThreadPool> {
+    this.loading ??= import('../pool/thread-pool.js').then(({ ThreadPool }) => {
+      if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+      this.pool = new ThreadPool({ threads: this.workers, kernelModules: this.options.kernelModules });
+      return this.pool;
+    });
+    const pool = await this.loading;
+    await pool.start();
+    this.online = true;
+    return pool;
   }
 
   async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
@@ -58,9 +99,10 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
     }
     const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
-    await this.runAll(job.chunks, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), (chunk, signal) =>
-      this.pool.run({ ...base, chunk }, signal),
-    );
+    await this.runAll(job.chunks, job.kernel, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
+      post: (pool, chunk, signal) => pool.run({ ...base, chunk }, signal),
+      here: (chunk) => runChunk({ ...base, chunk }),
+    });
   }
 
   async runBitmap(job: BitmapJob, bits: Uint8Array, hooks: RunHooks): Promise<void> {
@@ -68,53 +110,112 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError('the threads backend writes into shared memory: bits must be on a SharedArrayBuffer');
     }
     const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, bits };
-    await this.runAll(job.chunks, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), (chunk, signal) =>
-      this.pool.runBitmap({ ...base, chunk }, signal),
-    );
+    await this.runAll(job.chunks, job.kernel, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
+      post: (pool, chunk, signal) => pool.runBitmap({ ...base, chunk }, signal),
+      here: (chunk) => runBitmapChunk({ ...base, chunk }),
+    });
   }
 
-  /** Queues every chunk at once; on the first failure the others are cancelled. */
+  /**
+   * Every chunk, each on the next free thread — first on this one, with `sizeToWork`, while the
+   * threads are not started. On the first failure the others are cancelled.
+   */
   private async runAll(
     chunks: readonly Chunk[],
+    kernel: string,
     hooks: RunHooks,
     bytesIn: number,
-    post: (chunk: Chunk, signal: AbortSignal) => Promise<PoolOutcome>,
+    runners: {
+      post: (pool: ThreadPool, chunk: Chunk, signal: AbortSignal) => Promise<PoolOutcome>;
+      here: (chunk: Chunk) => Omit<ChunkOutcome, 'threadId'>;
+    },
   ): Promise<void> {
-    await this.pool.start();
+    if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+    const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
+    if (!helping) await this.startPool();
     if (hooks.signal?.aborted) throw new AbortError();
     const failed = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
     setMaxListeners(chunks.length + 16, signal); // piscina listens once per queued task
     const toMainClock = hooks.now() - epochNow();
     const queuedMs = hooks.now();
+    let next = 0;
     let firstError: MandelError | undefined;
-    const settle = chunks.map(async (chunk) => {
-      try {
-        const outcome = await post(chunk, signal);
-        hooks.onChunk?.({
-          chunk,
-          worker: outcome.worker,
-          queuedMs,
-          startMs: outcome.startEpochMs + toMainClock,
-          endMs: outcome.endEpochMs + toMainClock,
-          iterations: outcome.iterations,
-          bytesIn,
-          bytesOut: 0, // written in place on shared memory
-        });
-      } catch (error) {
-        if (signal.aborted && !failed.signal.aborted) return; // the caller cancelled
-        if (firstError) return; // cancelled because another chunk failed first
-        firstError = chunkError(chunk, error);
-        failed.abort();
+    const report = (chunk: Chunk, outcome: Omit<ChunkOutcome, 'threadId'>, worker: string) =>
+      hooks.onChunk?.({
+        chunk,
+        worker,
+        queuedMs,
+        startMs: outcome.startEpochMs + toMainClock,
+        endMs: outcome.endEpochMs + toMainClock,
+        iterations: outcome.iterations,
+        bytesIn: worker === 'main' ? 0 : bytesIn,
+        bytesOut: 0, // written in place on shared memory
+      });
+    const fail = (chunk: Chunk, error: unknown) => {
+      if (signal.aborted && !failed.signal.aborted) return; // the caller cancelled
+      if (firstError) return; // cancelled because another chunk failed first
+      firstError = chunkError(chunk, error);
+      failed.abort();
+    };
+    // Every chunk not taken yet is queued at once: each thread takes the next as soon as it is
+    // free, and piscina hands a thread its next task before the last is done.
+    const onThreads = async (pool: ThreadPool) => {
+      const rest = chunks.slice(next);
+      next = chunks.length;
+      await Promise.all(
+        rest.map(async (chunk) => {
+          try {
+            const outcome = await runners.post(pool, chunk, signal);
+            report(chunk, outcome, outcome.worker);
+          } catch (error) {
+            fail(chunk, error);
+          }
+        }),
+      );
+    };
+    if (!helping) {
+      await onThreads(this.pool!);
+    } else {
+      // This thread computes from the first chunk until the rest looks longer than starting the
+      // threads; then it starts them and leaves every chunk left to them. (Computing on while
+      // they boot was measured: the boot, sharing two cores with this thread, took 255 ms
+      // instead of 70–90, and the render was slower.)
+      const started = epochNow();
+      while (next < chunks.length && !signal.aborted) {
+        const chunk = chunks[next++]!;
+        try {
+          report(chunk, runners.here(chunk), 'main');
+        } catch (error) {
+          fail(chunk, error);
+        }
+        const remainingMs = ((epochNow() - started) / next) * (chunks.length - next);
+        if (remainingMs > THREAD_START_MS) {
+          await onThreads(await this.startPool());
+          break;
+        }
+        await yieldToEventLoop(); // progress, Ctrl-C
       }
-    });
-    await Promise.all(settle);
+    }
     if (hooks.signal?.aborted) throw new AbortError();
     if (firstError) throw firstError;
   }
 
+  /** Whether this thread can run the kernel: a built-in one (kernel modules load on the threads only). */
+  private runsHere(kernel: string): boolean {
+    if ((this.options.kernelModules ?? []).length > 0) return false;
+    try {
+      getKernel(kernel);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
-    await this.pool.close();
+    this.isClosed = true;
+    const pool = await this.loading?.catch(() => undefined);
+    await pool?.close();
   }
 }
 

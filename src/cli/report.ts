@@ -34,6 +34,20 @@ const shape = (result: RenderResult | BitmapResult) => ({
   maxiter: result.maxiter,
 });
 
+/** Chunks a threads render computed on the calling thread (a pool sized to the work: ThreadsBackend's sizeToWork). */
+const chunksOnMain = (result: RenderResult | BitmapResult): number =>
+  result.backend === 'threads' ? result.trace.chunks.filter((event) => event.worker === 'main').length : 0;
+
+function mainThreadNote(result: RenderResult | BitmapResult): string[] {
+  const onMain = chunksOnMain(result);
+  if (onMain === 0) return [];
+  return onMain === result.chunks
+    ? [
+        `The threads were not started: the work was done before they could be (all ${onMain} chunks on the main thread; --workers N starts them regardless)`,
+      ]
+    : [`The main thread computed ${onMain} of ${result.chunks} chunks while the threads started`];
+}
+
 /** Time, rate, where it ran, what was written. */
 const how = (result: RenderResult | BitmapResult, context: ReportContext) => {
   const seconds = result.computeMs / 1000;
@@ -46,6 +60,7 @@ const how = (result: RenderResult | BitmapResult, context: ReportContext) => {
     prune: result.prune,
     workers: result.workers,
     chunks: result.chunks,
+    chunksOnMainThread: chunksOnMain(result),
     files: context.files,
     phases: result.trace.phases,
   };
@@ -69,6 +84,7 @@ export function textReport(result: RenderResult, context: ReportContext): string
           ? `; pruning skipped ${grouped(result.bruteForceIterations - result.iterations)} of ${grouped(result.bruteForceIterations)}`
           : ''),
     `Total sum of elements (for validation): ${result.sum}`,
+    ...mainThreadNote(result),
   ];
   for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
   if (context.representations) {
@@ -111,6 +127,7 @@ export function bitmapTextReport(result: BitmapResult, context: ReportContext): 
     `Total iterations: ${grouped(result.iterations)} (${rate(result.iterations / seconds)} iterations/s)`,
     `Points in the set: ${grouped(result.inSet)} (a bitmap render: only whether each point escapes was kept, ` +
       `so there is no validation sum; --out or --counts keep the counts)`,
+    ...mainThreadNote(result),
   ];
   for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
   return lines.join('\n') + '\n';

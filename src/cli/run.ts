@@ -37,7 +37,11 @@ export function runCommand(signal: AbortSignal): Command {
   addWorkloadOptions(command);
   command
     .addOption(new Option('--backend <name>', 'where chunks run').choices(BACKENDS).default(DEFAULT_BACKEND))
-    .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger(2))
+    .option(
+      '-w, --workers <n>',
+      'threads of the threads backend (default: available parallelism, started only if the work needs them)',
+      positiveInteger(2),
+    )
     .option('--redis <url>', "the cluster backend's Redis (default: $REDIS_URL)", process.env.REDIS_URL);
   addComputeOptions(command);
   addOutputOptions(command);
@@ -65,10 +69,12 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
     flags.backend !== 'cluster' &&
     flags.schedule !== 'tiles';
   const { kernelName, moduleUrls } = await prepareKernel(flags);
-  // The pool's threads boot on the other cores while this one loads the rest of the library
-  // and builds the workload: ~80 ms of the default command's ~0.3 s were spent waiting for
-  // them. render() then only waits for what is left of their start ("start workers").
-  const early = flags.backend === 'threads' ? await startThreads(flags.workers, moduleUrls) : undefined;
+  // Without --workers the pool is sized to the work: this thread computes first and starts the
+  // threads only when the rest of the work would outlast their start (ThreadsBackend's
+  // sizeToWork) — the default workload is done before they could boot. With --workers (or kernel
+  // modules, which load on the threads only) they boot now, on the other cores, while this one
+  // loads the rest of the library and builds the workload.
+  const early = flags.backend === 'threads' ? await threadsBackend(flags.workers, moduleUrls) : undefined;
   try {
     const [{ render }, { PHASE, TraceRecorder }, outputModule, memoryModule, explainModule] = await Promise.all([
       import('../render.js'),
@@ -153,10 +159,11 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   }
 }
 
-/** A threads backend, its threads starting (not awaited: render() waits, and reports a failure). */
-async function startThreads(workers: number | undefined, kernelModules: readonly string[]): Promise<Backend> {
-  const { createBackend } = await import('../create-backend.js');
-  const backend = await createBackend('threads', { workers, kernelModules });
-  backend.start?.().catch(() => {});
+/** The threads backend for this run: sized to the work, or its threads starting (not awaited: render() waits, and reports a failure). */
+async function threadsBackend(workers: number | undefined, kernelModules: readonly string[]): Promise<Backend> {
+  const { ThreadsBackend } = await import('../backends/threads.js');
+  if (workers === undefined && kernelModules.length === 0) return new ThreadsBackend({ sizeToWork: true });
+  const backend = new ThreadsBackend({ workers, kernelModules });
+  backend.start().catch(() => {});
   return backend;
 }

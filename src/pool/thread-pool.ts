@@ -3,18 +3,18 @@
  * the labels ("thread-1", …) that name them in traces. The threads backend and the cluster
  * worker both run chunks through it; neither knows the other.
  */
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { InvalidOptionError, MandelError } from '../errors.js';
-import type {
-  BitmapTask,
-  BitmapWork,
-  ChunkOutcome,
-  ChunkTask,
-  ChunkWork,
-  ThreadTask,
-  ThreadWorkerData,
-  WarmupOutcome,
+import {
+  threadCount,
+  type BitmapTask,
+  type BitmapWork,
+  type ChunkOutcome,
+  type ChunkTask,
+  type ChunkWork,
+  type ThreadTask,
+  type ThreadWorkerData,
+  type WarmupOutcome,
 } from './thread-task.js';
 
 export { epochNow, type BitmapWork, type ChunkWork } from './thread-task.js';
@@ -25,8 +25,6 @@ export interface ThreadPoolOptions {
   /** Modules (paths or URLs) each thread imports first, to register extra kernels. */
   readonly kernelModules?: readonly (string | URL)[];
 }
-
-const MAX_THREADS = 256;
 
 export interface PoolOutcome extends ChunkOutcome {
   /** The thread's label in traces: "thread-1", "thread-2", … (a replaced thread gets a new one). */
@@ -62,10 +60,7 @@ export class ThreadPool {
   private isClosed = false;
 
   constructor(options: ThreadPoolOptions = {}) {
-    const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-      throw new InvalidOptionError(`workers must be a whole number from 1 to ${MAX_THREADS} (got ${threads})`);
-    }
+    const threads = threadCount(options.threads);
     this.threads = threads;
     const kernelModules = (options.kernelModules ?? []).map(moduleUrl);
     const { workerFile, ...source } = workerSource(kernelModules);

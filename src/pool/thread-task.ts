@@ -3,6 +3,8 @@
  * objects; the counts travel as an Int32Array over a SharedArrayBuffer, which structured
  * cloning shares rather than copies, so the thread writes the counts in place.
  */
+import { availableParallelism } from 'node:os';
+import { InvalidOptionError } from '../errors.js';
 import type { DeepInput } from '../kernels/types.js';
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
@@ -62,6 +64,17 @@ export interface ThreadWorkerData {
   readonly kernelModules: readonly string[];
   /** The worker module itself, for the tsx bootstrap to load. */
   readonly workerFile: string;
+}
+
+const MAX_THREADS = 256;
+
+/** A pool's thread count, checked (default: the machine's available parallelism). */
+export function threadCount(threads: number | undefined): number {
+  const count = threads ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+    throw new InvalidOptionError(`workers must be a whole number from 1 to ${MAX_THREADS} (got ${count})`);
+  }
+  return count;
 }
 
 /** Wall-clock ms since the epoch with sub-ms precision, comparable across threads. */
