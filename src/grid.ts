@@ -13,6 +13,8 @@ import type { Region, Workload } from './workload.js';
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;
 /** Bytes a render needs per point: the Int32 counts and, when drawn, an RGBA image row buffer. */
 const BYTES_PER_ELEMENT_COUNTS = 4;
+/** A bitmap render (bitmap.ts) keeps one bit a point. */
+const BYTES_PER_ELEMENT_BITS = 1 / 8;
 
 /** Renders above this many points are refused whatever the memory limit (typed-array length). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -22,6 +24,8 @@ export interface TutorialGridSpec {
   readonly maxiter: number;
   readonly region: Region;
   readonly maxMemoryBytes: number;
+  /** For a bitmap render (one bit a point): its memory is estimated as such. */
+  readonly bitsOnly?: boolean;
 }
 
 export interface GeneralGridSpec {
@@ -30,12 +34,13 @@ export interface GeneralGridSpec {
   readonly maxiter: number;
   readonly region: Region;
   readonly maxMemoryBytes: number;
+  readonly bitsOnly?: boolean;
 }
 
 /** The tutorial's grid (workload.ts's header says how it is built), for any size, region and maxiter. */
-export function tutorialGrid({ size, maxiter, region, maxMemoryBytes }: TutorialGridSpec): Workload {
+export function tutorialGrid({ size, maxiter, region, maxMemoryBytes, bitsOnly }: TutorialGridSpec): Workload {
   // Refuse before counting: the count loop is O(size), and size alone bounds the result.
-  checkMemory(Math.ceil(size / 2) + 1, Math.ceil(size / 2) + 1, maxMemoryBytes, `--size ${size}`);
+  checkMemory(Math.ceil(size / 2) + 1, Math.ceil(size / 2) + 1, maxMemoryBytes, `--size ${size}`, bitsOnly);
   // Python: x_step = (float(x2 - x1) / float(w)) * 2 ; y_step = (float(y1 - y2) / float(h)) * 2
   const xStep = ((region.x2 - region.x1) / size) * 2;
   const yStep = ((region.y1 - region.y2) / size) * 2;
@@ -50,13 +55,23 @@ export function tutorialGrid({ size, maxiter, region, maxMemoryBytes }: Tutorial
     im: { start: region.y2, step: yStep, count: rows, spacing: 'accumulate' },
     maxiter,
   };
-  checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`);
+  checkMemory(rows, cols, maxMemoryBytes, `--size ${size}`, bitsOnly);
   return workload;
 }
 
 /** The Benchmarks Game's grid (see benchmarksGameWorkload): N × N points, 2x/N − 1.5 + (2y/N − 1)i. */
-export function benchmarksGameGrid({ size, maxiter, maxMemoryBytes }: { size: number; maxiter: number; maxMemoryBytes: number }): Workload {
-  checkMemory(size, size, maxMemoryBytes, `--benchmarks-game ${size}`);
+export function benchmarksGameGrid({
+  size,
+  maxiter,
+  maxMemoryBytes,
+  bitsOnly,
+}: {
+  size: number;
+  maxiter: number;
+  maxMemoryBytes: number;
+  bitsOnly?: boolean;
+}): Workload {
+  checkMemory(size, size, maxMemoryBytes, `--benchmarks-game ${size}`, bitsOnly);
   return {
     re: { start: -1.5, step: 2, count: size, spacing: 'fraction' },
     im: { start: -1, step: 2, count: size, spacing: 'fraction' },
@@ -65,8 +80,8 @@ export function benchmarksGameGrid({ size, maxiter, maxMemoryBytes }: { size: nu
 }
 
 /** A general render: width × height points from the region's top-left corner. */
-export function generalGrid({ width, height, maxiter, region, maxMemoryBytes }: GeneralGridSpec): Workload {
-  checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`);
+export function generalGrid({ width, height, maxiter, region, maxMemoryBytes, bitsOnly }: GeneralGridSpec): Workload {
+  checkMemory(height, width, maxMemoryBytes, `--width ${width} --height ${height}`, bitsOnly);
   const xStep = (region.x2 - region.x1) / width;
   const yStep = (region.y1 - region.y2) / height;
   checkStep(xStep, 'real axis', region.x1, region.x2);
@@ -83,13 +98,13 @@ export function elementsOf(workload: Workload): number {
 }
 
 /** The memory a render of this many points needs at least: counts plus an RGBA image. */
-function estimateMemoryBytes(rows: number, cols: number): number {
-  return rows * cols * (BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
+function estimateMemoryBytes(rows: number, cols: number, bitsOnly = false): number {
+  return rows * cols * (bitsOnly ? BYTES_PER_ELEMENT_BITS : BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
 }
 
-function checkMemory(rows: number, cols: number, limitBytes: number, asked: string): void {
+function checkMemory(rows: number, cols: number, limitBytes: number, asked: string, bitsOnly = false): void {
   const elements = rows * cols;
-  const needed = estimateMemoryBytes(rows, cols);
+  const needed = estimateMemoryBytes(rows, cols, bitsOnly);
   if (elements > MAX_ELEMENTS) {
     // A hard cap of the counts' typed array, whatever memory there is.
     throw new MandelError(

@@ -215,6 +215,22 @@ describe("the Benchmarks Game's mandelbrot, byte for byte", () => {
     assert.doesNotMatch(text, /Total sum of elements/);
   });
 
+  it("a bitmap render's memory is counted as bits: --max-memory admits it where counts are refused", () => {
+    const file = join(dir, 'bg-small-memory.pbm');
+    const report = JSON.parse(mandel(['run', '--benchmarks-game', '2000', '--max-memory', '1', '--pbm', file, '--json']));
+    assert.equal(report.mode, 'bitmap'); // 4 M points: 0.5 MB of bits
+    const refused = spawnSync(
+      process.execPath,
+      [bin, 'run', '--benchmarks-game', '2000', '--max-memory', '1', '--pbm', file, '--out', join(dir, 'x.png')],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /about 3\d\.\d MiB of memory, over the limit of 1\.0 MiB/);
+  });
+
   it('its grid is 2x/N − 1.5 and 2y/N − 1, row 0 at the bottom edge, maxiter 50', () => {
     const workload = benchmarksGameWorkload({ size: 7 });
     assert.equal(workload.maxiter, 50);

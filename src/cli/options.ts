@@ -144,14 +144,15 @@ export function addRedisOptions(command: Command): Command {
  * them (grid.ts; a view past doubles goes through deep/view.ts), not through the library's
  * schemas: a run then loads no validation library.
  */
-export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
+export async function buildWorkload(flags: WorkloadFlags, { bitsOnly = false } = {}): Promise<Workload> {
   const { benchmarksGameGrid, generalGrid, tutorialGrid, DEFAULT_MAX_MEMORY_BYTES } = await import('../grid.js');
   if (flags.maxiter !== undefined && flags.maxiterations !== undefined && flags.maxiter !== flags.maxiterations) {
     throw new InvalidOptionError('--maxiter and --maxiterations disagree; give one of them');
   }
   const maxiter = flags.maxiter ?? flags.maxiterations ?? DEFAULT_MAXITER;
   const maxMemoryBytes = flags.maxMemory !== undefined ? flags.maxMemory * 2 ** 20 : DEFAULT_MAX_MEMORY_BYTES;
-  const common = { maxiter, region: flags.region ?? TUTORIAL_REGION, maxMemoryBytes };
+  // A bitmap render (bitsOnly: `--pbm` alone) needs one bit a point, not an int32.
+  const common = { maxiter, region: flags.region ?? TUTORIAL_REGION, maxMemoryBytes, bitsOnly };
   if (flags.benchmarksGame !== undefined) {
     if (flags.size !== undefined || flags.width !== undefined || flags.height !== undefined || flags.region !== undefined) {
       throw new InvalidOptionError('--benchmarks-game sets its own grid; drop --size, --width, --height and --region');
@@ -160,6 +161,7 @@ export async function buildWorkload(flags: WorkloadFlags): Promise<Workload> {
       size: flags.benchmarksGame,
       maxiter: flags.maxiter !== undefined || flags.maxiterations !== undefined ? maxiter : BENCHMARKS_GAME_MAXITER,
       maxMemoryBytes,
+      bitsOnly,
     });
   }
   if (flags.center !== undefined || flags.zoom !== undefined) {

@@ -83,7 +83,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
       flags.profileMemory ? import('../memory.js') : undefined,
       flags.explain ? import('../analysis/explain.js') : undefined,
     ]);
-    const workload = await buildWorkload(flags);
+    const workload = await buildWorkload(flags, { bitsOnly: bitmapOnly });
     const recorder = new TraceRecorder({ memory: flags.profileMemory ?? false });
     const progress = createProgress(flags.progress && !flags.json, 'computing');
     const explainTrace = (result: { kernel: string; backend: string; workers: number }) =>
