@@ -170,6 +170,20 @@ describe('a threads backend sized to the work (sizeToWork)', () => {
     }
   });
 
+  it('a chunk too big to leave Ctrl-C unanswered (points × maxiter over 2^25) goes to the threads at once', async () => {
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      const workload = gridWorkload({ width: 600, height: 480, maxiter: 1000, region: { x1: -2, x2: 0.5, y1: -1.2, y2: 1.2 } });
+      const result = await render(workload, { backend, chunks: 1 });
+      assert.deepEqual(
+        result.trace.chunks.map((event) => event.worker),
+        ['thread-1'],
+      );
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('a kernel registered by a module runs on the threads only (the calling thread does not have it)', async () => {
     const backend = new ThreadsBackend({ workers: 1, sizeToWork: true, kernelModules: [faulty] });
     try {

@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 import { getKernel } from '../kernels/registry.js';
-import type { Chunk } from '../plan.js';
+import { chunkElements, type Chunk } from '../plan.js';
 import type { PoolOutcome, ThreadPool, ThreadPoolOptions } from '../pool/thread-pool.js';
 import { runBitmapChunk, runChunk } from '../pool/run-chunk.js';
 import { epochNow, threadCount, type ChunkOutcome } from '../pool/thread-task.js';
@@ -28,8 +28,9 @@ export interface ThreadsBackendOptions {
    * say the rest would take longer than starting the threads does (~0.1 s here), the threads
    * are started and take every chunk left. A render of a few milliseconds then never starts a
    * thread; a long one starts them after its first chunk (~10 ms), later than an eager start
-   * would. Built-in kernels only (the calling thread has no kernel modules); once started, the
-   * pool is used as usual. Default false: every chunk runs on the threads.
+   * would, or at once when its chunks are too big to run here without leaving Ctrl-C unanswered.
+   * Built-in kernels only (the calling thread has no kernel modules); once started, the pool is
+   * used as usual. Default false: every chunk runs on the threads.
    */
   readonly sizeToWork?: boolean;
 }
@@ -42,6 +43,13 @@ const DEFAULT_CHUNK_ELEMENTS = 262_144;
  * starts them.
  */
 const THREAD_START_MS = 100;
+/**
+ * The most point-iterations (points × maxiter: its worst case) a chunk may have to run on the
+ * calling thread, which cannot answer Ctrl-C or anything else during it: ~5–10 ms of the
+ * native kernel, ~90 ms of js at worst. A bigger chunk starts the threads instead. The default
+ * workload's chunks (31,250 points × 1,000) fit.
+ */
+const HERE_CHUNK_ITERATIONS = 2 ** 25;
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';
@@ -99,7 +107,7 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
     }
     const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
-    await this.runAll(job.chunks, job.kernel, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
+    await this.runAll(job.chunks, job.kernel, job.workload.maxiter, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
       post: (pool, chunk, signal) => pool.run({ ...base, chunk }, signal),
       here: (chunk) => runChunk({ ...base, chunk }),
     });
@@ -110,7 +118,7 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError('the threads backend writes into shared memory: bits must be on a SharedArrayBuffer');
     }
     const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, bits };
-    await this.runAll(job.chunks, job.kernel, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
+    await this.runAll(job.chunks, job.kernel, job.workload.maxiter, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
       post: (pool, chunk, signal) => pool.runBitmap({ ...base, chunk }, signal),
       here: (chunk) => runBitmapChunk({ ...base, chunk }),
     });
@@ -123,6 +131,7 @@ export class ThreadsBackend implements Backend {
   private async runAll(
     chunks: readonly Chunk[],
     kernel: string,
+    maxiter: number,
     hooks: RunHooks,
     bytesIn: number,
     runners: {
@@ -183,6 +192,10 @@ export class ThreadsBackend implements Backend {
       // instead of 70–90, and the render was slower.)
       const started = epochNow();
       while (next < chunks.length && !signal.aborted) {
+        if (chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) {
+          await onThreads(await this.startPool());
+          break;
+        }
         const chunk = chunks[next++]!;
         try {
           report(chunk, runners.here(chunk), 'main');
