@@ -9,7 +9,7 @@
  *  then 1–3 again through the cluster (a redis-server and 2 local `mandel worker` processes
  *  of 1 thread each), whose ratio is taken against render() on the threads backend.
  *
- *   npm run build && node --import tsx bench/serve.ts [--reps 7]
+ *   npm run build && node --import tsx bench/serve.ts [--reps 7] [--backends threads,cluster]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -22,8 +22,11 @@ import { startServer } from '../dist/serve/server.js';
 import { tileWorkload } from '../dist/serve/tiles.js';
 import { RedisServer } from '../test/helpers/redis.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '7' }, backends: { type: 'string', default: 'threads,cluster' } },
+});
 const reps = Number(values.reps);
+const backends = new Set(values.backends.split(','));
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
 /** Connections a browser opens to one host (the client uses as many). */
 const BROWSER_CONNECTIONS = 6;
@@ -123,20 +126,22 @@ async function measure(label: string, backend: Backend, reference: Backend, clus
 const threads = new ThreadsBackend({ workers: 2 });
 await threads.start();
 try {
-  await measure('threads, 2 threads, native', threads, threads);
-  const redis = await RedisServer.start();
-  const workers: ChildProcess[] = [0, 1].map(() =>
-    spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--threads', '1'], { stdio: 'ignore' }),
-  );
-  const cluster = new ClusterBackend({ redis: redis.url });
-  try {
-    await cluster.start();
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // the workers connect
-    await measure('cluster, 2 workers × 1 thread', cluster, threads, true);
-  } finally {
-    await cluster.close();
-    for (const worker of workers) worker.kill('SIGTERM');
-    await redis.destroy();
+  if (backends.has('threads')) await measure('threads, 2 threads, native', threads, threads);
+  if (backends.has('cluster')) {
+    const redis = await RedisServer.start();
+    const workers: ChildProcess[] = [0, 1].map(() =>
+      spawn(process.execPath, [bin, 'worker', '--redis', redis.url, '--threads', '1'], { stdio: 'ignore' }),
+    );
+    const cluster = new ClusterBackend({ redis: redis.url });
+    try {
+      await cluster.start();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the workers connect
+      await measure('cluster, 2 workers × 1 thread', cluster, threads, true);
+    } finally {
+      await cluster.close();
+      for (const worker of workers) worker.kill('SIGTERM');
+      await redis.destroy();
+    }
   }
 } finally {
   await threads.close();
