@@ -184,6 +184,24 @@ describe('a threads backend sized to the work (sizeToWork)', () => {
     }
   });
 
+  it('a chunk failing on the calling thread is named as such, and the render stops there', async () => {
+    // The faulty kernels are registered in this thread too (imported above), so it runs them.
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      await assert.rejects(
+        render(poisonedWorkload(), { backend, kernel: 'throws-on-row', chunks: 6, schedule: 'contiguous' }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'ERR_CHUNK_FAILED');
+          assert.match(error.message, /^chunk 2 \(rows 16–23, columns 0–39\) failed in the main thread: poisoned row at im = 0\.25$/);
+          return true;
+        },
+      );
+      assert.deepEqual(backend.threadIds(), [], 'nothing after the failure started the threads');
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('a kernel registered by a module runs on the threads only (the calling thread does not have it)', async () => {
     const backend = new ThreadsBackend({ workers: 1, sizeToWork: true, kernelModules: [faulty] });
     try {

@@ -161,10 +161,10 @@ export class ThreadsBackend implements Backend {
         bytesIn: worker === 'main' ? 0 : bytesIn,
         bytesOut: 0, // written in place on shared memory
       });
-    const fail = (chunk: Chunk, error: unknown) => {
+    const fail = (chunk: Chunk, error: unknown, where = 'a worker thread') => {
       if (signal.aborted && !failed.signal.aborted) return; // the caller cancelled
       if (firstError) return; // cancelled because another chunk failed first
-      firstError = chunkError(chunk, error);
+      firstError = chunkError(chunk, error, where);
       failed.abort();
     };
     // Every chunk not taken yet is queued at once: each thread takes the next as soon as it is
@@ -200,7 +200,7 @@ export class ThreadsBackend implements Backend {
         try {
           report(chunk, runners.here(chunk), 'main');
         } catch (error) {
-          fail(chunk, error);
+          fail(chunk, error, 'the main thread');
         }
         const remainingMs = ((epochNow() - started) / next) * (chunks.length - next);
         if (remainingMs > THREAD_START_MS) {
@@ -240,13 +240,13 @@ function descriptorBytes(task: object): number {
   return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined, bits: undefined, deep: undefined }));
 }
 
-function chunkError(chunk: Chunk, error: unknown): MandelError {
+function chunkError(chunk: Chunk, error: unknown, where: string): MandelError {
   const reason = error instanceof Error ? error.message : String(error);
   const rows =
     chunk.rowStep === 1 ? `rows ${chunk.row0}–${chunk.row0 + chunk.rowCount - 1}` : `every ${chunk.rowStep}th row from ${chunk.row0}`;
   return new MandelError(
     'ERR_CHUNK_FAILED',
-    `chunk ${chunk.id} (${rows}, columns ${chunk.col0}–${chunk.col0 + chunk.colCount - 1}) failed in a worker thread: ${reason}`,
+    `chunk ${chunk.id} (${rows}, columns ${chunk.col0}–${chunk.col0 + chunk.colCount - 1}) failed in ${where}: ${reason}`,
     { cause: error },
   );
 }
