@@ -3,11 +3,40 @@
  * a library caller's spec with its schemas and builds here; the command line, whose flags
  * its parsers have checked, builds here directly, so a run loads no validation library
  * (zod costs ~100 ms of start-up). What only the built grid can tell is checked here, for
- * both: the memory a render would need, and a step between points that is usable.
+ * both: the memory a render would need, and a step between points that is usable. The
+ * types of a workload live here too (workload.ts re-exports them), so that the two modules
+ * import each other in one direction only.
  */
 import { InvalidOptionError, MandelError } from './errors.js';
 import { formatBytes } from './format.js';
-import type { Region, Workload } from './workload.js';
+import type { Axis } from './axis.js';
+
+/** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
+export interface Region {
+  readonly x1: number;
+  readonly x2: number;
+  readonly y1: number;
+  readonly y2: number;
+}
+
+export interface Workload {
+  /** Real parts, one per column, left to right (a deep workload: offsets from its centre). */
+  readonly re: Axis;
+  /** Imaginary parts, one per row, top row first (a deep workload: offsets from its centre). */
+  readonly im: Axis;
+  readonly maxiter: number;
+  /** Set on a view past doubles' precision (deep/view.ts): computed by perturbation. */
+  readonly deep?: DeepCentre;
+}
+
+/** What a deep workload adds to a grid: the centre, exactly, and the offsets' scale. */
+export interface DeepCentre {
+  /** Decimal strings, exactly as given. */
+  readonly re: string;
+  readonly im: string;
+  /** The axes are offsets from the centre in units of 2^exponent. */
+  readonly exponent: number;
+}
 
 /** Default ceiling for a render's memory estimate; `maxMemoryBytes` raises it. */
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 2 ** 30;

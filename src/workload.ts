@@ -13,42 +13,22 @@
  *   `start + i * step`, from the top-left corner of the region.
  */
 import { z } from 'zod';
-import type { Axis } from './axis.js';
 import { BENCHMARKS_GAME_MAXITER, DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
-import { benchmarksGameGrid, DEFAULT_MAX_MEMORY_BYTES, generalGrid, MAX_ELEMENTS, tutorialGrid } from './grid.js';
+import {
+  benchmarksGameGrid,
+  DEFAULT_MAX_MEMORY_BYTES,
+  generalGrid,
+  MAX_ELEMENTS,
+  tutorialGrid,
+  type Region,
+  type Workload,
+} from './grid.js';
 import { finite, parseOrThrow, positiveInt } from './schema.js';
 
 export { axisCoordinates, axesOf, type Axis } from './axis.js';
-export { elementsOf } from './grid.js';
-
-/** A rectangle of the complex plane: real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
-export interface Region {
-  readonly x1: number;
-  readonly x2: number;
-  readonly y1: number;
-  readonly y2: number;
-}
+export { elementsOf, type DeepCentre, type Region, type Workload } from './grid.js';
 
 export { DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
-
-export interface Workload {
-  /** Real parts, one per column, left to right (a deep workload: offsets from its centre). */
-  readonly re: Axis;
-  /** Imaginary parts, one per row, top row first (a deep workload: offsets from its centre). */
-  readonly im: Axis;
-  readonly maxiter: number;
-  /** Set on a view past doubles' precision (deep/view.ts): computed by perturbation. */
-  readonly deep?: DeepCentre;
-}
-
-/** What a deep workload adds to a grid: the centre, exactly, and the offsets' scale. */
-export interface DeepCentre {
-  /** Decimal strings, exactly as given. */
-  readonly re: string;
-  readonly im: string;
-  /** The axes are offsets from the centre in units of 2^exponent. */
-  readonly exponent: number;
-}
 
 const regionSchema = z
   .object({ x1: finite('x1'), x2: finite('x2'), y1: finite('y1'), y2: finite('y2') })
