@@ -14,15 +14,7 @@
  */
 import { z } from 'zod';
 import { BENCHMARKS_GAME_MAXITER, DEFAULT_MAXITER, DEFAULT_SIZE, TUTORIAL_REGION } from './defaults.js';
-import {
-  benchmarksGameGrid,
-  DEFAULT_MAX_MEMORY_BYTES,
-  generalGrid,
-  MAX_ELEMENTS,
-  tutorialGrid,
-  type Region,
-  type Workload,
-} from './grid.js';
+import { benchmarksGameGrid, DEFAULT_MAX_MEMORY_BYTES, generalGrid, MAX_ELEMENTS, tutorialGrid, type Workload } from './grid.js';
 import { finite, parseOrThrow, positiveInt } from './schema.js';
 
 export { axisCoordinates, axesOf, type Axis } from './axis.js';
