@@ -43,9 +43,9 @@ function mainThreadNote(result: RenderResult | BitmapResult): string[] {
   if (onMain === 0) return [];
   return onMain === result.chunks
     ? [
-        `The threads were not started: the work was done before they could be (all ${onMain} chunks on the main thread; --workers N starts them regardless)`,
+        `All ${onMain} chunks ran on the main thread: the work was done before the threads could have started (--workers N starts them regardless)`,
       ]
-    : [`The main thread computed ${onMain} of ${result.chunks} chunks while the threads started`];
+    : [`The main thread computed ${onMain} of ${result.chunks} chunks before the threads started`];
 }
 
 /** Time, rate, where it ran, what was written. */
@@ -67,11 +67,18 @@ const how = (result: RenderResult | BitmapResult, context: ReportContext) => {
 };
 
 /** The lines every run prints first: the tutorial's two, then where and how long. */
-const heading = (result: RenderResult | BitmapResult, context: ReportContext): string[] => [
-  `Length of x: ${result.cols}`,
-  `Total elements: ${result.elements}`,
-  `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${result.workers} worker${result.workers === 1 ? '' : 's'}: compute took ${(result.computeMs / 1000).toFixed(3)} seconds`,
-];
+const heading = (result: RenderResult | BitmapResult, context: ReportContext): string[] => {
+  // Who computed: the workers, or — a pool sized to the work that never started — this thread.
+  const who =
+    result.chunks > 0 && chunksOnMain(result) === result.chunks
+      ? `on the main thread (${result.workers} thread${result.workers === 1 ? '' : 's'} not needed)`
+      : `${result.workers} worker${result.workers === 1 ? '' : 's'}`;
+  return [
+    `Length of x: ${result.cols}`,
+    `Total elements: ${result.elements}`,
+    `${result.backend} backend, ${result.kernel} kernel${context.kernelChoice === 'auto' ? ' (auto)' : ''}, ${who}: compute took ${(result.computeMs / 1000).toFixed(3)} seconds`,
+  ];
+};
 
 export function textReport(result: RenderResult, context: ReportContext): string {
   const seconds = result.computeMs / 1000;
