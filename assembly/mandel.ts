@@ -1,19 +1,21 @@
 /**
  * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2), the same algorithm as
- * native/kernel-body.h: 4 vectors of 2 points in flight; the escape test once per block of
+ * native/kernel-body.h: 5 vectors of 2 points in flight brute force, 4 with pruning; the escape test once per block of
  * 8 iterations, and a block in which an active lane was flagged re-run one iteration at a
  * time with the exact test; exact cycle detection at block boundaries when pruning.
  * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
  *
- * Written by scripts/gen-wasm-kernel.py (V = 4): AssemblyScript keeps v128 values in
+ * Written by scripts/gen-wasm-kernel.py (5 and 4 vectors): AssemblyScript keeps v128 values in
  * registers only as named locals, so the vectors are unrolled there. Edit the generator.
  */
 
 const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
-const GROUP: i32 = 8;
+const GROUP: i32 = 10;
+const GROUP_BRUTE: i32 = 10;
+const GROUP_PRUNE: i32 = 8;
 
-// Per-group scratch: the points' real parts, their columns, their counts.
+// Per-group scratch (GROUP: the larger group): the points' real parts, their columns, their counts.
 const CR: usize = memory.data(GROUP * 8, 16);
 const IDX: usize = memory.data(GROUP * 4, 16);
 const COUNTS: usize = memory.data(GROUP * 4, 16);
@@ -75,13 +77,395 @@ function knownInside(x: f64, y: f64): bool {
   return xb * xb + y2 < 0.0625 - 1e-9;
 }
 
-/** Iterates the n ≤ 8 points whose real parts are at CR, on row ci; counts go to COUNTS. */
-function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
+/** Brute force: iterates the n ≤ 10 points whose real parts are at CR, on row ci; counts go to COUNTS. */
+function groupBrute(n: i32, ci: f64, maxiter: i32): f64 {
   const civ = f64x2.splat(ci);
   const low = f64x2.splat(BAND_LOW);
   const zero = f64x2.splat(0.0);
   const off = i64x2.splat(0);
-  for (let j = 0; j < GROUP; j++) {
+  for (let j = 0; j < 10; j++) {
+    if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
+    store<i32>(COUNTS + (<usize>j << 2), maxiter);
+  }
+  const cr0 = v128.load(CR + 0 * 16);
+  const cr1 = v128.load(CR + 1 * 16);
+  const cr2 = v128.load(CR + 2 * 16);
+  const cr3 = v128.load(CR + 3 * 16);
+  const cr4 = v128.load(CR + 4 * 16);
+  let act0 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 0 < n ? -1 : 0), 1, 2 * 0 + 1 < n ? -1 : 0);
+  let act1 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 1 < n ? -1 : 0), 1, 2 * 1 + 1 < n ? -1 : 0);
+  let act2 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 2 < n ? -1 : 0), 1, 2 * 2 + 1 < n ? -1 : 0);
+  let act3 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 3 < n ? -1 : 0), 1, 2 * 3 + 1 < n ? -1 : 0);
+  let act4 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 4 < n ? -1 : 0), 1, 2 * 4 + 1 < n ? -1 : 0);
+  let zr0 = zero, zi0 = zero, zr2_0 = zero, zi2_0 = zero;
+  let zr1 = zero, zi1 = zero, zr2_1 = zero, zi2_1 = zero;
+  let zr2 = zero, zi2 = zero, zr2_2 = zero, zi2_2 = zero;
+  let zr3 = zero, zi3 = zero, zr2_3 = zero, zi2_3 = zero;
+  let zr4 = zero, zi4 = zero, zr2_4 = zero, zi2_4 = zero;
+
+  let t = zero, m2 = zero;
+  let remaining = n;
+  let total: f64 = 0;
+  let it = 0;
+  while (it < maxiter && remaining > 0) {
+    const steps = maxiter - it < 8 ? maxiter - it : 8;
+    const szr0 = zr0, szi0 = zi0;
+    const szr1 = zr1, szi1 = zi1;
+    const szr2 = zr2, szi2 = zi2;
+    const szr3 = zr3, szi3 = zi3;
+    const szr4 = zr4, szi4 = zi4;
+    let exact = steps < 8;
+    if (!exact) {
+      // Eight steps written out: a wasm loop back-edge carries a stack check in V8.
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      let flag = off;
+      zr2_0 = f64x2.mul(zr0, zr0);
+      zi2_0 = f64x2.mul(zi0, zi0);
+      zr2_1 = f64x2.mul(zr1, zr1);
+      zi2_1 = f64x2.mul(zi1, zi1);
+      zr2_2 = f64x2.mul(zr2, zr2);
+      zi2_2 = f64x2.mul(zi2, zi2);
+      zr2_3 = f64x2.mul(zr3, zr3);
+      zi2_3 = f64x2.mul(zi3, zi3);
+      zr2_4 = f64x2.mul(zr4, zr4);
+      zi2_4 = f64x2.mul(zi4, zi4);
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_0, zi2_0), low)), act0));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_1, zi2_1), low)), act1));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_2, zi2_2), low)), act2));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_3, zi2_3), low)), act3));
+      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_4, zi2_4), low)), act4));
+      exact = v128.any_true(flag);
+    }
+    if (exact) {
+      zr0 = szr0; zi0 = szi0;
+      zr1 = szr1; zi1 = szi1;
+      zr2 = szr2; zi2 = szi2;
+      zr3 = szr3; zi3 = szi3;
+      zr4 = szr4; zi4 = szi4;
+      for (let k = 0; k < steps; k++) {
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
+        t = f64x2.mul(zr0, zi0);
+        zr0 = f64x2.add(f64x2.sub(zr2_0, zi2_0), cr0);
+        zi0 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
+        t = f64x2.mul(zr1, zi1);
+        zr1 = f64x2.add(f64x2.sub(zr2_1, zi2_1), cr1);
+        zi1 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
+        t = f64x2.mul(zr2, zi2);
+        zr2 = f64x2.add(f64x2.sub(zr2_2, zi2_2), cr2);
+        zi2 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_3 = f64x2.mul(zr3, zr3);
+        zi2_3 = f64x2.mul(zi3, zi3);
+        t = f64x2.mul(zr3, zi3);
+        zr3 = f64x2.add(f64x2.sub(zr2_3, zi2_3), cr3);
+        zi3 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_4 = f64x2.mul(zr4, zr4);
+        zi2_4 = f64x2.mul(zi4, zi4);
+        t = f64x2.mul(zr4, zi4);
+        zr4 = f64x2.add(f64x2.sub(zr2_4, zi2_4), cr4);
+        zi4 = f64x2.add(f64x2.add(t, t), civ);
+        zr2_0 = f64x2.mul(zr0, zr0);
+        zi2_0 = f64x2.mul(zi0, zi0);
+        zr2_1 = f64x2.mul(zr1, zr1);
+        zi2_1 = f64x2.mul(zi1, zi1);
+        zr2_2 = f64x2.mul(zr2, zr2);
+        zi2_2 = f64x2.mul(zi2, zi2);
+        zr2_3 = f64x2.mul(zr3, zr3);
+        zi2_3 = f64x2.mul(zi3, zi3);
+        zr2_4 = f64x2.mul(zr4, zr4);
+        zi2_4 = f64x2.mul(zi4, zi4);
+          m2 = f64x2.add(zr2_0, zi2_0);
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
+                if (i64x2.extract_lane(act0, 0) != 0 && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 0, it + k);
+              act0 = i64x2.replace_lane(act0, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+                if (i64x2.extract_lane(act0, 1) != 0 && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 4, it + k);
+              act0 = i64x2.replace_lane(act0, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+              }
+          m2 = f64x2.add(zr2_1, zi2_1);
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
+                if (i64x2.extract_lane(act1, 0) != 0 && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 8, it + k);
+              act1 = i64x2.replace_lane(act1, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+                if (i64x2.extract_lane(act1, 1) != 0 && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 12, it + k);
+              act1 = i64x2.replace_lane(act1, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+              }
+          m2 = f64x2.add(zr2_2, zi2_2);
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
+                if (i64x2.extract_lane(act2, 0) != 0 && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 16, it + k);
+              act2 = i64x2.replace_lane(act2, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+                if (i64x2.extract_lane(act2, 1) != 0 && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 20, it + k);
+              act2 = i64x2.replace_lane(act2, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+              }
+          m2 = f64x2.add(zr2_3, zi2_3);
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
+                if (i64x2.extract_lane(act3, 0) != 0 && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 24, it + k);
+              act3 = i64x2.replace_lane(act3, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+                if (i64x2.extract_lane(act3, 1) != 0 && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 28, it + k);
+              act3 = i64x2.replace_lane(act3, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+              }
+          m2 = f64x2.add(zr2_4, zi2_4);
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act4))) {
+                if (i64x2.extract_lane(act4, 0) != 0 && escaped(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0), f64x2.extract_lane(m2, 0))) {
+              store<i32>(COUNTS + 32, it + k);
+              act4 = i64x2.replace_lane(act4, 0, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+                if (i64x2.extract_lane(act4, 1) != 0 && escaped(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1), f64x2.extract_lane(m2, 1))) {
+              store<i32>(COUNTS + 36, it + k);
+              act4 = i64x2.replace_lane(act4, 1, 0);
+              remaining--;
+              total += <f64>(it + k + 1);
+            }
+              }
+      }
+    }
+    it += steps;
+  }
+  return total + <f64>remaining * <f64>maxiter;
+}
+
+/** With pruning (cycle detection): iterates the n ≤ 8 points whose real parts are at CR, on row ci; counts go to COUNTS. */
+function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
+  const civ = f64x2.splat(ci);
+  const low = f64x2.splat(BAND_LOW);
+  const zero = f64x2.splat(0.0);
+  const off = i64x2.splat(0);
+  for (let j = 0; j < 8; j++) {
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
     store<i32>(COUNTS + (<usize>j << 2), maxiter);
   }
@@ -93,11 +477,15 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
   let act1 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 1 < n ? -1 : 0), 1, 2 * 1 + 1 < n ? -1 : 0);
   let act2 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 2 < n ? -1 : 0), 1, 2 * 2 + 1 < n ? -1 : 0);
   let act3 = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * 3 < n ? -1 : 0), 1, 2 * 3 + 1 < n ? -1 : 0);
-  let zr0 = zero, zi0 = zero, zr2_0 = zero, zi2_0 = zero, sr0 = zero, si0 = zero;
-  let zr1 = zero, zi1 = zero, zr2_1 = zero, zi2_1 = zero, sr1 = zero, si1 = zero;
-  let zr2 = zero, zi2 = zero, zr2_2 = zero, zi2_2 = zero, sr2 = zero, si2 = zero;
-  let zr3 = zero, zi3 = zero, zr2_3 = zero, zi2_3 = zero, sr3 = zero, si3 = zero;
-  let t = zero, m2 = zero, same = zero;
+  let zr0 = zero, zi0 = zero, zr2_0 = zero, zi2_0 = zero;
+  let zr1 = zero, zi1 = zero, zr2_1 = zero, zi2_1 = zero;
+  let zr2 = zero, zi2 = zero, zr2_2 = zero, zi2_2 = zero;
+  let zr3 = zero, zi3 = zero, zr2_3 = zero, zi2_3 = zero;
+  let sr0 = zero, si0 = zero;
+  let sr1 = zero, si1 = zero;
+  let sr2 = zero, si2 = zero;
+  let sr3 = zero, si3 = zero;
+  let t = zero, m2 = zero; let same = zero;
   let remaining = n;
   let total: f64 = 0;
   let it = 0;
@@ -321,121 +709,121 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
         zr2_3 = f64x2.mul(zr3, zr3);
         zi2_3 = f64x2.mul(zi3, zi3);
           m2 = f64x2.add(zr2_0, zi2_0);
-          if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
-            if (i64x2.extract_lane(act0, 0) != 0 && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
+                if (i64x2.extract_lane(act0, 0) != 0 && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 0, it + k);
               act0 = i64x2.replace_lane(act0, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act0, 1) != 0 && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
+                if (i64x2.extract_lane(act0, 1) != 0 && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 4, it + k);
               act0 = i64x2.replace_lane(act0, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-          }
+              }
           m2 = f64x2.add(zr2_1, zi2_1);
-          if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
-            if (i64x2.extract_lane(act1, 0) != 0 && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
+                if (i64x2.extract_lane(act1, 0) != 0 && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 8, it + k);
               act1 = i64x2.replace_lane(act1, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act1, 1) != 0 && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
+                if (i64x2.extract_lane(act1, 1) != 0 && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 12, it + k);
               act1 = i64x2.replace_lane(act1, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-          }
+              }
           m2 = f64x2.add(zr2_2, zi2_2);
-          if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
-            if (i64x2.extract_lane(act2, 0) != 0 && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
+                if (i64x2.extract_lane(act2, 0) != 0 && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 16, it + k);
               act2 = i64x2.replace_lane(act2, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act2, 1) != 0 && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
+                if (i64x2.extract_lane(act2, 1) != 0 && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 20, it + k);
               act2 = i64x2.replace_lane(act2, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-          }
+              }
           m2 = f64x2.add(zr2_3, zi2_3);
-          if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
-            if (i64x2.extract_lane(act3, 0) != 0 && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
+                if (i64x2.extract_lane(act3, 0) != 0 && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 24, it + k);
               act3 = i64x2.replace_lane(act3, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-            if (i64x2.extract_lane(act3, 1) != 0 && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
+                if (i64x2.extract_lane(act3, 1) != 0 && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 28, it + k);
               act3 = i64x2.replace_lane(act3, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
-          }
+              }
       }
     }
     it += steps;
-    if (prune && remaining > 0 && it < maxiter) {
+    if (remaining > 0 && it < maxiter) {
       same = v128.and(v128.and(f64x2.eq(zr0, sr0), f64x2.eq(zi0, si0)), act0);
-      if (v128.any_true(same)) {
-        if (i64x2.extract_lane(same, 0) != 0) {
+          if (v128.any_true(same)) {
+            if (i64x2.extract_lane(same, 0) != 0) {
           act0 = i64x2.replace_lane(act0, 0, 0);
           remaining--;
           total += <f64>it;
         }
-        if (i64x2.extract_lane(same, 1) != 0) {
+            if (i64x2.extract_lane(same, 1) != 0) {
           act0 = i64x2.replace_lane(act0, 1, 0);
           remaining--;
           total += <f64>it;
         }
-      }
+          }
       same = v128.and(v128.and(f64x2.eq(zr1, sr1), f64x2.eq(zi1, si1)), act1);
-      if (v128.any_true(same)) {
-        if (i64x2.extract_lane(same, 0) != 0) {
+          if (v128.any_true(same)) {
+            if (i64x2.extract_lane(same, 0) != 0) {
           act1 = i64x2.replace_lane(act1, 0, 0);
           remaining--;
           total += <f64>it;
         }
-        if (i64x2.extract_lane(same, 1) != 0) {
+            if (i64x2.extract_lane(same, 1) != 0) {
           act1 = i64x2.replace_lane(act1, 1, 0);
           remaining--;
           total += <f64>it;
         }
-      }
+          }
       same = v128.and(v128.and(f64x2.eq(zr2, sr2), f64x2.eq(zi2, si2)), act2);
-      if (v128.any_true(same)) {
-        if (i64x2.extract_lane(same, 0) != 0) {
+          if (v128.any_true(same)) {
+            if (i64x2.extract_lane(same, 0) != 0) {
           act2 = i64x2.replace_lane(act2, 0, 0);
           remaining--;
           total += <f64>it;
         }
-        if (i64x2.extract_lane(same, 1) != 0) {
+            if (i64x2.extract_lane(same, 1) != 0) {
           act2 = i64x2.replace_lane(act2, 1, 0);
           remaining--;
           total += <f64>it;
         }
-      }
+          }
       same = v128.and(v128.and(f64x2.eq(zr3, sr3), f64x2.eq(zi3, si3)), act3);
-      if (v128.any_true(same)) {
-        if (i64x2.extract_lane(same, 0) != 0) {
+          if (v128.any_true(same)) {
+            if (i64x2.extract_lane(same, 0) != 0) {
           act3 = i64x2.replace_lane(act3, 0, 0);
           remaining--;
           total += <f64>it;
         }
-        if (i64x2.extract_lane(same, 1) != 0) {
+            if (i64x2.extract_lane(same, 1) != 0) {
           act3 = i64x2.replace_lane(act3, 1, 0);
           remaining--;
           total += <f64>it;
         }
-      }
+          }
       block++;
       if ((block & (block - 1)) == 0) {
         sr0 = zr0; si0 = zi0;
@@ -454,6 +842,7 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {
  */
 export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
   let total: f64 = 0;
+  const size = prune ? GROUP_PRUNE : GROUP_BRUTE;
   for (let row = 0; row < rows; row++) {
     const ci = load<f64>(imPtr + (<usize>row << 3));
     const line = outPtr + (<usize>row * <usize>cols << 2);
@@ -467,14 +856,14 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
       store<f64>(CR + (<usize>n << 3), cr);
       store<i32>(IDX + (<usize>n << 2), col);
       n++;
-      if (n == GROUP) {
-        total += group(n, ci, maxiter, prune);
+      if (n == size) {
+        total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
         for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
         n = 0;
       }
     }
     if (n > 0) {
-      total += group(n, ci, maxiter, prune);
+      total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
       for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
     }
   }

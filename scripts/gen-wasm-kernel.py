@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
-"""Writes assembly/mandel.ts, the WebAssembly SIMD kernel, for V vectors in flight.
+"""Writes assembly/mandel.ts, the WebAssembly SIMD kernel, with V vectors in flight.
 
 AssemblyScript keeps v128 values in registers only as named locals (no arrays of v128), so
 the V vectors are unrolled by this generator. The output is committed; run this only to
-change V or the loop:  python3 scripts/gen-wasm-kernel.py [V]  (default 4).
+change V or the loop:  python3 scripts/gen-wasm-kernel.py [V_BRUTE] [V_PRUNE]  (default 5 4).
+Brute force and pruning each get the count that measured fastest (bench/kernels.ts): 5 vectors
+brute force (3–14% faster than 4, three runs alternating), 4 with pruning, whose cycle checks
+keep two more vectors of state each.
 """
 import sys
 
-V = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+V_BRUTE = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+V_PRUNE = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+V = V_PRUNE  # the vector count the helpers below unroll for; set per group function
 HELPERS = r'''
 const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
 const GROUP: i32 = 8;
+const GROUP_BRUTE: i32 = 8;
+const GROUP_PRUNE: i32 = 8;
 
-// Per-group scratch: the points' real parts, their columns, their counts.
+// Per-group scratch (GROUP: the larger group): the points' real parts, their columns, their counts.
 const CR: usize = memory.data(GROUP * 8, 16);
 const IDX: usize = memory.data(GROUP * 4, 16);
 const COUNTS: usize = memory.data(GROUP * 4, 16);
@@ -83,6 +90,7 @@ TAIL = r'''
  */
 export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
   let total: f64 = 0;
+  const size = prune ? GROUP_PRUNE : GROUP_BRUTE;
   for (let row = 0; row < rows; row++) {
     const ci = load<f64>(imPtr + (<usize>row << 3));
     const line = outPtr + (<usize>row * <usize>cols << 2);
@@ -96,14 +104,14 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
       store<f64>(CR + (<usize>n << 3), cr);
       store<i32>(IDX + (<usize>n << 2), col);
       n++;
-      if (n == GROUP) {
-        total += group(n, ci, maxiter, prune);
+      if (n == size) {
+        total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
         for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
         n = 0;
       }
     }
     if (n > 0) {
-      total += group(n, ci, maxiter, prune);
+      total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
       for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
     }
   }
@@ -161,54 +169,54 @@ def lane_cycle(v, lane):
         }}"""
 
 
-exact_checks = "\n".join(
-    f"""          m2 = f64x2.add(zr2_{v}, zi2_{v});
-          if (v128.any_true(v128.and(f64x2.gt(m2, low), act{v}))) {{
-{lane_escape(v, 0)}
-{lane_escape(v, 1)}
+def group_source(name, vectors, pruning):
+    """One group function, unrolled for `vectors` vectors; with `pruning`, cycle detection."""
+    global V
+    V = vectors
+    exact_checks = "\n".join(
+        f"""          m2 = f64x2.add(zr2_{v}, zi2_{v});
+              if (v128.any_true(v128.and(f64x2.gt(m2, low), act{v}))) {{
+    {lane_escape(v, 0)}
+    {lane_escape(v, 1)}
+              }}"""
+        for v in range(V)
+    )
+    cycle_checks = "\n".join(
+        f"""      same = v128.and(v128.and(f64x2.eq(zr{v}, sr{v}), f64x2.eq(zi{v}, si{v})), act{v});
+          if (v128.any_true(same)) {{
+    {lane_cycle(v, 0)}
+    {lane_cycle(v, 1)}
           }}"""
-    for v in range(V)
-)
-cycle_checks = "\n".join(
-    f"""      same = v128.and(v128.and(f64x2.eq(zr{v}, sr{v}), f64x2.eq(zi{v}, si{v})), act{v});
-      if (v128.any_true(same)) {{
-{lane_cycle(v, 0)}
-{lane_cycle(v, 1)}
-      }}"""
-    for v in range(V)
-)
-
-HEADER = f"""/**
- * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2), the same algorithm as
- * native/kernel-body.h: {V} vectors of 2 points in flight; the escape test once per block of
- * 8 iterations, and a block in which an active lane was flagged re-run one iteration at a
- * time with the exact test; exact cycle detection at block boundaries when pruning.
- * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
- *
- * Written by scripts/gen-wasm-kernel.py (V = {V}): AssemblyScript keeps v128 values in
- * registers only as named locals, so the vectors are unrolled there. Edit the generator.
- */
+        for v in range(V)
+    )
+    what = "With pruning (cycle detection)" if pruning else "Brute force"
+    prune_block = f"""    if (remaining > 0 && it < maxiter) {{
+{cycle_checks}
+      block++;
+      if ((block & (block - 1)) == 0) {{
+{each("        sr{v} = zr{v}; si{v} = zi{v};")}
+      }}
+    }}
 """
-
-GROUP = f"""/** Iterates the n ≤ {2 * V} points whose real parts are at CR, on row ci; counts go to COUNTS. */
-function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {{
+    body = f"""/** {what}: iterates the n ≤ {2 * V} points whose real parts are at CR, on row ci; counts go to COUNTS. */
+function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
   const civ = f64x2.splat(ci);
   const low = f64x2.splat(BAND_LOW);
   const zero = f64x2.splat(0.0);
   const off = i64x2.splat(0);
-  for (let j = 0; j < GROUP; j++) {{
+  for (let j = 0; j < {2 * V}; j++) {{
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
     store<i32>(COUNTS + (<usize>j << 2), maxiter);
   }}
 {each("  const cr{v} = v128.load(CR + {v} * 16);")}
 {each("  let act{v} = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * {v} < n ? -1 : 0), 1, 2 * {v} + 1 < n ? -1 : 0);")}
-{each("  let zr{v} = zero, zi{v} = zero, zr2_{v} = zero, zi2_{v} = zero, sr{v} = zero, si{v} = zero;")}
-  let t = zero, m2 = zero, same = zero;
+{each("  let zr{v} = zero, zi{v} = zero, zr2_{v} = zero, zi2_{v} = zero;")}
+{each("  let sr{v} = zero, si{v} = zero;") if pruning else ""}
+  let t = zero, m2 = zero;{" let same = zero;" if pruning else ""}
   let remaining = n;
   let total: f64 = 0;
   let it = 0;
-  let block: i64 = 0;
-  while (it < maxiter && remaining > 0) {{
+{"  let block: i64 = 0;" + chr(10) if pruning else ""}  while (it < maxiter && remaining > 0) {{
     const steps = maxiter - it < 8 ? maxiter - it : 8;
 {each("    const szr{v} = zr{v}, szi{v} = zi{v};")}
     let exact = steps < 8;
@@ -229,20 +237,33 @@ function group(n: i32, ci: f64, maxiter: i32, prune: bool): f64 {{
       }}
     }}
     it += steps;
-    if (prune && remaining > 0 && it < maxiter) {{
-{cycle_checks}
-      block++;
-      if ((block & (block - 1)) == 0) {{
-{each("        sr{v} = zr{v}; si{v} = zi{v};")}
-      }}
-    }}
-  }}
+{prune_block if pruning else ""}  }}
   return total + <f64>remaining * <f64>maxiter;
 }}
 
 """
+    return body.replace("{UNROLLED}", "\n".join(step("      ") for _ in range(8)))
 
-GROUP = GROUP.replace("{UNROLLED}", "\n".join(step("      ") for _ in range(8)))
-text = HEADER + "\n" + HELPERS.strip("\n").replace("const GROUP: i32 = 8;", f"const GROUP: i32 = {2 * V};") + "\n\n" + GROUP + TAIL.strip("\n") + "\n"
+
+HEADER = f"""/**
+ * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2), the same algorithm as
+ * native/kernel-body.h: {V_BRUTE} vectors of 2 points in flight brute force, {V_PRUNE} with pruning; the escape test once per block of
+ * 8 iterations, and a block in which an active lane was flagged re-run one iteration at a
+ * time with the exact test; exact cycle detection at block boundaries when pruning.
+ * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
+ *
+ * Written by scripts/gen-wasm-kernel.py ({V_BRUTE} and {V_PRUNE} vectors): AssemblyScript keeps v128 values in
+ * registers only as named locals, so the vectors are unrolled there. Edit the generator.
+ */
+"""
+
+GROUPS = group_source("groupBrute", V_BRUTE, False) + group_source("groupPrune", V_PRUNE, True)
+helpers = (
+    HELPERS.strip("\n")
+    .replace("const GROUP: i32 = 8;", f"const GROUP: i32 = {2 * max(V_BRUTE, V_PRUNE)};")
+    .replace("const GROUP_BRUTE: i32 = 8;", f"const GROUP_BRUTE: i32 = {2 * V_BRUTE};")
+    .replace("const GROUP_PRUNE: i32 = 8;", f"const GROUP_PRUNE: i32 = {2 * V_PRUNE};")
+)
+text = HEADER + "\n" + helpers + "\n\n" + GROUPS + TAIL.strip("\n") + "\n"
 open("assembly/mandel.ts", "w").write(text)
-print(f"wrote assembly/mandel.ts with {V} vectors ({2 * V} points) in flight")
+print(f"wrote assembly/mandel.ts with {V_BRUTE} vectors brute force, {V_PRUNE} with pruning")
