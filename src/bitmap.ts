@@ -9,14 +9,12 @@
  * Backends with a bitmap path (serial, threads) run it; the cluster stores counts, so there
  * render() and encodePbm() give the same image.
  */
-import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
-import type { Backend } from './backends/types.js';
 import { AbortError, InvalidOptionError } from './errors.js';
 import { elementsOf } from './grid.js';
 import { rowBytesOf } from './kernels/bitmap.js';
 import { getKernel } from './kernels/registry.js';
 import { DEFAULT_SCHEDULE, planChunks } from './plan.js';
-import { checkEveryChunk, runHooks, type RenderOptions } from './render.js';
+import { checkEveryChunk, runHooks, withBackend, type RenderOptions } from './render.js';
 import type { RenderResult } from './result.js';
 import { PHASE, TraceRecorder, computeSpanMs } from './trace.js';
 import type { Workload } from './workload.js';
@@ -48,19 +46,12 @@ export async function renderBitmap(workload: Workload, options: BitmapOptions = 
   const schedule = options.schedule ?? DEFAULT_SCHEDULE;
   if (schedule === 'tiles') throw new InvalidOptionError('a bitmap is computed in whole rows: use the contiguous or interleaved schedule');
   const kernel = getKernel(options.kernel ?? 'auto');
-  const ownBackend = options.backend === undefined || typeof options.backend === 'string';
-  const backend = ownBackend
-    ? await createBackend((options.backend as BackendName | undefined) ?? DEFAULT_BACKEND, {
-        workers: options.workers,
-        kernelModules: options.kernelModules,
-      })
-    : (options.backend as Backend);
   const recorder = options.recorder ?? new TraceRecorder();
   const prune = options.prune ?? true;
   const rows = workload.im.count;
   const cols = workload.re.count;
   const elements = elementsOf(workload);
-  try {
+  return withBackend(options, recorder, async (backend) => {
     if (!backend.runBitmap) {
       throw new InvalidOptionError(`the ${backend.name} backend renders counts only: use render() and encodePbm() there`);
     }
@@ -96,12 +87,7 @@ export async function renderBitmap(workload: Workload, options: BitmapOptions = 
         trace: recorder.trace,
       };
     });
-  } finally {
-    if (ownBackend) {
-      if (backend.start) await recorder.phase(PHASE.stopWorkers, () => backend.close());
-      else await backend.close();
-    }
-  }
+  });
 }
 
 /** 1 bits, a 32-bit word at a time where the bytes allow. */

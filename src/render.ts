@@ -80,18 +80,10 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     );
   }
   const kernel = workload.deep ? getDeepKernel(options.kernel ?? 'auto') : getKernel(options.kernel ?? 'auto');
-  const ownBackend = options.backend === undefined || typeof options.backend === 'string';
-  const backend = ownBackend
-    ? await createBackend((options.backend as BackendName | undefined) ?? DEFAULT_BACKEND, {
-        workers: options.workers,
-        kernelModules: options.kernelModules,
-        redis: options.redis,
-      })
-    : (options.backend as Backend);
   const recorder = options.recorder ?? new TraceRecorder();
   const elements = elementsOf(workload);
   const prune = options.prune ?? true;
-  try {
+  return withBackend(options, recorder, async (backend) => {
     if (options.signal?.aborted) throw new AbortError();
     const chunks = planChunks(workload, {
       schedule: options.schedule ?? DEFAULT_SCHEDULE,
@@ -134,12 +126,30 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
         workers: backend.workers,
       }),
     );
+  });
+}
+
+/**
+ * Runs `use` on the backend the options name: an instance, which its caller keeps and closes,
+ * or a built-in one made for this render and stopped with it — which takes time too, so it is
+ * traced.
+ */
+export async function withBackend<T>(
+  options: Pick<RenderOptions, 'backend' | 'workers' | 'kernelModules' | 'redis'>,
+  recorder: TraceRecorder,
+  use: (backend: Backend) => Promise<T>,
+): Promise<T> {
+  if (options.backend !== undefined && typeof options.backend !== 'string') return use(options.backend);
+  const backend = await createBackend(options.backend ?? DEFAULT_BACKEND, {
+    workers: options.workers,
+    kernelModules: options.kernelModules,
+    redis: options.redis,
+  });
+  try {
+    return await use(backend);
   } finally {
-    // A pool started for this render is stopped with it; that takes time too, so it is traced.
-    if (ownBackend) {
-      if (backend.start) await recorder.phase(PHASE.stopWorkers, () => backend.close());
-      else await backend.close();
-    }
+    if (backend.start) await recorder.phase(PHASE.stopWorkers, () => backend.close());
+    else await backend.close();
   }
 }
 
