@@ -14,7 +14,7 @@ import { getKernel } from '../kernels/registry.js';
 import { chunkElements, type Chunk } from '../plan.js';
 import type { PoolOutcome, ThreadPool, ThreadPoolOptions } from '../pool/thread-pool.js';
 import { runBitmapChunk, runChunk } from '../pool/run-chunk.js';
-import { epochNow, threadCount, type ChunkOutcome } from '../pool/thread-task.js';
+import { epochNow, poolClosedError, threadCount, type ChunkOutcome } from '../pool/thread-task.js';
 import type { Backend, BitmapJob, RenderJob, RunHooks } from './types.js';
 
 export interface ThreadsBackendOptions {
@@ -92,7 +92,7 @@ export class ThreadsBackend implements Backend {
   /** Loads piscina, starts every thread and waits until each is online. Idempotent. */
   private async startPool(): Promise<ThreadPool> {
     this.loading ??= import('../pool/thread-pool.js').then(({ ThreadPool }) => {
-      if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+      if (this.isClosed) throw poolClosedError();
       this.pool = new ThreadPool({ threads: this.workers, kernelModules: this.options.kernelModules });
       return this.pool;
     });
@@ -139,7 +139,7 @@ export class ThreadsBackend implements Backend {
       here: (chunk: Chunk) => Omit<ChunkOutcome, 'threadId'>;
     },
   ): Promise<void> {
-    if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+    if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
     if (!helping) await this.startPool();
     if (hooks.signal?.aborted) throw new AbortError();
@@ -187,28 +187,22 @@ export class ThreadsBackend implements Backend {
       await onThreads(this.pool!);
     } else {
       // This thread computes from the first chunk until the rest looks longer than starting the
-      // threads; then it starts them and leaves every chunk left to them. (Computing on while
-      // they boot was measured: the boot, sharing two cores with this thread, took 255 ms
-      // instead of 70–90, and the render was slower.)
+      // threads, or the next chunk is too big to run here; then it starts them and leaves every
+      // chunk left to them. (Computing on while they boot was measured: the boot, sharing two
+      // cores with this thread, took 255 ms instead of 70–90, and the render was slower.)
       const started = epochNow();
       while (next < chunks.length && !signal.aborted) {
-        if (chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) {
-          await onThreads(await this.startPool());
-          break;
-        }
+        if (chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) break;
         const chunk = chunks[next++]!;
         try {
           report(chunk, runners.here(chunk), 'main');
         } catch (error) {
           fail(chunk, error, 'the main thread');
         }
-        const remainingMs = ((epochNow() - started) / next) * (chunks.length - next);
-        if (remainingMs > THREAD_START_MS) {
-          await onThreads(await this.startPool());
-          break;
-        }
+        if (((epochNow() - started) / next) * (chunks.length - next) > THREAD_START_MS) break;
         await yieldToEventLoop(); // progress, Ctrl-C
       }
+      if (next < chunks.length && !signal.aborted) await onThreads(await this.startPool());
     }
     if (hooks.signal?.aborted) throw new AbortError();
     if (firstError) throw firstError;

@@ -4,8 +4,9 @@
  * worker both run chunks through it; neither knows the other.
  */
 import { Piscina } from 'piscina';
-import { InvalidOptionError, MandelError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import {
+  poolClosedError,
   threadCount,
   type BitmapTask,
   type BitmapWork,
@@ -142,6 +143,6 @@ export class ThreadPool {
   }
 
   private checkOpen(): void {
-    if (this.isClosed) throw new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
+    if (this.isClosed) throw poolClosedError();
   }
 }

@@ -4,7 +4,7 @@
  * cloning shares rather than copies, so the thread writes the counts in place.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, MandelError } from '../errors.js';
 import type { DeepInput } from '../kernels/types.js';
 import type { Chunk } from '../plan.js';
 import type { Workload } from '../workload.js';
@@ -76,6 +76,9 @@ export function threadCount(threads: number | undefined): number {
   }
   return count;
 }
+
+/** What running on a closed pool throws (a program error, not bad usage). */
+export const poolClosedError = (): MandelError => new MandelError('ERR_POOL_CLOSED', 'this thread pool has been closed; create a new one');
 
 /** Wall-clock ms since the epoch with sub-ms precision, comparable across threads. */
 export const epochNow = (): number => performance.timeOrigin + performance.now();
