@@ -7,7 +7,6 @@ import { Command, Option } from 'commander';
 import { BACKENDS, DEFAULT_BACKEND, type BackendName } from '../defaults.js';
 import { textWidth, wrap } from '../format.js';
 import type { Backend } from '../backends/types.js';
-import type { RenderResult } from '../result.js';
 import { prepareKernel } from './kernels.js';
 import {
   addComputeOptions,
@@ -60,14 +59,12 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   // and only what this run uses: the encoders (PNG, colour maps) and the analyses cost tens of
   // milliseconds of module loading, more than the default workload's compute.
   const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
-  const writesFiles = (['png', 'npy', 'pbm', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
+  // Files besides the bitmap: they are written from a render of counts (writeOutputs).
+  const otherFiles = (['png', 'npy', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
+  const writesFiles = otherFiles || outputs.pbm !== undefined;
   // A bitmap is all that is asked for: render one bit a point, never the counts (bitmap.ts).
   const bitmapOnly =
-    outputs.pbm !== undefined &&
-    (['png', 'npy', 'surface', 'trace', 'timeline'] as const).every((kind) => outputs[kind] === undefined) &&
-    !flags.profileMemory &&
-    flags.backend !== 'cluster' &&
-    flags.schedule !== 'tiles';
+    outputs.pbm !== undefined && !otherFiles && !flags.profileMemory && flags.backend !== 'cluster' && flags.schedule !== 'tiles';
   const { kernelName, moduleUrls } = await prepareKernel(flags);
   // Without --workers the pool is sized to the work: this thread computes first and starts the
   // threads only when the rest of the work would outlast their start (ThreadsBackend's
@@ -103,50 +100,46 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
         if (explanation) process.stdout.write(`\n${wrap(explanation.text, textWidth())}\n`);
       }
     };
-    if (bitmapOnly && !workload.deep) {
-      const path = outputs.pbm!;
-      const [{ renderBitmap, bitmapPbm }, { writeOutput }] = await Promise.all([import('../bitmap.js'), import('../outputs/write.js')]);
-      let result;
+    // What both routes share: where the chunks run, how they are cut, progress on one recorder.
+    const shared = {
+      ...(early ? { backend: early } : { backend: flags.backend, workers: flags.workers, kernelModules: moduleUrls }),
+      chunks: flags.chunks,
+      schedule: flags.schedule,
+      prune: flags.prune,
+      signal,
+      recorder,
+      onProgress: (done: number, total: number) => progress.update(done, total),
+    };
+    // The progress bar stops after the render; a pool started here stops then, traced as
+    // render() traces stopping a pool it started itself.
+    const rendered = async <T>(run: () => Promise<T>): Promise<T> => {
+      let result: T;
       try {
-        result = await renderBitmap(workload, {
-          ...(early ? { backend: early } : { backend: flags.backend, workers: flags.workers, kernelModules: moduleUrls }),
-          chunks: flags.chunks,
-          schedule: flags.schedule,
-          kernel: kernelName,
-          prune: flags.prune,
-          signal,
-          recorder,
-          onProgress: (done, total) => progress.update(done, total),
-        });
+        result = await run();
       } finally {
         progress.stop();
       }
       if (early) await recorder.phase(PHASE.stopWorkers, () => early.close());
+      return result;
+    };
+    if (bitmapOnly && !workload.deep) {
+      const path = outputs.pbm!;
+      const [{ renderBitmap, bitmapPbm }, { writeOutput }] = await Promise.all([import('../bitmap.js'), import('../outputs/write.js')]);
+      const result = await rendered(() => renderBitmap(workload, { ...shared, kernel: kernelName }));
       const bytes = await recorder.phase(PHASE.encodePbm, () => writeOutput(path, bitmapPbm(result), signal));
       const context = { kernelChoice: flags.kernel, files: [{ kind: 'pbm' as const, path, bytes }] };
       print(bitmapJsonReport(result, context), bitmapTextReport(result, context), explainTrace(result));
       return 0;
     }
-    let result: RenderResult;
-    try {
-      result = await render(workload, {
-        ...(early ? { backend: early } : { backend: flags.backend, workers: flags.workers, kernelModules: moduleUrls }),
+    const result = await rendered(() =>
+      render(workload, {
+        ...shared,
         redis: flags.redis,
-        chunks: flags.chunks,
-        schedule: flags.schedule,
         // A deep view has one kernel so far (render() refuses another by name): auto means it.
         kernel: workload.deep && flags.kernel === 'auto' ? 'auto' : kernelName,
-        prune: flags.prune,
-        signal,
-        recorder,
-        onProgress: (done, total) => progress.update(done, total),
         onNote: (note) => process.stderr.write(`mandel: ${note}\n`),
-      });
-    } finally {
-      progress.stop();
-    }
-    // As render() traces stopping a pool it started itself.
-    if (early) await recorder.phase(PHASE.stopWorkers, () => early.close());
+      }),
+    );
     // A deep view asked for a bitmap alone renders counts: the encoders load only now.
     const encoders = outputModule ?? (writesFiles ? await import('../outputs/index.js') : undefined);
     const files = encoders ? await encoders.writeOutputs(result, { ...outputs, signal }, recorder) : [];
