@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { PNG } from 'pngjs';
 import { ClusterClient } from '../src/cluster/client.js';
 import { decodeCounts, keys } from '../src/cluster/wire.js';
@@ -86,7 +86,7 @@ describe('the cluster when Redis is full or may evict', { skip, timeout: 120_000
     cleanups.push(() => client.close());
     const workload = gridWorkload({ width: 400, height: 400, maxiter: 200 });
     const { id } = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 8 });
-    const filler = new Redis(server.url);
+    const filler = server.client();
     cleanups.push(async () => filler.disconnect());
     await fill(filler, 'filler');
     const events: WorkerEvent[] = [];
@@ -105,7 +105,7 @@ describe('the cluster when Redis is full or may evict', { skip, timeout: 120_000
   it('a submit cut off by a full Redis takes back what it added and exits 1: no render left "running"', async () => {
     const server = await RedisServer.start(undefined, ['--maxmemory', '20mb']);
     cleanups.push(() => server.destroy());
-    const filler = new Redis(server.url);
+    const filler = server.client();
     cleanups.push(async () => filler.disconnect());
     await fill(filler, 'filler');
     // Free about 1.5 MiB: room for the render record and some of its 10,000 jobs, not all.
@@ -147,7 +147,7 @@ describe('results that outlive their render, or rot', { skip, timeout: 120_000 }
   it('never says done for a render whose results are gone', async () => {
     const { id } = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 4 });
     await client.wait(id);
-    const redis = new Redis(server.url);
+    const redis = server.client();
     try {
       await redis.hdel(keys('mandel', id).results, '2');
       const progress = await client.progress(id);
@@ -161,7 +161,7 @@ describe('results that outlive their render, or rot', { skip, timeout: 120_000 }
   });
 
   it('a corrupt or oversized stored result is one line naming the render and chunk, exit 1, no stack', async () => {
-    const redis = new Redis(server.url);
+    const redis = server.client();
     try {
       for (const [what, bytes, message] of [
         ['garbage', Buffer.from('not deflate at all, just bytes'), /the stored result is corrupt/],

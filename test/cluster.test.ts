@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { ClusterBackend } from '../src/cluster/backend.js';
 import { ClusterClient } from '../src/cluster/client.js';
 import { viewWorkload } from '../src/deep/view.js';
@@ -159,7 +158,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     // A chunk of ≥ 50 ms, waited for with a fallback poll of 5 s: only an event can end it
     // sooner, and the done set is read twice (before, and once woken) where polling backing
     // off from 2 ms would read it 6 times or more.
-    const redis = new Redis(server.url);
+    const redis = server.client();
     const smembers = async () => Number(/cmdstat_smembers:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const before = await smembers();
     const record = await client.submit(workload, { kernel: 'slow', prune: false, chunkCount: 1 });
@@ -200,7 +199,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     let settled = false;
     const collecting = client.collect(record).finally(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 100)); // the collector is reading events
-    const redis = new Redis(server.url);
+    const redis = server.client();
     for (const job of [`${record.id}-0`, `${record.id}-99`, `${record.id}-x`, 'no-dash', `${record.id}-`]) {
       await redis.xadd(`mandel:${CHUNK_QUEUE}:events`, '*', 'event', 'completed', 'jobId', job);
     }
@@ -280,7 +279,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
   it('fails malformed or hostile jobs and records with their reasons, and the worker keeps serving', async () => {
     const events: WorkerEvent[] = [];
     await newWorker({ events });
-    const connection = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const connection = server.client({ maxRetriesPerRequest: 1 });
     const queue = new Queue(CHUNK_QUEUE, { connection, prefix: 'mandel' });
     after(async () => {
       await queue.close();
@@ -409,7 +408,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const workload = tutorialWorkload({ size: 60 });
     const { id } = await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 3 });
     await client.wait(id);
-    const connection = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const connection = server.client({ maxRetriesPerRequest: 1 });
     const queue = new Queue(CHUNK_QUEUE, { connection, prefix: 'mandel' });
     try {
       // Chunk 0 again, under its own job id (the real job is gone) and under another id; and a
@@ -515,7 +514,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const workload = viewWorkload({ center: { re: '0', im: '1' }, width: '1e-60', cols: 48, rows: 40, maxiter: 3000 });
     assert.ok(workload.deep);
     const threads = await render(workload, { backend: 'threads', workers: 2 });
-    const redis = new Redis(server.url);
+    const redis = server.client();
     // Every GET of a reference orbit, as Redis sees it.
     const monitor = await redis.monitor();
     try {
@@ -546,7 +545,7 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     const client = newClient();
     const { id } = await client.submit(tutorialWorkload({ size: 40 }), { kernel: 'js', prune: false, chunkCount: 3, ttl: 120 });
     await client.wait(id);
-    const redis = new Redis(server.url);
+    const redis = server.client();
     try {
       const k = keys('mandel', id);
       for (const key of [k.render, k.done, k.meta, k.results]) {
@@ -580,7 +579,7 @@ describe('on a Redis Cluster (three masters, made by redis-cli --cluster create)
       // The slot of {mandel} lives on one master: every key is there, none on the others.
       const sizes: number[] = [];
       for (const node of cluster.nodes) {
-        const redis = new Redis(node.port, '127.0.0.1');
+        const redis = node.client();
         sizes.push(await redis.dbsize());
         redis.disconnect();
       }
@@ -588,7 +587,7 @@ describe('on a Redis Cluster (three masters, made by redis-cli --cluster create)
       // The dashboard's Redis memory is the whole cluster's, not one node's.
       const nodeMemory: number[] = [];
       for (const node of cluster.nodes) {
-        const redis = new Redis(node.port, '127.0.0.1');
+        const redis = node.client();
         nodeMemory.push(Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))![1]));
         redis.disconnect();
       }

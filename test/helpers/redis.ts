@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
 
 export function redisServerPath(): string | undefined {
   return ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
@@ -49,6 +50,8 @@ async function waitForPort(port: number, up: boolean, timeoutMs = 10_000): Promi
 export class RedisServer {
   readonly dir = mkdtempSync(join(tmpdir(), 'mandel-redis-'));
   private process?: ChildProcess;
+  private readonly clients = new Set<Redis>();
+  private destroyed = false;
   private constructor(
     readonly port: number,
     private readonly extraArgs: string[],
@@ -56,6 +59,22 @@ export class RedisServer {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * A bare ioredis client of this server, for a test to look at or forge keys. It is the
+   * server's to end: `destroy()` disconnects every client still open, so a test that fails
+   * before its own `disconnect()` cannot leave one reconnecting to a dead port for ever
+   * (that kept a test file's process alive and hung CI). Its errors reach the command
+   * that failed; the 'error' listener only keeps ioredis from printing them.
+   */
+  client(options: RedisOptions = {}): Redis {
+    if (this.destroyed) throw new Error(`redis on port ${this.port} is destroyed: a test outlived its suite`);
+    const redis = new Redis(this.port, '127.0.0.1', options);
+    redis.on('error', () => {});
+    redis.once('end', () => this.clients.delete(redis));
+    this.clients.add(redis);
+    return redis;
   }
 
   /** On a free port, or on `port` (to bring a server up where a client already waits). */
@@ -101,6 +120,9 @@ export class RedisServer {
   }
 
   async destroy(): Promise<void> {
+    this.destroyed = true;
+    for (const redis of this.clients) redis.disconnect();
+    this.clients.clear();
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
