@@ -46,17 +46,26 @@ function mandel(args: string[], env: NodeJS.ProcessEnv = process.env, onStdout?:
 
 const reference = async (workload: Workload) => (await render(workload, { backend: 'serial', kernel: 'js', prune: false })).counts;
 
-/** Fills Redis with 256 KiB values until it refuses a write (OOM); returns how many it took. */
+/**
+ * Fills Redis to the brim: 256 KiB values until it refuses one (OOM), then 1 KiB values until
+ * it refuses again, so that not even a few KiB of results fit (a refusal of a large value
+ * leaves up to its size free). Returns how many 256 KiB values it took.
+ */
 async function fill(redis: Redis, prefix: string): Promise<number> {
-  const block = Buffer.alloc(256 * 1024, 7);
-  for (let i = 0; ; i++) {
-    try {
-      await redis.set(`${prefix}:${i}`, block);
-    } catch (error) {
-      assert.match((error as Error).message, /OOM/);
-      return i;
+  const upTo = async (size: number, name: string): Promise<number> => {
+    const block = Buffer.alloc(size, 7);
+    for (let i = 0; ; i++) {
+      try {
+        await redis.set(`${prefix}:${name}${i}`, block);
+      } catch (error) {
+        assert.match((error as Error).message, /OOM/);
+        return i;
+      }
     }
-  }
+  };
+  const blocks = await upTo(256 * 1024, '');
+  await upTo(1024, 'small:');
+  return blocks;
 }
 
 describe('the cluster when Redis is full or may evict', { skip, timeout: 120_000 }, () => {

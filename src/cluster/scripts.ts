@@ -3,9 +3,50 @@
  * atomically, so no other client can slip in between the check and the write. Apart from
  * the TypeScript that calls them, as BullMQ keeps its own.
  */
+import { createHash } from 'node:crypto';
 import { masters, type RedisClient } from './connection.js';
 import { MandelError } from '../errors.js';
 import { keys } from './wire.js';
+
+/** A Lua script run by its SHA1: its text crosses the wire once per Redis, not on every call. */
+class Script {
+  private readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | Buffer)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      // A Redis that has not seen it yet (or restarted, or flushed its scripts) says NOSCRIPT.
+      if (!/NOSCRIPT/.test((error as Error).message)) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * Writes a render's record with its expiry (and a deep render's reference orbit) in one
+ * step: a record can never be left without a TTL, and submitting costs one round trip.
+ * KEYS: render, reference; ARGV: ttl, reference bytes or '', then field, value pairs.
+ */
+const WRITE_RECORD = new Script(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1]) end
+return 1
+`);
+
+export async function writeRecord(
+  redis: RedisClient,
+  k: { render: string; reference: string },
+  fields: Record<string, string>,
+  ttl: number,
+  reference: Buffer | undefined,
+): Promise<void> {
+  await WRITE_RECORD.run(redis, [k.render, k.reference], [String(ttl), reference ?? '', ...Object.entries(fields).flat()]);
+}
 
 /**
  * Stores one chunk's result — only while its render exists and has not failed — and gives
@@ -14,7 +55,7 @@ import { keys } from './wire.js';
  * Returns 1 stored, 0 no such render (expired, cancelled, never submitted), -1 render failed.
  * KEYS: render, done, meta, results, reference; ARGV: chunk id, counts, meta JSON.
  */
-const STORE_RESULT = `
+const STORE_RESULT = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'error') == 1 then return -1 end
 local ttl = tonumber(redis.call('HGET', KEYS[1], 'ttl'))
@@ -23,7 +64,7 @@ redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ttl) end
 return 1
-`;
+`);
 
 /**
  * Marks a render failed — only if it exists, is not finished and has not failed already: a
@@ -31,13 +72,13 @@ return 1
  * Returns 1 marked, 0 no such render, -1 already finished, -2 already failed.
  * KEYS: render, done; ARGV: reason.
  */
-const MARK_FAILED = `
+const MARK_FAILED = new Script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('SCARD', KEYS[2]) >= tonumber(redis.call('HGET', KEYS[1], 'chunks')) then return -1 end
 if redis.call('HEXISTS', KEYS[1], 'error') == 1 then return -2 end
 redis.call('HSET', KEYS[1], 'error', ARGV[1])
 return 1
-`;
+`);
 
 export type StoreOutcome = 'stored' | 'no-render' | 'render-failed';
 
@@ -50,17 +91,10 @@ export async function storeResult(
   metaJson: string,
 ): Promise<StoreOutcome> {
   const k = keys(prefix, render);
-  const outcome = (await redis.eval(
-    STORE_RESULT,
-    5,
-    k.render,
-    k.done,
-    k.meta,
-    k.results,
-    k.reference,
-    String(chunk),
-    counts,
-    metaJson,
+  const outcome = (await STORE_RESULT.run(
+    redis,
+    [k.render, k.done, k.meta, k.results, k.reference],
+    [String(chunk), counts, metaJson],
   )) as number;
   return outcome === 1 ? 'stored' : outcome === 0 ? 'no-render' : 'render-failed';
 }
@@ -72,7 +106,7 @@ export async function markRenderFailed(
   reason: string,
 ): Promise<'marked' | 'no-render' | 'finished' | 'failed already'> {
   const k = keys(prefix, render);
-  const outcome = (await redis.eval(MARK_FAILED, 2, k.render, k.done, reason)) as number;
+  const outcome = (await MARK_FAILED.run(redis, [k.render, k.done], [reason])) as number;
   return outcome === 1 ? 'marked' : outcome === 0 ? 'no-render' : outcome === -1 ? 'finished' : 'failed already';
 }
 
