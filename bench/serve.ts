@@ -7,7 +7,10 @@
  *  3. the server's overhead: points/s through /api/tile divided by points/s of render() on
  *     the same tiles and the same warm backend, at the same concurrency;
  *  then 1–3 again through the cluster (a redis-server and 2 local `mandel worker` processes
- *  of 1 thread each), whose ratio is taken against render() on the threads backend.
+ *  of 1 thread each). There the ratio is given twice, measured alternately in one run:
+ *  against render() on the cluster backend itself (the server's own overhead, as on threads),
+ *  and against render() on the threads backend (what the server and the cluster together
+ *  cost, Redis and the workers' hand-offs included, against computing in-process).
  *
  *   npm run build && node --import tsx bench/serve.ts [--reps 7] [--backends threads,cluster]
  */
@@ -102,9 +105,11 @@ async function measure(label: string, backend: Backend, reference: Backend, clus
     for (let rep = 0; rep < Math.min(reps, 3); rep++) zoomMs.push(await fetchAll(base, sequence, 2000 + rep));
     const through: number[] = [];
     const direct: number[] = [];
+    const sameBackend: number[] = [];
     for (let rep = 0; rep < Math.min(reps, 5); rep++) {
       through.push(await fetchAll(base, sequence, 3000 + rep));
       direct.push(await renderAll(reference, sequence, 3000 + rep));
+      if (backend !== reference) sameBackend.push(await renderAll(backend, sequence, 3000 + rep));
     }
     const ratio = median(direct) / median(through);
     console.log(
@@ -114,6 +119,12 @@ async function measure(label: string, backend: Backend, reference: Backend, clus
     console.log(
       `${label}: zoom sequence of ${sequence.length} tiles (zoom 2…14): ${((sequence.length / median(zoomMs)) * 1000).toFixed(0)} tiles/s`,
     );
+    if (sameBackend.length > 0) {
+      console.log(
+        `${label}: points/s through /api/tile ÷ render() on the same backend (the server's overhead), same tiles: ` +
+          `${(median(sameBackend) / median(through)).toFixed(2)} (${median(through).toFixed(0)} ms vs ${median(sameBackend).toFixed(0)} ms, medians)`,
+      );
+    }
     console.log(
       `${label}: points/s through /api/tile ÷ render() on the threads backend, same tiles: ${ratio.toFixed(2)} ` +
         `(${median(through).toFixed(0)} ms vs ${median(direct).toFixed(0)} ms, medians)`,

@@ -14,7 +14,6 @@ import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
 import type { Backend } from '../backends/types.js';
@@ -32,6 +31,7 @@ import { tutorialWorkload } from '../workload.js';
 import { asset } from './assets.js';
 import { allow, authorise, bytesOf, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
+import { TileCache } from './tile-cache.js';
 import { DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
 /**
@@ -103,16 +103,6 @@ const renderRequestSchema = z.strictObject({
   prune: z.boolean().default(false),
 });
 
-interface TileEntry {
-  /** The counts, as uint16 when maxiter fits (half the bytes to keep, copy and send), else int32. */
-  readonly counts: Uint16Array | Int32Array;
-  /** `counts` gzipped, made by the first request that accepts gzip and kept for the next. */
-  gzip?: Buffer;
-  readonly worker: string;
-  readonly iterations: number;
-  readonly computeMs: number;
-}
-
 interface WatchedRender {
   readonly id: string;
   readonly request: z.output<typeof renderRequestSchema>;
@@ -128,10 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const backend = options.backend;
   const maxInFlight = options.maxInFlight ?? 64;
   const gzip = options.gzip ?? !LOOPBACK.has(host);
-  const cache = new LRUCache<string, TileEntry>({
-    maxSize: options.cacheBytes ?? 64 * 2 ** 20,
-    sizeCalculation: (entry) => entry.counts.byteLength + (entry.gzip?.length ?? 0),
-  });
+  const cache = new TileCache(options.cacheBytes ?? 64 * 2 ** 20, TILE_SIZE * TILE_SIZE);
   const counters = { inFlight: 0, tilesServed: 0, cacheHits: 0, cancelled: 0, rejected: 0, iterations: 0 };
   const clients = new Set<ServerResponse>();
   const renders = new Map<string, WatchedRender>();
@@ -171,7 +158,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     backend: backend.name,
     threads: backend.workers,
     ...counters,
-    cacheBytes: cache.calculatedSize,
+    cacheBytes: cache.bytes,
     memory: process.memoryUsage(),
   });
 
@@ -206,7 +193,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const kernel = deep ? getDeepKernel(q.kernel).name : getKernel(q.kernel).name;
     const prune = q.prune === '1' || q.prune === 'true';
     const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
-    let entry = cache.get(key);
+    let entry = cache.get(key, response);
     const hit = entry !== undefined;
     if (!entry) {
       if (counters.inFlight >= maxInFlight) {
@@ -238,12 +225,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         });
         entry = {
           // A copy either way: the counts may sit on shared memory that the next render reuses.
-          counts: q.maxiter <= 0xffff ? narrow(result.counts) : Int32Array.from(result.counts),
+          counts: q.maxiter <= 0xffff ? narrow(result.counts, cache.buffer()) : Int32Array.from(result.counts),
           worker: result.trace.chunks[0]?.worker ?? '?',
           iterations: result.iterations,
           computeMs: result.computeMs,
         };
-        cache.set(key, entry);
+        cache.add(key, entry, response);
         // Only a finished render gives its buffer back: a cancelled one may still be written to.
         spare.push(into);
       } catch (error) {
@@ -291,7 +278,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
         if (!entry.gzip) {
           entry.gzip = gzipSync(bytesOf(counts), { level: 1 });
-          if (cache.has(key)) cache.set(key, entry); // counted in the cache's size from now on
+          cache.resized(key, entry); // counted in the cache's size from now on
         }
         return send(response, 200, entry.gzip, 'application/octet-stream', {
           ...headers,
@@ -505,8 +492,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
  * from shared memory it takes ~60 µs a tile here, where a JS loop took 0.1–0.3 ms and
  * `new Uint16Array(counts)` (element by element in C++) ~0.2 ms.
  */
-function narrow(counts: Int32Array): Uint16Array {
-  const out = new Uint16Array(counts.length);
+function narrow(counts: Int32Array, out: Uint16Array): Uint16Array {
   out.set(counts);
   return out;
 }
