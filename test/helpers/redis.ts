@@ -100,7 +100,13 @@ export class RedisServer {
       'noeviction',
       ...this.extraArgs,
     ];
-    this.process = spawn(redisServerPath()!, args, { stdio: 'ignore' });
+    const child = spawn(redisServerPath()!, args, { stdio: 'ignore' });
+    this.process = child;
+    // A test file that ends without stopping its server (a failure, --test-force-exit) must
+    // not leave it running behind it.
+    const orphan = () => child.kill('SIGKILL');
+    process.once('exit', orphan);
+    child.once('exit', () => process.off('exit', orphan));
     await waitForPort(this.port, true);
   }
 
