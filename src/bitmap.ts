@@ -14,7 +14,7 @@ import { elementsOf } from './grid.js';
 import { rowBytesOf } from './kernels/bitmap.js';
 import { getKernel } from './kernels/registry.js';
 import { DEFAULT_SCHEDULE, planChunks } from './plan.js';
-import { checkEveryChunk, runHooks, withBackend, type RenderOptions } from './render.js';
+import { checkEveryChunk, checkOptionNames, runHooks, withBackend, type RenderOptions } from './render.js';
 import type { RenderResult } from './result.js';
 import { PHASE, TraceRecorder, computeSpanMs } from './trace.js';
 import type { Workload } from './workload.js';
@@ -24,6 +24,20 @@ export type BitmapOptions = Pick<
   RenderOptions,
   'backend' | 'workers' | 'kernelModules' | 'kernel' | 'prune' | 'schedule' | 'chunks' | 'signal' | 'onProgress' | 'onChunk' | 'recorder'
 >;
+
+const BITMAP_OPTIONS: readonly string[] = [
+  'backend',
+  'workers',
+  'kernelModules',
+  'kernel',
+  'prune',
+  'schedule',
+  'chunks',
+  'signal',
+  'onProgress',
+  'onChunk',
+  'recorder',
+] satisfies (keyof BitmapOptions)[];
 
 /** What render() reports, with bits instead of counts (and no validation sum, which needs counts). */
 export interface BitmapResult extends Pick<
@@ -42,6 +56,7 @@ export interface BitmapResult extends Pick<
 const CHUNKS_PER_WORKER = 32;
 
 export async function renderBitmap(workload: Workload, options: BitmapOptions = {}): Promise<BitmapResult> {
+  checkOptionNames(options, BITMAP_OPTIONS, 'bitmap render');
   if (workload.deep) throw new InvalidOptionError('bitmaps are rendered from grids of doubles; a deep view renders counts (render())');
   const schedule = options.schedule ?? DEFAULT_SCHEDULE;
   if (schedule === 'tiles') throw new InvalidOptionError('a bitmap is computed in whole rows: use the contiguous or interleaved schedule');

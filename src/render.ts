@@ -72,13 +72,18 @@ const RENDER_OPTIONS: readonly string[] = [
   'into',
 ] satisfies (keyof RenderOptions)[];
 
-export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
-  const unknown = Object.keys(options).filter((key) => !RENDER_OPTIONS.includes(key));
+/** Refuses option names a call does not know (a typo would otherwise be ignored in silence). */
+export function checkOptionNames(options: object, known: readonly string[], what: string): void {
+  const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     throw new InvalidOptionError(
-      `unknown render option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${RENDER_OPTIONS.join(', ')}`,
+      `unknown ${what} option${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${known.join(', ')}`,
     );
   }
+}
+
+export async function render(workload: Workload, options: RenderOptions = {}): Promise<RenderResult> {
+  checkOptionNames(options, RENDER_OPTIONS, 'render');
   const kernel = workload.deep ? getDeepKernel(options.kernel ?? 'auto') : getKernel(options.kernel ?? 'auto');
   const recorder = options.recorder ?? new TraceRecorder();
   const elements = elementsOf(workload);

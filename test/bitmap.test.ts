@@ -82,8 +82,18 @@ describe('renderBitmap()', () => {
     });
   }
 
-  it('refuses what it cannot do, by name: tiles, a deep view, a backend without a bitmap path', async () => {
+  it('refuses what it cannot do, by name: tiles, a deep view, a backend without a bitmap path, an option it does not know', async () => {
     const workload = benchmarksGameWorkload({ size: 16 });
+    // render()'s `into` (counts) and `redis` are not a bitmap's; a typo is not ignored either.
+    for (const [options, name] of [
+      [{ backend: threads, into: new Int32Array(256) }, 'into'],
+      [{ backend: threads, wrokers: 2 }, 'wrokers'],
+    ] as const) {
+      await assert.rejects(renderBitmap(workload, options as never), {
+        code: 'ERR_INVALID_OPTION',
+        message: new RegExp(`^unknown bitmap render option ${name}; known: backend, workers`),
+      });
+    }
     await assert.rejects(renderBitmap(workload, { backend: threads, schedule: 'tiles' }), /whole rows: use the contiguous or interleaved/);
     const deep = viewWorkload({ center: { re: '-0.75', im: '0.1' }, width: '1e-20', cols: 8, rows: 8, maxiter: 100 });
     await assert.rejects(renderBitmap(deep, { backend: threads }), /a deep view renders counts/);
