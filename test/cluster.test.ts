@@ -276,6 +276,23 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     await closeWorkers();
   });
 
+  it("sends mandel's Lua scripts again to a Redis that forgot them (SCRIPT FLUSH; a restart does the same)", async () => {
+    const client = newClient();
+    await newWorker();
+    const workload = tutorialWorkload({ size: 60, maxiter: 200 });
+    await client.collect(await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 2 })); // the scripts are loaded
+    const redis = server.client();
+    try {
+      await redis.script('FLUSH');
+      // Submitting writes the record by script, and each stored chunk is a script too.
+      const counts = await client.collect(await client.submit(workload, { kernel: 'js', prune: false, chunkCount: 3 }));
+      assert.deepEqual(counts, await reference(workload));
+    } finally {
+      redis.disconnect();
+    }
+    await closeWorkers();
+  });
+
   it('fails malformed or hostile jobs and records with their reasons, and the worker keeps serving', async () => {
     const events: WorkerEvent[] = [];
     await newWorker({ events });
