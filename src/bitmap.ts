@@ -14,7 +14,7 @@ import { elementsOf } from './grid.js';
 import { rowBytesOf } from './kernels/bitmap.js';
 import { getKernel } from './kernels/registry.js';
 import { DEFAULT_SCHEDULE, planChunks } from './plan.js';
-import { checkEveryChunk, checkOptionNames, runHooks, withBackend, type RenderOptions } from './render.js';
+import { checkEveryChunk, checkOptionNames, RENDER_OPTIONS, runHooks, withBackend, type RenderOptions } from './render.js';
 import type { RenderResult } from './result.js';
 import { PHASE, TraceRecorder, computeSpanMs } from './trace.js';
 import type { Workload } from './workload.js';
@@ -25,19 +25,9 @@ export type BitmapOptions = Pick<
   'backend' | 'workers' | 'kernelModules' | 'kernel' | 'prune' | 'schedule' | 'chunks' | 'signal' | 'onProgress' | 'onChunk' | 'recorder'
 >;
 
-const BITMAP_OPTIONS: readonly string[] = [
-  'backend',
-  'workers',
-  'kernelModules',
-  'kernel',
-  'prune',
-  'schedule',
-  'chunks',
-  'signal',
-  'onProgress',
-  'onChunk',
-  'recorder',
-] satisfies (keyof BitmapOptions)[];
+/** render()'s options that a bitmap render has no use for; the others are its own. */
+const NOT_FOR_BITMAPS: readonly string[] = ['redis', 'onNote', 'into'] satisfies Exclude<keyof RenderOptions, keyof BitmapOptions>[];
+const BITMAP_OPTIONS = RENDER_OPTIONS.filter((name) => !NOT_FOR_BITMAPS.includes(name));
 
 /** What render() reports, with bits instead of counts (and no validation sum, which needs counts). */
 export interface BitmapResult extends Pick<

@@ -55,7 +55,7 @@ export interface RenderOptions {
   readonly into?: Int32Array;
 }
 
-const RENDER_OPTIONS: readonly string[] = [
+export const RENDER_OPTIONS: readonly string[] = [
   'backend',
   'workers',
   'kernelModules',
