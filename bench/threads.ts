@@ -47,7 +47,7 @@ for (const size of sizes) {
     const startup = performance.now() - startAt;
     try {
       for (const schedule of SCHEDULES as readonly Schedule[]) {
-        for (const chunks of [...new Set([workers, backend.defaultChunks(workload.re.count * workload.im.count), 64])]) {
+        for (const chunks of [...new Set([workers, backend.defaultChunks(workload.re.count * workload.im.count, workload.maxiter), 64])]) {
           serialTimes.push(await serialRun(workload));
           const times: number[] = [];
           const busy: number[] = [];

@@ -92,7 +92,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     if (options.signal?.aborted) throw new AbortError();
     const chunks = planChunks(workload, {
       schedule: options.schedule ?? DEFAULT_SCHEDULE,
-      chunks: options.chunks ?? backend.defaultChunks(elements),
+      chunks: options.chunks ?? backend.defaultChunks(elements, workload.maxiter),
     });
     if (backend.start) await recorder.phase(PHASE.startWorkers, () => backend.start!());
     await recorder.phase(PHASE.coordinates, () => axesOf(workload));

@@ -4,7 +4,7 @@ import { ThreadsBackend } from '../src/backends/threads.js';
 import './fixtures/faulty-kernels.js';
 import { SCHEDULES } from '../src/plan.js';
 import { render } from '../src/render.js';
-import { gridWorkload, type Workload } from '../src/workload.js';
+import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
 
 const faulty = new URL('./fixtures/faulty-kernels.ts', import.meta.url);
 
@@ -168,6 +168,30 @@ describe('a threads backend sized to the work (sizeToWork)', () => {
     } finally {
       await backend.close();
     }
+  });
+
+  it('plans chunks the calling thread may take, whatever the core count: the default workload on one thread starts none', async () => {
+    const workload = tutorialWorkload({});
+    // One thread (a one-core machine): 4 chunks a thread would each be 62.5 M point-iterations,
+    // over the limit; sized to the work, there are 8 (31.25 M each), and all run here.
+    const one = new ThreadsBackend({ workers: 1, sizeToWork: true });
+    try {
+      assert.equal(new ThreadsBackend({ workers: 1 }).defaultChunks(250_000, 1000), 4, 'unsized: 4 a thread');
+      assert.equal(one.defaultChunks(250_000, 1000), 8);
+      const result = await render(workload, { backend: one });
+      assert.equal(result.chunks, 8);
+      assert.deepEqual(new Set(result.trace.chunks.map((event) => event.worker)), new Set(['main']));
+      assert.deepEqual(one.threadIds(), [], 'no thread was started');
+    } finally {
+      await one.close();
+    }
+    // Never more than 8 a thread: a big render is for the threads anyway.
+    assert.equal(new ThreadsBackend({ workers: 2, sizeToWork: true }).defaultChunks(250_000, 100_000), 16);
+    assert.equal(
+      new ThreadsBackend({ workers: 2, sizeToWork: true }).defaultChunks(16_000_000, 1000),
+      62,
+      'as unsized: 256 Ki points a chunk',
+    );
   });
 
   it('a chunk too big to leave Ctrl-C unanswered (points × maxiter over 2^25) goes to the threads at once', async () => {

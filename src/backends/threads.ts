@@ -71,8 +71,13 @@ export class ThreadsBackend implements Backend {
    * more for big renders so progress moves. Not more: a task costs 0.1–0.4 ms of hand-over
    * on this kind of machine (bench/threads.ts).
    */
-  defaultChunks(elements: number): number {
-    return Math.max(4 * this.workers, Math.ceil(elements / DEFAULT_CHUNK_ELEMENTS));
+  defaultChunks(elements: number, maxiter: number): number {
+    const chunks = Math.max(4 * this.workers, Math.ceil(elements / DEFAULT_CHUNK_ELEMENTS));
+    if (!this.options.sizeToWork) return chunks;
+    // Sized to the work, the first chunks run on this thread, so they must fit its limit —
+    // whatever the core count (on one core, 4 chunks of the default workload would not) —
+    // up to 8 a thread, past which a render is big enough for the threads anyway.
+    return Math.max(chunks, Math.min(Math.ceil((elements * maxiter) / HERE_CHUNK_ITERATIONS), 8 * this.workers));
   }
 
   /**

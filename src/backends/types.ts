@@ -50,8 +50,8 @@ export interface Backend {
    * what skips updates themselves), so render() does not build the series and BLA table.
    */
   readonly deepInput?: 'orbit';
-  /** How many chunks this backend splits a render of `elements` points into, unless told. */
-  defaultChunks(elements: number): number;
+  /** How many chunks this backend splits a render of `elements` points (at `maxiter`) into, unless told. */
+  defaultChunks(elements: number, maxiter: number): number;
   /** Starts threads or connections ahead of the first run, so start-up is timed apart. */
   start?(): Promise<void>;
   /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
