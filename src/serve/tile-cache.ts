@@ -4,8 +4,8 @@
  * Their uint16 buffers are reused once a tile is evicted and no response is still sending it.
  * A fresh 128 KiB buffer per tile grows V8's external memory, and V8 answers with a full
  * garbage collection every few dozen tiles: over 1,120 tiles of bench/serve.ts, 25 collections
- * instead of 9, and ~0.3 ms of CPU a tile on V8's helper threads, taken from the kernels'
- * two cores.
+ * where reuse leaves 6, and ~0.3 ms of CPU a tile more on V8's helper threads, taken from the
+ * kernels' two cores.
  */
 import { LRUCache } from 'lru-cache';
 
