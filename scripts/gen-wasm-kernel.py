@@ -12,7 +12,6 @@ import sys
 
 V_BRUTE = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 V_PRUNE = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-V = V_PRUNE  # the vector count the helpers below unroll for; set per group function
 HELPERS = r'''
 const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
@@ -131,11 +130,11 @@ export function reserve(bytes: usize): usize {
 '''
 
 
-def each(fmt):
-    return "\n".join(fmt.format(v=v) for v in range(V))
+def each(fmt, vectors):
+    return "\n".join(fmt.format(v=v) for v in range(vectors))
 
 
-def step(ind):
+def step(ind, vectors):
     # z ← z² + c from z alone: zr², zi² are recomputed rather than carried, which keeps the
     # live state at zr, zi, cr per vector, within V8's 16 SIMD registers for V = 4.
     return "\n".join(
@@ -144,12 +143,12 @@ def step(ind):
         f"{ind}t = f64x2.mul(zr{v}, zi{v});\n"
         f"{ind}zr{v} = f64x2.add(f64x2.sub(zr2_{v}, zi2_{v}), cr{v});\n"
         f"{ind}zi{v} = f64x2.add(f64x2.add(t, t), civ);"
-        for v in range(V)
+        for v in range(vectors)
     )
 
 
-def squares(ind):
-    return "\n".join(f"{ind}zr2_{v} = f64x2.mul(zr{v}, zr{v});\n{ind}zi2_{v} = f64x2.mul(zi{v}, zi{v});" for v in range(V))
+def squares(ind, vectors):
+    return "\n".join(f"{ind}zr2_{v} = f64x2.mul(zr{v}, zr{v});\n{ind}zi2_{v} = f64x2.mul(zi{v}, zi{v});" for v in range(vectors))
 
 
 def lane_escape(v, lane):
@@ -171,7 +170,6 @@ def lane_cycle(v, lane):
 
 def group_source(name, vectors, pruning):
     """One group function, unrolled for `vectors` vectors; with `pruning`, cycle detection."""
-    global V
     V = vectors
     exact_checks = "\n".join(
         f"""          m2 = f64x2.add(zr2_{v}, zi2_{v});
@@ -194,7 +192,7 @@ def group_source(name, vectors, pruning):
 {cycle_checks}
       block++;
       if ((block & (block - 1)) == 0) {{
-{each("        sr{v} = zr{v}; si{v} = zi{v};")}
+{each("        sr{v} = zr{v}; si{v} = zi{v};", V)}
       }}
     }}
 """
@@ -208,31 +206,31 @@ function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
     store<i32>(COUNTS + (<usize>j << 2), maxiter);
   }}
-{each("  const cr{v} = v128.load(CR + {v} * 16);")}
-{each("  let act{v} = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * {v} < n ? -1 : 0), 1, 2 * {v} + 1 < n ? -1 : 0);")}
-{each("  let zr{v} = zero, zi{v} = zero, zr2_{v} = zero, zi2_{v} = zero;")}
-{each("  let sr{v} = zero, si{v} = zero;") if pruning else ""}
+{each("  const cr{v} = v128.load(CR + {v} * 16);", V)}
+{each("  let act{v} = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * {v} < n ? -1 : 0), 1, 2 * {v} + 1 < n ? -1 : 0);", V)}
+{each("  let zr{v} = zero, zi{v} = zero, zr2_{v} = zero, zi2_{v} = zero;", V)}
+{each("  let sr{v} = zero, si{v} = zero;", V) if pruning else ""}
   let t = zero, m2 = zero;{" let same = zero;" if pruning else ""}
   let remaining = n;
   let total: f64 = 0;
   let it = 0;
 {"  let block: i64 = 0;" + chr(10) if pruning else ""}  while (it < maxiter && remaining > 0) {{
     const steps = maxiter - it < 8 ? maxiter - it : 8;
-{each("    const szr{v} = zr{v}, szi{v} = zi{v};")}
+{each("    const szr{v} = zr{v}, szi{v} = zi{v};", V)}
     let exact = steps < 8;
     if (!exact) {{
       // Eight steps written out: a wasm loop back-edge carries a stack check in V8.
 {{UNROLLED}}
       let flag = off;
-{squares("      ")}
-{each("      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_{v}, zi2_{v}), low)), act{v}));")}
+{squares("      ", V)}
+{each("      flag = v128.or(flag, v128.and(v128.not(f64x2.le(f64x2.add(zr2_{v}, zi2_{v}), low)), act{v}));", V)}
       exact = v128.any_true(flag);
     }}
     if (exact) {{
-{each("      zr{v} = szr{v}; zi{v} = szi{v};")}
+{each("      zr{v} = szr{v}; zi{v} = szi{v};", V)}
       for (let k = 0; k < steps; k++) {{
-{step("        ")}
-{squares("        ")}
+{step("        ", V)}
+{squares("        ", V)}
 {exact_checks}
       }}
     }}
@@ -242,7 +240,7 @@ function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
 }}
 
 """
-    return body.replace("{UNROLLED}", "\n".join(step("      ") for _ in range(8)))
+    return body.replace("{UNROLLED}", "\n".join(step("      ", V) for _ in range(8)))
 
 
 HEADER = f"""/**
