@@ -8,7 +8,12 @@ import { masters, type RedisClient } from './connection.js';
 import { MandelError } from '../errors.js';
 import { keys } from './wire.js';
 
-/** A Lua script run by its SHA1: its text crosses the wire once per Redis, not on every call. */
+/**
+ * A Lua script run by its SHA1: its text crosses the wire once per Redis, not on every call.
+ * ioredis's defineCommand does the same, but per connection (these run on connections that
+ * BullMQ shares, and every script defined on one is copied onto each of its pipelines) and
+ * with a command name to type; its Script class is not exported.
+ */
 class Script {
   private readonly sha: string;
   constructor(readonly source: string) {
