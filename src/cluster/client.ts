@@ -189,10 +189,10 @@ export class ClusterClient {
         });
         // One job (a tile) goes in by itself: addBulk wraps even one in a MULTI, whose ioredis
         // pipeline copies every BullMQ script onto itself (~0.2 ms of CPU a call).
-        const [only] = jobs;
-        await this.command(
-          async () => void (jobs.length === 1 ? await this.queue.add(only!.name, only!.data, only!.opts) : await this.queue.addBulk(jobs)),
-        );
+        await this.command(async () => {
+          if (jobs.length === 1) await this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+          else await this.queue.addBulk(jobs);
+        });
         added = start + jobs.length;
       }
     } catch (error) {
