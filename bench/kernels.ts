@@ -4,6 +4,8 @@
  * plain C builds of the same SIMD loop compiled here as the machine's references:
  *   widest: gcc -O3 -march=native -ffp-contract=off   (AVX-512 where the CPU has it)
  *   128-bit: gcc -O3 -mno-avx -msse2 -ffp-contract=off (SSE2 only, like WebAssembly's f64x2)
+ * and, brute force, the wasm kernel's own loop ported to C (bench/c/wasm-loop.c) built with the
+ * 128-bit flags, so wasm ÷ C is also read for the very same loop.
  * Medians after a warm-up; the C references run before and after the JS kernels and their
  * runs are pooled, so drift of this shared machine falls on both sides of each ratio.
  *
@@ -22,14 +24,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}tmp/bench`;
 mkdirSync(out, { recursive: true });
 
-// The references: the same sources the addon is built from.
-const sources = [`${root}native/kernels.c`, `${root}bench/c/reference.c`, `-I${root}native`, '-lm'];
+// The references: the same sources the addon is built from, and wasm's loop in C.
+const addonSources = [`${root}native/kernels.c`, `${root}bench/c/reference.c`, `-I${root}native`, '-lm'];
+const wasmLoopSources = [`${root}bench/c/wasm-loop.c`, `${root}bench/c/reference.c`, `-I${root}native`, '-lm'];
+const narrowFlags = ['-O3', '-mno-avx', '-msse2', '-ffp-contract=off'];
 const builds = {
-  widest: { flags: ['-O3', '-march=native', '-ffp-contract=off'], isa: '' },
-  '128-bit': { flags: ['-O3', '-mno-avx', '-msse2', '-ffp-contract=off'], isa: 'sse2' },
+  widest: { flags: ['-O3', '-march=native', '-ffp-contract=off'], isa: '', sources: addonSources },
+  '128-bit': { flags: narrowFlags, isa: 'sse2', sources: addonSources },
+  'wasm-loop': { flags: narrowFlags, isa: 'sse2', sources: wasmLoopSources },
 };
 for (const [name, build] of Object.entries(builds)) {
-  execFileSync('gcc', [...build.flags, '-std=gnu11', '-Wno-psabi', '-o', `${out}/reference-${name}`, ...sources]);
+  execFileSync('gcc', [...build.flags, '-std=gnu11', '-Wno-psabi', '-o', `${out}/reference-${name}`, ...build.sources]);
 }
 // Which ISA is "widest" here: the best the addon reports, else the best the CPU runs.
 builds.widest.isa = (() => {
@@ -75,11 +80,13 @@ function runKernel(name: string, prune: boolean): Run & { cold: number } {
   return { times: times.slice(1), cold: times[0]!, iterations, sum: counts.reduce((s, v) => s + v, 0) };
 }
 
-for (const prune of [false, true]) for (const name of Object.keys(builds) as (keyof typeof builds)[]) runReference(name, prune);
+/** The references a mode runs: wasm's loop in C has no pruned variant. */
+const referencesFor = (prune: boolean) => (Object.keys(builds) as (keyof typeof builds)[]).filter((name) => !prune || name !== 'wasm-loop');
+for (const prune of [false, true]) for (const name of referencesFor(prune)) runReference(name, prune);
 const kernels = ['js', 'wasm', 'native'].filter((name) => kernelNames().includes(name));
 const jsRuns = new Map<string, Run & { cold: number }>();
 for (const prune of [false, true]) for (const name of kernels) jsRuns.set(`${name}/${prune}`, runKernel(name, prune));
-for (const prune of [false, true]) for (const name of Object.keys(builds) as (keyof typeof builds)[]) runReference(name, prune);
+for (const prune of [false, true]) for (const name of referencesFor(prune)) runReference(name, prune);
 
 const rate = (run: Run) => run.iterations / median(run.times) / 1e6; // G iterations/s (times are in ms)
 console.log(`mandel bench/kernels: default workload (500 × 500, maxiter 1000), one thread, median of ${reps} runs after a warm-up\n`);
@@ -97,6 +104,11 @@ for (const prune of [false, true]) {
     );
   row(`C reference, widest (${builds.widest.isa})`, widest);
   row('C reference, 128-bit (sse2)', narrow);
+  const wasmLoop = cRuns.get(`wasm-loop/${prune}`);
+  if (wasmLoop) {
+    if (wasmLoop.sum !== widest.sum) throw new Error(`wasm's loop in C gave sum ${wasmLoop.sum}, the reference ${widest.sum}`);
+    row("C, wasm's loop, 128-bit (sse2)", wasmLoop);
+  }
   for (const name of kernels) {
     const run = jsRuns.get(`${name}/${prune}`)!;
     if (run.sum !== widest.sum) throw new Error(`${name} gave sum ${run.sum}, the reference ${widest.sum}`);
@@ -111,10 +123,14 @@ if (brute('native'))
   console.log(
     `native / widest C reference (brute force): ${(rate(brute('native')!) / rate(widestBrute)).toFixed(3)}   (the same loop through N-API; the independent anchor is below)`,
   );
-if (brute('wasm'))
+if (brute('wasm')) {
   console.log(
     `wasm / 128-bit C reference (brute force):  ${(rate(brute('wasm')!) / rate(narrowBrute)).toFixed(3)}   (issue 14 aims at ≥ 1.0)`,
   );
+  console.log(
+    `wasm / wasm's loop in C, 128-bit:          ${(rate(brute('wasm')!) / rate(cRuns.get('wasm-loop/false')!)).toFixed(3)}   (the very same loop: what compiling to WebAssembly costs)`,
+  );
+}
 const pruned = jsRuns.get(`${kernels.at(-1)}/true`)!;
 console.log(
   `pruning, ${kernels.at(-1)}: ${pruned.iterations.toLocaleString('en')} of ${widestBrute.iterations.toLocaleString('en')} brute-force iterations, ${(widestBrute.iterations / pruned.iterations).toFixed(1)}× fewer, same counts (sum ${pruned.sum})`,

@@ -5,8 +5,13 @@ AssemblyScript keeps v128 values in registers only as named locals (no arrays of
 the V vectors are unrolled by this generator. The output is committed; run this only to
 change V or the loop:  python3 scripts/gen-wasm-kernel.py [V_BRUTE] [V_PRUNE]  (default 5 4).
 Brute force and pruning each get the count that measured fastest (bench/kernels.ts): 5 vectors
-brute force (3–14% faster than 4, three runs alternating), 4 with pruning, whose cycle checks
-keep two more vectors of state each.
+brute force (4 and 6 measured 3% and 11% slower with the refilling loop), 4 with pruning, whose
+cycle checks keep two more vectors of state each.
+
+Brute force (bruteRows) refills each vector with the next 2 points of its row as soon as both of
+its own are done, where pruning (groupPrune) iterates a group of 2·V points until all are done:
+with groups of 10 neighbouring points, 11% of the lane-iterations on the default workload were
+spent on lanes whose point had escaped while the group ran on; refilled pairs idle 3%.
 """
 import sys
 
@@ -16,10 +21,8 @@ HELPERS = r'''
 const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-45
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
 const GROUP: i32 = 8;
-const GROUP_BRUTE: i32 = 8;
-const GROUP_PRUNE: i32 = 8;
 
-// Per-group scratch (GROUP: the larger group): the points' real parts, their columns, their counts.
+// Scratch of a pruning group: the points' real parts, their columns, their counts.
 const CR: usize = memory.data(GROUP * 8, 16);
 const IDX: usize = memory.data(GROUP * 4, 16);
 const COUNTS: usize = memory.data(GROUP * 4, 16);
@@ -88,39 +91,43 @@ TAIL = r'''
  * outPtr; returns the z updates performed.
  */
 export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
+  if (!prune) return bruteRows(rePtr, cols, imPtr, rows, maxiter, outPtr);
   let total: f64 = 0;
-  const size = prune ? GROUP_PRUNE : GROUP_BRUTE;
   for (let row = 0; row < rows; row++) {
     const ci = load<f64>(imPtr + (<usize>row << 3));
     const line = outPtr + (<usize>row * <usize>cols << 2);
     let n = 0;
     for (let col = 0; col < cols; col++) {
       const cr = load<f64>(rePtr + (<usize>col << 3));
-      if (prune && knownInside(cr, ci)) {
+      if (knownInside(cr, ci)) {
         store<i32>(line + (<usize>col << 2), maxiter);
         continue;
       }
       store<f64>(CR + (<usize>n << 3), cr);
       store<i32>(IDX + (<usize>n << 2), col);
       n++;
-      if (n == size) {
-        total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
+      if (n == GROUP) {
+        total += groupPrune(n, ci, maxiter);
         for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
         n = 0;
       }
     }
     if (n > 0) {
-      total += prune ? groupPrune(n, ci, maxiter) : groupBrute(n, ci, maxiter);
+      total += groupPrune(n, ci, maxiter);
       for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
     }
   }
   return total;
 }
 
-/** Returns the start of a scratch area of at least `bytes`, growing memory when needed. */
+/**
+ * Returns the start of a scratch area of at least `bytes`, growing memory when needed. 8 bytes
+ * more are kept: bruteRows reads and writes back the counts of a vector's 2 lanes as one 8-byte
+ * word, also when a row ends on a single point and that word runs 4 bytes past the last count.
+ */
 export function reserve(bytes: usize): usize {
   const base = (__heap_base + 15) & ~(<usize>15);
-  const need = base + bytes;
+  const need = base + bytes + 8;
   const have = <usize>memory.size() << 16;
   if (need > have) {
     if (memory.grow(<i32>((need - have + 0xffff) >> 16)) < 0) unreachable();
@@ -168,9 +175,8 @@ def lane_cycle(v, lane):
         }}"""
 
 
-def group_source(name, vectors, pruning):
-    """One group function, unrolled for `vectors` vectors; with `pruning`, cycle detection."""
-    V = vectors
+def prune_group_source(V):
+    """groupPrune, unrolled for V vectors: a group of 2·V points, cycle detection at block ends."""
     exact_checks = "\n".join(
         f"""          m2 = f64x2.add(zr2_{v}, zi2_{v});
               if (v128.any_true(v128.and(f64x2.gt(m2, low), act{v}))) {{
@@ -187,17 +193,8 @@ def group_source(name, vectors, pruning):
           }}"""
         for v in range(V)
     )
-    what = "With pruning (cycle detection)" if pruning else "Brute force"
-    prune_block = f"""    if (remaining > 0 && it < maxiter) {{
-{cycle_checks}
-      block++;
-      if ((block & (block - 1)) == 0) {{
-{each("        sr{v} = zr{v}; si{v} = zi{v};", V)}
-      }}
-    }}
-"""
-    body = f"""/** {what}: iterates the n ≤ {2 * V} points whose real parts are at CR, on row ci; counts go to COUNTS. */
-function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
+    body = f"""/** With pruning (cycle detection): iterates the n ≤ {2 * V} points whose real parts are at CR, on row ci; counts go to COUNTS. */
+function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {{
   const civ = f64x2.splat(ci);
   const low = f64x2.splat(BAND_LOW);
   const zero = f64x2.splat(0.0);
@@ -209,12 +206,13 @@ function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
 {each("  const cr{v} = v128.load(CR + {v} * 16);", V)}
 {each("  let act{v} = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * {v} < n ? -1 : 0), 1, 2 * {v} + 1 < n ? -1 : 0);", V)}
 {each("  let zr{v} = zero, zi{v} = zero, zr2_{v} = zero, zi2_{v} = zero;", V)}
-{each("  let sr{v} = zero, si{v} = zero;", V) if pruning else ""}
-  let t = zero, m2 = zero;{" let same = zero;" if pruning else ""}
+{each("  let sr{v} = zero, si{v} = zero;", V)}
+  let t = zero, m2 = zero; let same = zero;
   let remaining = n;
   let total: f64 = 0;
   let it = 0;
-{"  let block: i64 = 0;" + chr(10) if pruning else ""}  while (it < maxiter && remaining > 0) {{
+  let block: i64 = 0;
+  while (it < maxiter && remaining > 0) {{
     const steps = maxiter - it < 8 ? maxiter - it : 8;
 {each("    const szr{v} = zr{v}, szi{v} = zi{v};", V)}
     let exact = steps < 8;
@@ -235,7 +233,14 @@ function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
       }}
     }}
     it += steps;
-{prune_block if pruning else ""}  }}
+    if (remaining > 0 && it < maxiter) {{
+{cycle_checks}
+      block++;
+      if ((block & (block - 1)) == 0) {{
+{each("        sr{v} = zr{v}; si{v} = zi{v};", V)}
+      }}
+    }}
+  }}
   return total + <f64>remaining * <f64>maxiter;
 }}
 
@@ -243,25 +248,174 @@ function {name}(n: i32, ci: f64, maxiter: i32): f64 {{
     return body.replace("{UNROLLED}", "\n".join(step("      ", V) for _ in range(8)))
 
 
+def indent(text, ind):
+    return "\n".join(ind + line if line else line for line in text.split("\n"))
+
+
+def pair_step(v, ind):
+    """One exact step of vector v alone (the re-run and the last steps before maxiter)."""
+    return (
+        f"{ind}t = f64x2.mul(zr{v}, zi{v});\n"
+        f"{ind}zr{v} = f64x2.add(f64x2.sub(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v})), cr{v});\n"
+        f"{ind}zi{v} = f64x2.add(f64x2.add(t, t), civ);\n"
+        f"{ind}m2 = f64x2.add(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v}));"
+    )
+
+
+def fill(v, ind):
+    """Vector v takes the next 2 points of the row (1 when the row ends on one), or goes idle."""
+    return indent(f"""if (col < cols) {{
+  const two = cols - col >= 2;
+  cr{v} = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+  act{v} = two ? on : first;
+  out{v} = line + (<usize>col << 2);
+  col += 2;
+  it{v} = 0;
+}} else {{
+  act{v} = off;
+  cr{v} = zero;
+  it{v} = IDLE;
+  live--;
+}}
+zr{v} = zero;
+zi{v} = zero;""", ind)
+
+
+def escapes(v, mask, count, ind):
+    """The lanes of `mask` whose z has escaped get `count`: outside the band by a vector
+    compare, inside it by the exact hypot; their counts are written as one 8-byte word."""
+    return indent(f"""let esc = v128.and(f64x2.gt(m2, high), {mask});
+const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), {mask});
+if (v128.any_true(band)) {{
+  if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr{v}, 0), f64x2.extract_lane(zi{v}, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+  if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr{v}, 1), f64x2.extract_lane(zi{v}, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
+}}
+const cnt = {count};
+const n = <i32>popcnt(i64x2.bitmask(esc));
+v128.store64_lane(out{v}, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out{v}), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+total += <f64>((cnt + 1) * n);
+act{v} = v128.andnot(act{v}, esc);""", ind)
+
+
+def rows_source(V):
+    """bruteRows, unrolled for V vectors of 2 points, each refilled as soon as its points are done."""
+    block = "\n".join(
+        f"    a = f64x2.mul(zr{v}, zr{v});\n"
+        f"    b = f64x2.mul(zi{v}, zi{v});\n"
+        f"    t = f64x2.mul(zr{v}, zi{v});\n"
+        f"    zr{v} = f64x2.add(f64x2.sub(a, b), cr{v});\n"
+        f"    zi{v} = f64x2.add(f64x2.add(t, t), civ);"
+        for v in range(V)
+    )
+    last_steps = "\n".join(
+        f"""      if (it{v} > lim) {{
+        for (let k = 0; k < maxiter - it{v}; k++) {{
+{pair_step(v, "          ")}
+{escapes(v, f"act{v}", f"it{v} + k", "          ")}
+        }}
+        total += <f64>maxiter * <f64>popcnt(i64x2.bitmask(act{v}));
+{fill(v, "        ")}
+      }}"""
+        for v in range(V)
+    )
+    rerun = "\n".join(
+        f"""        if (v128.any_true(pend{v})) {{
+{pair_step(v, "          ")}
+{escapes(v, f"pend{v}", f"it{v} - 8 + k", "          ")}
+          pend{v} = v128.andnot(pend{v}, esc);
+          pending -= n;
+        }}"""
+        for v in range(V)
+    )
+    refills = "\n".join(
+        f"""      if (it{v} >= 0 && !v128.any_true(act{v})) {{
+{fill(v, "        ")}
+      }}"""
+        for v in range(V)
+    )
+    any_pend = "pend0"
+    for v in range(1, V):
+        any_pend = f"v128.or({any_pend}, pend{v})"
+    return f"""// The iteration count of an idle vector: never near maxiter, never refilled.
+const IDLE: i32 = -0x40000000;
+
+/**
+ * Brute force: counts of the rows × cols points, written at outPtr (prefilled with maxiter);
+ * returns the z updates performed. {V} vectors of 2 points in flight along a row, each with
+ * its own iteration count; a vector takes the next 2 points as soon as both of its own are
+ * done. All step in blocks of 8 iterations with one escape test at the block's end; when a
+ * lane was flagged, only the flagged vectors re-run the block from its saved state, one step
+ * at a time with the exact test, and only until every flagged lane is resolved (the other
+ * lanes keep the block's end state, which the re-run would reproduce exactly).
+ */
+function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize): f64 {{
+  const low = f64x2.splat(BAND_LOW);
+  const high = f64x2.splat(BAND_HIGH);
+  const zero = f64x2.splat(0.0);
+  const off = i64x2.splat(0);
+  const on = i64x2.splat(-1);
+  const first = i64x2.replace_lane(off, 0, -1);
+  const lim = maxiter - 8; // a vector past this has fewer than 8 iterations left
+  const points = <usize>rows * <usize>cols;
+  const all = i32x4.splat(maxiter);
+  let p: usize = 0;
+  for (; p + 4 <= points; p += 4) v128.store(outPtr + (p << 2), all);
+  for (; p < points; p++) store<i32>(outPtr + (p << 2), maxiter);
+  let total: f64 = 0;
+  let t = zero, a = zero, b = zero, m2 = zero;
+{each("  let zr{v} = zero, zi{v} = zero, cr{v} = zero, act{v} = off, it{v} = 0, out{v}: usize = 0;", V)}
+  for (let row = 0; row < rows; row++) {{
+    const civ = f64x2.splat(load<f64>(imPtr + (<usize>row << 3)));
+    const line = outPtr + ((<usize>row * <usize>cols) << 2);
+    let col = 0;
+    let live = {V};
+{{FILL_ALL}}
+    while (live > 0) {{
+      if ({" | ".join(f"<i32>(it{v} > lim)" for v in range(V))}) {{
+        // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
+{last_steps}
+        continue;
+      }}
+{each("      const szr{v} = zr{v}, szi{v} = zi{v};", V)}
+      // Eight steps written out: a wasm loop back-edge carries a stack check in V8.
+{{BLOCK}}
+{each("      it{v} += 8;", V)}
+{each("      let pend{v} = v128.andnot(act{v}, f64x2.le(f64x2.add(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v})), low));", V)}
+      if (v128.any_true({any_pend})) {{
+        let pending = {" + ".join(f"<i32>popcnt(i64x2.bitmask(pend{v}))" for v in range(V))};
+{each("        const ezr{v} = zr{v}, ezi{v} = zi{v};", V)}
+{each("        zr{v} = szr{v}; zi{v} = szi{v};", V)}
+        for (let k = 0; k < 8 && pending > 0; k++) {{
+{indent(rerun, "  ")}
+        }}
+{each("        zr{v} = ezr{v}; zi{v} = ezi{v};", V)}
+{refills}
+      }}
+    }}
+  }}
+  return total;
+}}
+
+""".replace("{FILL_ALL}", "\n".join(fill(v, "    ") for v in range(V))).replace(
+        "{BLOCK}", "\n".join(indent(block, "  ") for _ in range(8))
+    )
+
+
 HEADER = f"""/**
- * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2), the same algorithm as
- * native/kernel-body.h: {V_BRUTE} vectors of 2 points in flight brute force, {V_PRUNE} with pruning; the escape test once per block of
- * 8 iterations, and a block in which an active lane was flagged re-run one iteration at a
- * time with the exact test; exact cycle detection at block boundaries when pruning.
- * WebAssembly has no fused multiply-add outside relaxed-simd, so the arithmetic is Python's.
+ * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2). The arithmetic and the escape
+ * test are those of native/kernel-body.h: z updated as Python does (WebAssembly has no fused
+ * multiply-add outside relaxed-simd), the escape test once per block of 8 iterations, and a
+ * flagged block re-run one iteration at a time with the exact test. Brute force keeps
+ * {V_BRUTE} vectors of 2 points in flight, each refilled from its row as soon as its points are
+ * done (bruteRows); pruning iterates groups of {2 * V_PRUNE} points with exact cycle detection at
+ * block boundaries (groupPrune).
  *
  * Written by scripts/gen-wasm-kernel.py ({V_BRUTE} and {V_PRUNE} vectors): AssemblyScript keeps v128 values in
  * registers only as named locals, so the vectors are unrolled there. Edit the generator.
  */
 """
 
-GROUPS = group_source("groupBrute", V_BRUTE, False) + group_source("groupPrune", V_PRUNE, True)
-helpers = (
-    HELPERS.strip("\n")
-    .replace("const GROUP: i32 = 8;", f"const GROUP: i32 = {2 * max(V_BRUTE, V_PRUNE)};")
-    .replace("const GROUP_BRUTE: i32 = 8;", f"const GROUP_BRUTE: i32 = {2 * V_BRUTE};")
-    .replace("const GROUP_PRUNE: i32 = 8;", f"const GROUP_PRUNE: i32 = {2 * V_PRUNE};")
-)
-text = HEADER + "\n" + helpers + "\n\n" + GROUPS + TAIL.strip("\n") + "\n"
+helpers = HELPERS.strip("\n").replace("const GROUP: i32 = 8;", f"const GROUP: i32 = {2 * V_PRUNE};")
+text = HEADER + "\n" + helpers + "\n\n" + rows_source(V_BRUTE) + prune_group_source(V_PRUNE) + TAIL.strip("\n") + "\n"
 open("assembly/mandel.ts", "w").write(text)
 print(f"wrote assembly/mandel.ts with {V_BRUTE} vectors brute force, {V_PRUNE} with pruning")

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { axisCoordinates } from '../src/axis.js';
@@ -124,6 +125,37 @@ describe('every kernel equals the js reference, point for point', () => {
         assert.equal(out[i], inside ? expected[sourceRow * 13 + col] : -7, `${kernel.name} at ${i}`);
       }
     }
+  });
+});
+
+describe('the wasm kernel at the end of its memory', { skip: 'kernel' in wasm ? undefined : 'wasm kernel not built' }, () => {
+  it('counts a row that ends on one point whose counts end exactly where the memory ends', async () => {
+    // Brute force writes a vector's 2 counts as one 8-byte word; on a row's last, lone point
+    // that word runs 4 bytes past the last count, which reserve() keeps room for. Find a chunk
+    // whose scratch (coordinates, then counts) ends exactly on a 64 KiB page boundary.
+    // Where the scratch starts: ask a second instance of the same module.
+    const { WebAssembly: api } = globalThis as unknown as {
+      WebAssembly: {
+        instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: { reserve(bytes: number): number } } }>;
+      };
+    };
+    const probe = await api.instantiate(readFileSync(new URL('../wasm/mandel.wasm', import.meta.url)), { env: { abort: () => {} } });
+    const base = probe.instance.exports.reserve(0);
+    let shape: [number, number] | undefined;
+    for (let cols = 3; cols < 1000 && !shape; cols += 2) {
+      for (let rows = 1; rows <= 200 && !shape; rows++) {
+        const end = base + (cols + rows) * 8 + rows * cols * 4;
+        if (end % 65536 === 0 && end > 4 * 65536) shape = [cols, rows];
+      }
+    }
+    assert.ok(shape, 'some odd width and height end the scratch on a page boundary');
+    const [cols, rows] = shape;
+    const workload = gridWorkload({ width: cols, height: rows, maxiter: 20, region: { x1: -2.2, x2: 0.8, y1: -1.2, y2: 1.2 } });
+    const fresh = loadWasmKernel();
+    assert.ok('kernel' in fresh);
+    const reference = counts(jsKernel, workload, false);
+    const mine = counts(fresh.kernel, workload, false);
+    assert.deepEqual(mine.counts, reference.counts);
   });
 });
 
