@@ -119,7 +119,6 @@ for (const prune of [false, true]) {
 }
 const brute = (name: string) => jsRuns.get(`${name}/false`);
 const widestBrute = cRuns.get('widest/false')!;
-const narrowBrute = cRuns.get('128-bit/false')!;
 if (brute('native'))
   console.log(
     `native / widest C reference (brute force): ${(rate(brute('native')!) / rate(widestBrute)).toFixed(3)}   (the same loop through N-API; the independent anchor is below)`,
