@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD kernel (AssemblyScript → wasm, f64x2). The arithmetic and the escape
  * test are those of native/kernel-body.h: z updated as Python does (WebAssembly has no fused
- * multiply-add outside relaxed-simd), the escape test once per block of 8 iterations, and a
- * flagged block re-run one iteration at a time with the exact test. Brute force keeps
+ * multiply-add outside relaxed-simd), the escape test once per block of iterations (12 brute
+ * force, 8 pruning), and a flagged block re-run one iteration at a time with the exact test.
+ * Brute force keeps
  * 5 vectors of 2 points in flight, each refilled from its row as soon as its points are
  * done (bruteRows); pruning iterates groups of 8 points with exact cycle detection at
  * block boundaries (groupPrune).
@@ -84,7 +85,7 @@ const IDLE: i32 = -0x40000000;
  * Brute force: counts of the rows × cols points, written at outPtr (prefilled with maxiter);
  * returns the z updates performed. 5 vectors of 2 points in flight along a row, each with
  * its own iteration count; a vector takes the next 2 points as soon as both of its own are
- * done. All step in blocks of 8 iterations with one escape test at the block's end; when a
+ * done. All step in blocks of 12 iterations with one escape test at the block's end; when a
  * lane was flagged, only the flagged vectors re-run the block from its saved state, one step
  * at a time with the exact test, and only until every flagged lane is resolved (the other
  * lanes keep the block's end state, which the re-run would reproduce exactly).
@@ -96,7 +97,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
   const off = i64x2.splat(0);
   const on = i64x2.splat(-1);
   const first = i64x2.replace_lane(off, 0, -1);
-  const lim = maxiter - 8; // a vector past this has fewer than 8 iterations left
+  const lim = maxiter - 12; // a vector past this has fewer than 12 iterations left
   const points = <usize>rows * <usize>cols;
   const all = i32x4.splat(maxiter);
   let p: usize = 0;
@@ -374,7 +375,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
       const szr2 = zr2, szi2 = zi2;
       const szr3 = zr3, szi3 = zi3;
       const szr4 = zr4, szi4 = zi4;
-      // Eight steps written out: a wasm loop back-edge carries a stack check in V8.
+      // 12 steps written out: a wasm loop back-edge carries a stack check in V8.
       a = f64x2.mul(zr0, zr0);
       b = f64x2.mul(zi0, zi0);
       t = f64x2.mul(zr0, zi0);
@@ -575,11 +576,111 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
       t = f64x2.mul(zr4, zi4);
       zr4 = f64x2.add(f64x2.sub(a, b), cr4);
       zi4 = f64x2.add(f64x2.add(t, t), civ);
-      it0 += 8;
-      it1 += 8;
-      it2 += 8;
-      it3 += 8;
-      it4 += 8;
+      a = f64x2.mul(zr0, zr0);
+      b = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr1, zr1);
+      b = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr2, zr2);
+      b = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr3, zr3);
+      b = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr4, zr4);
+      b = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr0, zr0);
+      b = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr1, zr1);
+      b = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr2, zr2);
+      b = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr3, zr3);
+      b = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr4, zr4);
+      b = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr0, zr0);
+      b = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr1, zr1);
+      b = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr2, zr2);
+      b = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr3, zr3);
+      b = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr4, zr4);
+      b = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr0, zr0);
+      b = f64x2.mul(zi0, zi0);
+      t = f64x2.mul(zr0, zi0);
+      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+      zi0 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr1, zr1);
+      b = f64x2.mul(zi1, zi1);
+      t = f64x2.mul(zr1, zi1);
+      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+      zi1 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr2, zr2);
+      b = f64x2.mul(zi2, zi2);
+      t = f64x2.mul(zr2, zi2);
+      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+      zi2 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr3, zr3);
+      b = f64x2.mul(zi3, zi3);
+      t = f64x2.mul(zr3, zi3);
+      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+      zi3 = f64x2.add(f64x2.add(t, t), civ);
+      a = f64x2.mul(zr4, zr4);
+      b = f64x2.mul(zi4, zi4);
+      t = f64x2.mul(zr4, zi4);
+      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+      zi4 = f64x2.add(f64x2.add(t, t), civ);
+      it0 += 12;
+      it1 += 12;
+      it2 += 12;
+      it3 += 12;
+      it4 += 12;
       let pend0 = v128.andnot(act0, f64x2.le(f64x2.add(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), low));
       let pend1 = v128.andnot(act1, f64x2.le(f64x2.add(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1)), low));
       let pend2 = v128.andnot(act2, f64x2.le(f64x2.add(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2)), low));
@@ -597,7 +698,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr2 = szr2; zi2 = szi2;
         zr3 = szr3; zi3 = szi3;
         zr4 = szr4; zi4 = szi4;
-        for (let k = 0; k < 8 && pending > 0; k++) {
+        for (let k = 0; k < 12 && pending > 0; k++) {
           if (v128.any_true(pend0)) {
             t = f64x2.mul(zr0, zi0);
             zr0 = f64x2.add(f64x2.sub(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), cr0);
@@ -609,7 +710,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
               if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
               if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
             }
-            const cnt = it0 - 8 + k;
+            const cnt = it0 - 12 + k;
             const n = <i32>popcnt(i64x2.bitmask(esc));
             v128.store64_lane(out0, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out0), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
             total += <f64>((cnt + 1) * n);
@@ -628,7 +729,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
               if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
               if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
             }
-            const cnt = it1 - 8 + k;
+            const cnt = it1 - 12 + k;
             const n = <i32>popcnt(i64x2.bitmask(esc));
             v128.store64_lane(out1, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out1), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
             total += <f64>((cnt + 1) * n);
@@ -647,7 +748,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
               if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
               if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
             }
-            const cnt = it2 - 8 + k;
+            const cnt = it2 - 12 + k;
             const n = <i32>popcnt(i64x2.bitmask(esc));
             v128.store64_lane(out2, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out2), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
             total += <f64>((cnt + 1) * n);
@@ -666,7 +767,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
               if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
               if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
             }
-            const cnt = it3 - 8 + k;
+            const cnt = it3 - 12 + k;
             const n = <i32>popcnt(i64x2.bitmask(esc));
             v128.store64_lane(out3, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out3), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
             total += <f64>((cnt + 1) * n);
@@ -685,7 +786,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
               if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
               if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
             }
-            const cnt = it4 - 8 + k;
+            const cnt = it4 - 12 + k;
             const n = <i32>popcnt(i64x2.bitmask(esc));
             v128.store64_lane(out4, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out4), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
             total += <f64>((cnt + 1) * n);

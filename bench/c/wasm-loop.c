@@ -5,7 +5,7 @@
  * read for the very same loop, not only against native/kernel-body.h's groups of 8 points.
  *
  * 5 vectors of 2 points in flight along a row; a vector takes the next 2 points as soon as
- * both of its own are done. Blocks of 8 iterations with one escape test at the end; when a
+ * both of its own are done. Blocks of 12 iterations with one escape test at the end; when a
  * lane was flagged, only the flagged vectors re-run the block one step at a time with the
  * exact test, until every flagged lane is resolved, and the others keep the block's end state.
  * Brute force only: the pruned path of the wasm kernel is kernel-body.h's group loop.
@@ -18,12 +18,13 @@
 typedef double vd2 __attribute__((vector_size(16)));
 typedef long long vl2 __attribute__((vector_size(16)));
 #define V 5
+#define BLOCK 12 /* iterations between escape tests, as the generator's BLOCK */
 #define IDLE (-0x40000000) /* the iteration count of an idle vector: never near maxiter */
 
 static double brute_rows(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
                          ptrdiff_t row_stride) {
   const vd2 low = MANDEL_BAND_LOW - (vd2){0}, high = MANDEL_BAND_HIGH - (vd2){0};
-  const int lim = maxiter - 8; /* a vector past this has fewer than 8 iterations left */
+  const int lim = maxiter - BLOCK; /* a vector past this has fewer than BLOCK iterations left */
   double total = 0;
   for (int row = 0; row < rows; row++) {
     const vd2 civ = im[row] - (vd2){0};
@@ -82,7 +83,7 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
         szr[v] = zr[v];
         szi[v] = zi[v];
       }
-      for (int k = 0; k < 8; k++) {
+      for (int k = 0; k < BLOCK; k++) {
         for (int v = 0; v < V; v++) {
           vd2 a = zr[v] * zr[v], b = zi[v] * zi[v], t = zr[v] * zi[v];
           zr[v] = a - b + cr[v];
@@ -91,7 +92,7 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
       }
       vl2 pend[V], any = (vl2){0};
       for (int v = 0; v < V; v++) {
-        it[v] += 8;
+        it[v] += BLOCK;
         pend[v] = act[v] & ~(vl2)(zr[v] * zr[v] + zi[v] * zi[v] <= low);
         any |= pend[v];
       }
@@ -105,7 +106,7 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
         zr[v] = szr[v];
         zi[v] = szi[v];
       }
-      for (int k = 0; k < 8 && pending > 0; k++) {
+      for (int k = 0; k < BLOCK && pending > 0; k++) {
         for (int v = 0; v < V; v++) {
           if (!(pend[v][0] | pend[v][1])) continue;
           vd2 t = zr[v] * zi[v];
@@ -119,7 +120,7 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
               if (band[l] && mandel_hypot(zr[v][l], zi[v][l]) > 2.0) esc[l] = -1;
             }
           }
-          int count = it[v] - 8 + k, n = (esc[0] != 0) + (esc[1] != 0);
+          int count = it[v] - BLOCK + k, n = (esc[0] != 0) + (esc[1] != 0);
           if (esc[0]) dst[v][0] = count;
           if (esc[1]) dst[v][1] = count;
           total += (double)(count + 1) * n;
