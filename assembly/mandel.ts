@@ -78,7 +78,9 @@ function knownInside(x: f64, y: f64): bool {
   return xb * xb + y2 < 0.0625 - 1e-9;
 }
 
-// The iteration count of an idle vector: never near maxiter, never refilled.
+// The iteration count of an idle vector (one the row has no more points for): it grows by a
+// block at a time with the others, but from -2^30 it stays far below maxiter − BLOCK for as long
+// as a row can last (maxiter < 2^31), so an idle vector never takes the last-steps path.
 const IDLE: i32 = -0x40000000;
 
 /**
@@ -688,6 +690,12 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
       let pend4 = v128.andnot(act4, f64x2.le(f64x2.add(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4)), low));
       if (v128.any_true(v128.or(v128.or(v128.or(v128.or(pend0, pend1), pend2), pend3), pend4))) {
         let pending = <i32>popcnt(i64x2.bitmask(pend0)) + <i32>popcnt(i64x2.bitmask(pend1)) + <i32>popcnt(i64x2.bitmask(pend2)) + <i32>popcnt(i64x2.bitmask(pend3)) + <i32>popcnt(i64x2.bitmask(pend4));
+        // The vectors that may run out of points here: an idle one has no lane to flag.
+        const had0 = v128.any_true(pend0);
+        const had1 = v128.any_true(pend1);
+        const had2 = v128.any_true(pend2);
+        const had3 = v128.any_true(pend3);
+        const had4 = v128.any_true(pend4);
         const ezr0 = zr0, ezi0 = zi0;
         const ezr1 = zr1, ezi1 = zi1;
         const ezr2 = zr2, ezi2 = zi2;
@@ -800,7 +808,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr2 = ezr2; zi2 = ezi2;
         zr3 = ezr3; zi3 = ezi3;
         zr4 = ezr4; zi4 = ezi4;
-      if (it0 >= 0 && !v128.any_true(act0)) {
+      if (had0 && !v128.any_true(act0)) {
         if (col < cols) {
           const two = cols - col >= 2;
           cr0 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
@@ -817,7 +825,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr0 = zero;
         zi0 = zero;
       }
-      if (it1 >= 0 && !v128.any_true(act1)) {
+      if (had1 && !v128.any_true(act1)) {
         if (col < cols) {
           const two = cols - col >= 2;
           cr1 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
@@ -834,7 +842,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr1 = zero;
         zi1 = zero;
       }
-      if (it2 >= 0 && !v128.any_true(act2)) {
+      if (had2 && !v128.any_true(act2)) {
         if (col < cols) {
           const two = cols - col >= 2;
           cr2 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
@@ -851,7 +859,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr2 = zero;
         zi2 = zero;
       }
-      if (it3 >= 0 && !v128.any_true(act3)) {
+      if (had3 && !v128.any_true(act3)) {
         if (col < cols) {
           const two = cols - col >= 2;
           cr3 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
@@ -868,7 +876,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr3 = zero;
         zi3 = zero;
       }
-      if (it4 >= 0 && !v128.any_true(act4)) {
+      if (had4 && !v128.any_true(act4)) {
         if (col < cols) {
           const two = cols - col >= 2;
           cr4 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));

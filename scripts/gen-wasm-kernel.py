@@ -331,7 +331,7 @@ def rows_source(V):
         for v in range(V)
     )
     refills = "\n".join(
-        f"""      if (it{v} >= 0 && !v128.any_true(act{v})) {{
+        f"""      if (had{v} && !v128.any_true(act{v})) {{
 {fill(v, "        ")}
       }}"""
         for v in range(V)
@@ -339,7 +339,9 @@ def rows_source(V):
     any_pend = "pend0"
     for v in range(1, V):
         any_pend = f"v128.or({any_pend}, pend{v})"
-    return f"""// The iteration count of an idle vector: never near maxiter, never refilled.
+    return f"""// The iteration count of an idle vector (one the row has no more points for): it grows by a
+// block at a time with the others, but from -2^30 it stays far below maxiter − BLOCK for as long
+// as a row can last (maxiter < 2^31), so an idle vector never takes the last-steps path.
 const IDLE: i32 = -0x40000000;
 
 /**
@@ -386,6 +388,8 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
 {each("      let pend{v} = v128.andnot(act{v}, f64x2.le(f64x2.add(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v})), low));", V)}
       if (v128.any_true({any_pend})) {{
         let pending = {" + ".join(f"<i32>popcnt(i64x2.bitmask(pend{v}))" for v in range(V))};
+        // The vectors that may run out of points here: an idle one has no lane to flag.
+{each("        const had{v} = v128.any_true(pend{v});", V)}
 {each("        const ezr{v} = zr{v}, ezi{v} = zi{v};", V)}
 {each("        zr{v} = szr{v}; zi{v} = szi{v};", V)}
         for (let k = 0; k < {BLOCK} && pending > 0; k++) {{

@@ -19,7 +19,7 @@ typedef double vd2 __attribute__((vector_size(16)));
 typedef long long vl2 __attribute__((vector_size(16)));
 #define V 5
 #define BLOCK 12 /* iterations between escape tests, as the generator's BLOCK */
-#define IDLE (-0x40000000) /* the iteration count of an idle vector: never near maxiter */
+#define IDLE (-0x40000000) /* the iteration count of an idle vector: stays far below maxiter − BLOCK */
 
 static double brute_rows(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
                          ptrdiff_t row_stride) {
@@ -97,9 +97,10 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
         any |= pend[v];
       }
       if (!(any[0] | any[1])) continue;
-      int pending = 0;
+      int pending = 0, had[V]; /* had: may run out of points here (an idle vector has no lane to flag) */
       vd2 ezr[V], ezi[V];
       for (int v = 0; v < V; v++) {
+        had[v] = (pend[v][0] | pend[v][1]) != 0;
         pending += (pend[v][0] != 0) + (pend[v][1] != 0);
         ezr[v] = zr[v];
         ezi[v] = zi[v];
@@ -132,7 +133,7 @@ static double brute_rows(const double *re, int cols, const double *im, int rows,
       for (int v = 0; v < V; v++) {
         zr[v] = ezr[v];
         zi[v] = ezi[v];
-        if (it[v] >= 0 && !(act[v][0] | act[v][1])) FILL(v);
+        if (had[v] && !(act[v][0] | act[v][1])) FILL(v);
       }
     }
 #undef FILL
