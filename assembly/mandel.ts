@@ -5,7 +5,7 @@
  * force, 8 pruning), and a flagged block re-run one iteration at a time with the exact test.
  * Brute force keeps
  * 5 vectors of 2 points in flight, each refilled from its row as soon as its points are
- * done (bruteRows); pruning iterates groups of 8 points with exact cycle detection at
+ * done (bruteRow); pruning iterates groups of 8 points with exact cycle detection at
  * block boundaries (groupPrune).
  *
  * Written by scripts/gen-wasm-kernel.py (5 and 4 vectors): AssemblyScript keeps v128 values in
@@ -84,15 +84,18 @@ function knownInside(x: f64, y: f64): bool {
 const IDLE: i32 = -0x40000000;
 
 /**
- * Brute force: counts of the rows × cols points, written at outPtr (prefilled with maxiter);
- * returns the z updates performed. 5 vectors of 2 points in flight along a row, each with
- * its own iteration count; a vector takes the next 2 points as soon as both of its own are
- * done. All step in blocks of 12 iterations with one escape test at the block's end; when a
- * lane was flagged, only the flagged vectors re-run the block from its saved state, one step
- * at a time with the exact test, and only until every flagged lane is resolved (the other
- * lanes keep the block's end state, which the re-run would reproduce exactly).
+ * Brute force, one row: counts of the cols points on row ci, written at line (prefilled with
+ * maxiter); returns the z updates performed. 5 vectors of 2 points in flight, each with its
+ * own iteration count; a vector takes the next 2 points as soon as both of its own are done.
+ * All step in blocks of 12 iterations with one escape test at the block's end; when a lane
+ * was flagged, only the flagged vectors re-run the block from its saved state, one step at a
+ * time with the exact test, and only until every flagged lane is resolved (the other lanes
+ * keep the block's end state, which the re-run would reproduce exactly).
+ * One call a row, not a chunk: V8 runs a new function as baseline (Liftoff) code and swaps in
+ * the optimized code between calls, never inside one, so a whole chunk in one call ran its
+ * first render 2–3× slower.
  */
-function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize): f64 {
+function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): f64 {
   const low = f64x2.splat(BAND_LOW);
   const high = f64x2.splat(BAND_HIGH);
   const zero = f64x2.splat(0.0);
@@ -100,11 +103,7 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
   const on = i64x2.splat(-1);
   const first = i64x2.replace_lane(off, 0, -1);
   const lim = maxiter - 12; // a vector past this has fewer than 12 iterations left
-  const points = <usize>rows * <usize>cols;
-  const all = i32x4.splat(maxiter);
-  let p: usize = 0;
-  for (; p + 4 <= points; p += 4) v128.store(outPtr + (p << 2), all);
-  for (; p < points; p++) store<i32>(outPtr + (p << 2), maxiter);
+  const civ = f64x2.splat(ci);
   let total: f64 = 0;
   let t = zero, a = zero, b = zero, m2 = zero;
   let zr0 = zero, zi0 = zero, cr0 = zero, act0 = off, it0 = 0, out0: usize = 0;
@@ -112,89 +111,86 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
   let zr2 = zero, zi2 = zero, cr2 = zero, act2 = off, it2 = 0, out2: usize = 0;
   let zr3 = zero, zi3 = zero, cr3 = zero, act3 = off, it3 = 0, out3: usize = 0;
   let zr4 = zero, zi4 = zero, cr4 = zero, act4 = off, it4 = 0, out4: usize = 0;
-  for (let row = 0; row < rows; row++) {
-    const civ = f64x2.splat(load<f64>(imPtr + (<usize>row << 3)));
-    const line = outPtr + ((<usize>row * <usize>cols) << 2);
-    let col = 0;
-    let live = 5;
-    if (col < cols) {
-      const two = cols - col >= 2;
-      cr0 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
-      act0 = two ? on : first;
-      out0 = line + (<usize>col << 2);
-      col += 2;
-      it0 = 0;
-    } else {
-      act0 = off;
-      cr0 = zero;
-      it0 = IDLE;
-      live--;
-    }
-    zr0 = zero;
-    zi0 = zero;
-    if (col < cols) {
-      const two = cols - col >= 2;
-      cr1 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
-      act1 = two ? on : first;
-      out1 = line + (<usize>col << 2);
-      col += 2;
-      it1 = 0;
-    } else {
-      act1 = off;
-      cr1 = zero;
-      it1 = IDLE;
-      live--;
-    }
-    zr1 = zero;
-    zi1 = zero;
-    if (col < cols) {
-      const two = cols - col >= 2;
-      cr2 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
-      act2 = two ? on : first;
-      out2 = line + (<usize>col << 2);
-      col += 2;
-      it2 = 0;
-    } else {
-      act2 = off;
-      cr2 = zero;
-      it2 = IDLE;
-      live--;
-    }
-    zr2 = zero;
-    zi2 = zero;
-    if (col < cols) {
-      const two = cols - col >= 2;
-      cr3 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
-      act3 = two ? on : first;
-      out3 = line + (<usize>col << 2);
-      col += 2;
-      it3 = 0;
-    } else {
-      act3 = off;
-      cr3 = zero;
-      it3 = IDLE;
-      live--;
-    }
-    zr3 = zero;
-    zi3 = zero;
-    if (col < cols) {
-      const two = cols - col >= 2;
-      cr4 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
-      act4 = two ? on : first;
-      out4 = line + (<usize>col << 2);
-      col += 2;
-      it4 = 0;
-    } else {
-      act4 = off;
-      cr4 = zero;
-      it4 = IDLE;
-      live--;
-    }
-    zr4 = zero;
-    zi4 = zero;
-    while (live > 0) {
-      if (<i32>(it0 > lim) | <i32>(it1 > lim) | <i32>(it2 > lim) | <i32>(it3 > lim) | <i32>(it4 > lim)) {
-        // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
+  let col = 0;
+  let live = 5;
+  if (col < cols) {
+    const two = cols - col >= 2;
+    cr0 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+    act0 = two ? on : first;
+    out0 = line + (<usize>col << 2);
+    col += 2;
+    it0 = 0;
+  } else {
+    act0 = off;
+    cr0 = zero;
+    it0 = IDLE;
+    live--;
+  }
+  zr0 = zero;
+  zi0 = zero;
+  if (col < cols) {
+    const two = cols - col >= 2;
+    cr1 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+    act1 = two ? on : first;
+    out1 = line + (<usize>col << 2);
+    col += 2;
+    it1 = 0;
+  } else {
+    act1 = off;
+    cr1 = zero;
+    it1 = IDLE;
+    live--;
+  }
+  zr1 = zero;
+  zi1 = zero;
+  if (col < cols) {
+    const two = cols - col >= 2;
+    cr2 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+    act2 = two ? on : first;
+    out2 = line + (<usize>col << 2);
+    col += 2;
+    it2 = 0;
+  } else {
+    act2 = off;
+    cr2 = zero;
+    it2 = IDLE;
+    live--;
+  }
+  zr2 = zero;
+  zi2 = zero;
+  if (col < cols) {
+    const two = cols - col >= 2;
+    cr3 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+    act3 = two ? on : first;
+    out3 = line + (<usize>col << 2);
+    col += 2;
+    it3 = 0;
+  } else {
+    act3 = off;
+    cr3 = zero;
+    it3 = IDLE;
+    live--;
+  }
+  zr3 = zero;
+  zi3 = zero;
+  if (col < cols) {
+    const two = cols - col >= 2;
+    cr4 = two ? v128.load(rePtr + (<usize>col << 3)) : f64x2.splat(load<f64>(rePtr + (<usize>col << 3)));
+    act4 = two ? on : first;
+    out4 = line + (<usize>col << 2);
+    col += 2;
+    it4 = 0;
+  } else {
+    act4 = off;
+    cr4 = zero;
+    it4 = IDLE;
+    live--;
+  }
+  zr4 = zero;
+  zi4 = zero;
+  while (live > 0) {
+    if (<i32>(it0 > lim) | <i32>(it1 > lim) | <i32>(it2 > lim) | <i32>(it3 > lim) | <i32>(it4 > lim)) {
+      // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
       if (it0 > lim) {
         for (let k = 0; k < maxiter - it0; k++) {
           t = f64x2.mul(zr0, zi0);
@@ -370,444 +366,444 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         zr4 = zero;
         zi4 = zero;
       }
-        continue;
-      }
-      const szr0 = zr0, szi0 = zi0;
-      const szr1 = zr1, szi1 = zi1;
-      const szr2 = zr2, szi2 = zi2;
-      const szr3 = zr3, szi3 = zi3;
-      const szr4 = zr4, szi4 = zi4;
-      // 12 steps written out: a wasm loop back-edge carries a stack check in V8.
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr0, zr0);
-      b = f64x2.mul(zi0, zi0);
-      t = f64x2.mul(zr0, zi0);
-      zr0 = f64x2.add(f64x2.sub(a, b), cr0);
-      zi0 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr1, zr1);
-      b = f64x2.mul(zi1, zi1);
-      t = f64x2.mul(zr1, zi1);
-      zr1 = f64x2.add(f64x2.sub(a, b), cr1);
-      zi1 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr2, zr2);
-      b = f64x2.mul(zi2, zi2);
-      t = f64x2.mul(zr2, zi2);
-      zr2 = f64x2.add(f64x2.sub(a, b), cr2);
-      zi2 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr3, zr3);
-      b = f64x2.mul(zi3, zi3);
-      t = f64x2.mul(zr3, zi3);
-      zr3 = f64x2.add(f64x2.sub(a, b), cr3);
-      zi3 = f64x2.add(f64x2.add(t, t), civ);
-      a = f64x2.mul(zr4, zr4);
-      b = f64x2.mul(zi4, zi4);
-      t = f64x2.mul(zr4, zi4);
-      zr4 = f64x2.add(f64x2.sub(a, b), cr4);
-      zi4 = f64x2.add(f64x2.add(t, t), civ);
-      it0 += 12;
-      it1 += 12;
-      it2 += 12;
-      it3 += 12;
-      it4 += 12;
-      let pend0 = v128.andnot(act0, f64x2.le(f64x2.add(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), low));
-      let pend1 = v128.andnot(act1, f64x2.le(f64x2.add(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1)), low));
-      let pend2 = v128.andnot(act2, f64x2.le(f64x2.add(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2)), low));
-      let pend3 = v128.andnot(act3, f64x2.le(f64x2.add(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3)), low));
-      let pend4 = v128.andnot(act4, f64x2.le(f64x2.add(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4)), low));
-      if (v128.any_true(v128.or(v128.or(v128.or(v128.or(pend0, pend1), pend2), pend3), pend4))) {
-        let pending = <i32>popcnt(i64x2.bitmask(pend0)) + <i32>popcnt(i64x2.bitmask(pend1)) + <i32>popcnt(i64x2.bitmask(pend2)) + <i32>popcnt(i64x2.bitmask(pend3)) + <i32>popcnt(i64x2.bitmask(pend4));
-        // The vectors that may run out of points here: an idle one has no lane to flag.
-        const had0 = v128.any_true(pend0);
-        const had1 = v128.any_true(pend1);
-        const had2 = v128.any_true(pend2);
-        const had3 = v128.any_true(pend3);
-        const had4 = v128.any_true(pend4);
-        const ezr0 = zr0, ezi0 = zi0;
-        const ezr1 = zr1, ezi1 = zi1;
-        const ezr2 = zr2, ezi2 = zi2;
-        const ezr3 = zr3, ezi3 = zi3;
-        const ezr4 = zr4, ezi4 = zi4;
-        zr0 = szr0; zi0 = szi0;
-        zr1 = szr1; zi1 = szi1;
-        zr2 = szr2; zi2 = szi2;
-        zr3 = szr3; zi3 = szi3;
-        zr4 = szr4; zi4 = szi4;
-        for (let k = 0; k < 12 && pending > 0; k++) {
-          if (v128.any_true(pend0)) {
-            t = f64x2.mul(zr0, zi0);
-            zr0 = f64x2.add(f64x2.sub(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), cr0);
-            zi0 = f64x2.add(f64x2.add(t, t), civ);
-            m2 = f64x2.add(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0));
-            let esc = v128.and(f64x2.gt(m2, high), pend0);
-            const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend0);
-            if (v128.any_true(band)) {
-              if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
-              if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
-            }
-            const cnt = it0 - 12 + k;
-            const n = <i32>popcnt(i64x2.bitmask(esc));
-            v128.store64_lane(out0, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out0), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
-            total += <f64>((cnt + 1) * n);
-            act0 = v128.andnot(act0, esc);
-            pend0 = v128.andnot(pend0, esc);
-            pending -= n;
+      continue;
+    }
+    const szr0 = zr0, szi0 = zi0;
+    const szr1 = zr1, szi1 = zi1;
+    const szr2 = zr2, szi2 = zi2;
+    const szr3 = zr3, szi3 = zi3;
+    const szr4 = zr4, szi4 = zi4;
+    // 12 steps written out: a wasm loop back-edge carries a stack check in V8.
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr0, zr0);
+    b = f64x2.mul(zi0, zi0);
+    t = f64x2.mul(zr0, zi0);
+    zr0 = f64x2.add(f64x2.sub(a, b), cr0);
+    zi0 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr1, zr1);
+    b = f64x2.mul(zi1, zi1);
+    t = f64x2.mul(zr1, zi1);
+    zr1 = f64x2.add(f64x2.sub(a, b), cr1);
+    zi1 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr2, zr2);
+    b = f64x2.mul(zi2, zi2);
+    t = f64x2.mul(zr2, zi2);
+    zr2 = f64x2.add(f64x2.sub(a, b), cr2);
+    zi2 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr3, zr3);
+    b = f64x2.mul(zi3, zi3);
+    t = f64x2.mul(zr3, zi3);
+    zr3 = f64x2.add(f64x2.sub(a, b), cr3);
+    zi3 = f64x2.add(f64x2.add(t, t), civ);
+    a = f64x2.mul(zr4, zr4);
+    b = f64x2.mul(zi4, zi4);
+    t = f64x2.mul(zr4, zi4);
+    zr4 = f64x2.add(f64x2.sub(a, b), cr4);
+    zi4 = f64x2.add(f64x2.add(t, t), civ);
+    it0 += 12;
+    it1 += 12;
+    it2 += 12;
+    it3 += 12;
+    it4 += 12;
+    let pend0 = v128.andnot(act0, f64x2.le(f64x2.add(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), low));
+    let pend1 = v128.andnot(act1, f64x2.le(f64x2.add(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1)), low));
+    let pend2 = v128.andnot(act2, f64x2.le(f64x2.add(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2)), low));
+    let pend3 = v128.andnot(act3, f64x2.le(f64x2.add(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3)), low));
+    let pend4 = v128.andnot(act4, f64x2.le(f64x2.add(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4)), low));
+    if (v128.any_true(v128.or(v128.or(v128.or(v128.or(pend0, pend1), pend2), pend3), pend4))) {
+      let pending = <i32>popcnt(i64x2.bitmask(pend0)) + <i32>popcnt(i64x2.bitmask(pend1)) + <i32>popcnt(i64x2.bitmask(pend2)) + <i32>popcnt(i64x2.bitmask(pend3)) + <i32>popcnt(i64x2.bitmask(pend4));
+      // The vectors that may run out of points here: an idle one has no lane to flag.
+      const had0 = v128.any_true(pend0);
+      const had1 = v128.any_true(pend1);
+      const had2 = v128.any_true(pend2);
+      const had3 = v128.any_true(pend3);
+      const had4 = v128.any_true(pend4);
+      const ezr0 = zr0, ezi0 = zi0;
+      const ezr1 = zr1, ezi1 = zi1;
+      const ezr2 = zr2, ezi2 = zi2;
+      const ezr3 = zr3, ezi3 = zi3;
+      const ezr4 = zr4, ezi4 = zi4;
+      zr0 = szr0; zi0 = szi0;
+      zr1 = szr1; zi1 = szi1;
+      zr2 = szr2; zi2 = szi2;
+      zr3 = szr3; zi3 = szi3;
+      zr4 = szr4; zi4 = szi4;
+      for (let k = 0; k < 12 && pending > 0; k++) {
+        if (v128.any_true(pend0)) {
+          t = f64x2.mul(zr0, zi0);
+          zr0 = f64x2.add(f64x2.sub(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0)), cr0);
+          zi0 = f64x2.add(f64x2.add(t, t), civ);
+          m2 = f64x2.add(f64x2.mul(zr0, zr0), f64x2.mul(zi0, zi0));
+          let esc = v128.and(f64x2.gt(m2, high), pend0);
+          const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend0);
+          if (v128.any_true(band)) {
+            if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+            if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
           }
-          if (v128.any_true(pend1)) {
-            t = f64x2.mul(zr1, zi1);
-            zr1 = f64x2.add(f64x2.sub(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1)), cr1);
-            zi1 = f64x2.add(f64x2.add(t, t), civ);
-            m2 = f64x2.add(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1));
-            let esc = v128.and(f64x2.gt(m2, high), pend1);
-            const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend1);
-            if (v128.any_true(band)) {
-              if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
-              if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
-            }
-            const cnt = it1 - 12 + k;
-            const n = <i32>popcnt(i64x2.bitmask(esc));
-            v128.store64_lane(out1, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out1), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
-            total += <f64>((cnt + 1) * n);
-            act1 = v128.andnot(act1, esc);
-            pend1 = v128.andnot(pend1, esc);
-            pending -= n;
-          }
-          if (v128.any_true(pend2)) {
-            t = f64x2.mul(zr2, zi2);
-            zr2 = f64x2.add(f64x2.sub(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2)), cr2);
-            zi2 = f64x2.add(f64x2.add(t, t), civ);
-            m2 = f64x2.add(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2));
-            let esc = v128.and(f64x2.gt(m2, high), pend2);
-            const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend2);
-            if (v128.any_true(band)) {
-              if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
-              if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
-            }
-            const cnt = it2 - 12 + k;
-            const n = <i32>popcnt(i64x2.bitmask(esc));
-            v128.store64_lane(out2, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out2), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
-            total += <f64>((cnt + 1) * n);
-            act2 = v128.andnot(act2, esc);
-            pend2 = v128.andnot(pend2, esc);
-            pending -= n;
-          }
-          if (v128.any_true(pend3)) {
-            t = f64x2.mul(zr3, zi3);
-            zr3 = f64x2.add(f64x2.sub(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3)), cr3);
-            zi3 = f64x2.add(f64x2.add(t, t), civ);
-            m2 = f64x2.add(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3));
-            let esc = v128.and(f64x2.gt(m2, high), pend3);
-            const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend3);
-            if (v128.any_true(band)) {
-              if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
-              if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
-            }
-            const cnt = it3 - 12 + k;
-            const n = <i32>popcnt(i64x2.bitmask(esc));
-            v128.store64_lane(out3, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out3), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
-            total += <f64>((cnt + 1) * n);
-            act3 = v128.andnot(act3, esc);
-            pend3 = v128.andnot(pend3, esc);
-            pending -= n;
-          }
-          if (v128.any_true(pend4)) {
-            t = f64x2.mul(zr4, zi4);
-            zr4 = f64x2.add(f64x2.sub(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4)), cr4);
-            zi4 = f64x2.add(f64x2.add(t, t), civ);
-            m2 = f64x2.add(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4));
-            let esc = v128.and(f64x2.gt(m2, high), pend4);
-            const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend4);
-            if (v128.any_true(band)) {
-              if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
-              if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
-            }
-            const cnt = it4 - 12 + k;
-            const n = <i32>popcnt(i64x2.bitmask(esc));
-            v128.store64_lane(out4, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out4), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
-            total += <f64>((cnt + 1) * n);
-            act4 = v128.andnot(act4, esc);
-            pend4 = v128.andnot(pend4, esc);
-            pending -= n;
-          }
+          const cnt = it0 - 12 + k;
+          const n = <i32>popcnt(i64x2.bitmask(esc));
+          v128.store64_lane(out0, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out0), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+          total += <f64>((cnt + 1) * n);
+          act0 = v128.andnot(act0, esc);
+          pend0 = v128.andnot(pend0, esc);
+          pending -= n;
         }
-        zr0 = ezr0; zi0 = ezi0;
-        zr1 = ezr1; zi1 = ezi1;
-        zr2 = ezr2; zi2 = ezi2;
-        zr3 = ezr3; zi3 = ezi3;
-        zr4 = ezr4; zi4 = ezi4;
+        if (v128.any_true(pend1)) {
+          t = f64x2.mul(zr1, zi1);
+          zr1 = f64x2.add(f64x2.sub(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1)), cr1);
+          zi1 = f64x2.add(f64x2.add(t, t), civ);
+          m2 = f64x2.add(f64x2.mul(zr1, zr1), f64x2.mul(zi1, zi1));
+          let esc = v128.and(f64x2.gt(m2, high), pend1);
+          const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend1);
+          if (v128.any_true(band)) {
+            if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+            if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
+          }
+          const cnt = it1 - 12 + k;
+          const n = <i32>popcnt(i64x2.bitmask(esc));
+          v128.store64_lane(out1, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out1), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+          total += <f64>((cnt + 1) * n);
+          act1 = v128.andnot(act1, esc);
+          pend1 = v128.andnot(pend1, esc);
+          pending -= n;
+        }
+        if (v128.any_true(pend2)) {
+          t = f64x2.mul(zr2, zi2);
+          zr2 = f64x2.add(f64x2.sub(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2)), cr2);
+          zi2 = f64x2.add(f64x2.add(t, t), civ);
+          m2 = f64x2.add(f64x2.mul(zr2, zr2), f64x2.mul(zi2, zi2));
+          let esc = v128.and(f64x2.gt(m2, high), pend2);
+          const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend2);
+          if (v128.any_true(band)) {
+            if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+            if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
+          }
+          const cnt = it2 - 12 + k;
+          const n = <i32>popcnt(i64x2.bitmask(esc));
+          v128.store64_lane(out2, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out2), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+          total += <f64>((cnt + 1) * n);
+          act2 = v128.andnot(act2, esc);
+          pend2 = v128.andnot(pend2, esc);
+          pending -= n;
+        }
+        if (v128.any_true(pend3)) {
+          t = f64x2.mul(zr3, zi3);
+          zr3 = f64x2.add(f64x2.sub(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3)), cr3);
+          zi3 = f64x2.add(f64x2.add(t, t), civ);
+          m2 = f64x2.add(f64x2.mul(zr3, zr3), f64x2.mul(zi3, zi3));
+          let esc = v128.and(f64x2.gt(m2, high), pend3);
+          const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend3);
+          if (v128.any_true(band)) {
+            if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+            if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
+          }
+          const cnt = it3 - 12 + k;
+          const n = <i32>popcnt(i64x2.bitmask(esc));
+          v128.store64_lane(out3, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out3), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+          total += <f64>((cnt + 1) * n);
+          act3 = v128.andnot(act3, esc);
+          pend3 = v128.andnot(pend3, esc);
+          pending -= n;
+        }
+        if (v128.any_true(pend4)) {
+          t = f64x2.mul(zr4, zi4);
+          zr4 = f64x2.add(f64x2.sub(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4)), cr4);
+          zi4 = f64x2.add(f64x2.add(t, t), civ);
+          m2 = f64x2.add(f64x2.mul(zr4, zr4), f64x2.mul(zi4, zi4));
+          let esc = v128.and(f64x2.gt(m2, high), pend4);
+          const band = v128.and(v128.and(f64x2.gt(m2, low), f64x2.le(m2, high)), pend4);
+          if (v128.any_true(band)) {
+            if (i64x2.extract_lane(band, 0) != 0 && libmHypot(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0)) > 2.0) esc = i64x2.replace_lane(esc, 0, -1);
+            if (i64x2.extract_lane(band, 1) != 0 && libmHypot(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1)) > 2.0) esc = i64x2.replace_lane(esc, 1, -1);
+          }
+          const cnt = it4 - 12 + k;
+          const n = <i32>popcnt(i64x2.bitmask(esc));
+          v128.store64_lane(out4, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out4), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
+          total += <f64>((cnt + 1) * n);
+          act4 = v128.andnot(act4, esc);
+          pend4 = v128.andnot(pend4, esc);
+          pending -= n;
+        }
+      }
+      zr0 = ezr0; zi0 = ezi0;
+      zr1 = ezr1; zi1 = ezi1;
+      zr2 = ezr2; zi2 = ezi2;
+      zr3 = ezr3; zi3 = ezi3;
+      zr4 = ezr4; zi4 = ezi4;
       if (had0 && !v128.any_true(act0)) {
         if (col < cols) {
           const two = cols - col >= 2;
@@ -892,7 +888,6 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
         }
         zr4 = zero;
         zi4 = zero;
-      }
       }
     }
   }
@@ -1281,8 +1276,19 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
  * outPtr; returns the z updates performed.
  */
 export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
-  if (!prune) return bruteRows(rePtr, cols, imPtr, rows, maxiter, outPtr);
   let total: f64 = 0;
+  if (!prune) {
+    // Counts start at maxiter: bruteRow writes only those of points that escape.
+    const points = <usize>rows * <usize>cols;
+    const all = i32x4.splat(maxiter);
+    let p: usize = 0;
+    for (; p + 4 <= points; p += 4) v128.store(outPtr + (p << 2), all);
+    for (; p < points; p++) store<i32>(outPtr + (p << 2), maxiter);
+    for (let row = 0; row < rows; row++) {
+      total += bruteRow(rePtr, cols, load<f64>(imPtr + (<usize>row << 3)), maxiter, outPtr + ((<usize>row * <usize>cols) << 2));
+    }
+    return total;
+  }
   for (let row = 0; row < rows; row++) {
     const ci = load<f64>(imPtr + (<usize>row << 3));
     const line = outPtr + (<usize>row * <usize>cols << 2);
@@ -1312,7 +1318,7 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
 
 /**
  * Returns the start of a scratch area of at least `bytes`, growing memory when needed. 8 bytes
- * more are kept: bruteRows reads and writes back the counts of a vector's 2 lanes as one 8-byte
+ * more are kept: bruteRow reads and writes back the counts of a vector's 2 lanes as one 8-byte
  * word, also when a row ends on a single point and that word runs 4 bytes past the last count.
  */
 export function reserve(bytes: usize): usize {

@@ -8,7 +8,7 @@ Brute force and pruning each get the count that measured fastest (bench/kernels.
 brute force (4 and 6 measured 3% and 11% slower with the refilling loop), 4 with pruning, whose
 cycle checks keep two more vectors of state each.
 
-Brute force (bruteRows) refills each vector with the next 2 points of its row as soon as both of
+Brute force (bruteRow) refills each vector with the next 2 points of its row as soon as both of
 its own are done, where pruning (groupPrune) iterates a group of 2·V points until all are done:
 with groups of 10 neighbouring points, 11% of the lane-iterations on the default workload were
 spent on lanes whose point had escaped while the group ran on; refilled pairs idle 3%.
@@ -17,7 +17,7 @@ import sys
 
 V_BRUTE = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 V_PRUNE = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-# Iterations per block of bruteRows between escape tests: 12 and 16 measured 2–2.5% faster than
+# Iterations per block of bruteRow between escape tests: 12 and 16 measured 2–2.5% faster than
 # 8 (four alternating runs); the groups of the pruning loop keep 8.
 BLOCK = 12
 HELPERS = r'''
@@ -94,8 +94,19 @@ TAIL = r'''
  * outPtr; returns the z updates performed.
  */
 export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
-  if (!prune) return bruteRows(rePtr, cols, imPtr, rows, maxiter, outPtr);
   let total: f64 = 0;
+  if (!prune) {
+    // Counts start at maxiter: bruteRow writes only those of points that escape.
+    const points = <usize>rows * <usize>cols;
+    const all = i32x4.splat(maxiter);
+    let p: usize = 0;
+    for (; p + 4 <= points; p += 4) v128.store(outPtr + (p << 2), all);
+    for (; p < points; p++) store<i32>(outPtr + (p << 2), maxiter);
+    for (let row = 0; row < rows; row++) {
+      total += bruteRow(rePtr, cols, load<f64>(imPtr + (<usize>row << 3)), maxiter, outPtr + ((<usize>row * <usize>cols) << 2));
+    }
+    return total;
+  }
   for (let row = 0; row < rows; row++) {
     const ci = load<f64>(imPtr + (<usize>row << 3));
     const line = outPtr + (<usize>row * <usize>cols << 2);
@@ -125,7 +136,7 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
 
 /**
  * Returns the start of a scratch area of at least `bytes`, growing memory when needed. 8 bytes
- * more are kept: bruteRows reads and writes back the counts of a vector's 2 lanes as one 8-byte
+ * more are kept: bruteRow reads and writes back the counts of a vector's 2 lanes as one 8-byte
  * word, also when a row ends on a single point and that word runs 4 bytes past the last count.
  */
 export function reserve(bytes: usize): usize {
@@ -301,7 +312,7 @@ act{v} = v128.andnot(act{v}, esc);""", ind)
 
 
 def rows_source(V):
-    """bruteRows, unrolled for V vectors of 2 points, each refilled as soon as its points are done."""
+    """bruteRow, unrolled for V vectors of 2 points, each refilled as soon as its points are done."""
     block = "\n".join(
         f"    a = f64x2.mul(zr{v}, zr{v});\n"
         f"    b = f64x2.mul(zi{v}, zi{v});\n"
@@ -339,21 +350,24 @@ def rows_source(V):
     any_pend = "pend0"
     for v in range(1, V):
         any_pend = f"v128.or({any_pend}, pend{v})"
-    return f"""// The iteration count of an idle vector (one the row has no more points for): it grows by a
+    head = f"""// The iteration count of an idle vector (one the row has no more points for): it grows by a
 // block at a time with the others, but from -2^30 it stays far below maxiter − BLOCK for as long
 // as a row can last (maxiter < 2^31), so an idle vector never takes the last-steps path.
 const IDLE: i32 = -0x40000000;
 
 /**
- * Brute force: counts of the rows × cols points, written at outPtr (prefilled with maxiter);
- * returns the z updates performed. {V} vectors of 2 points in flight along a row, each with
- * its own iteration count; a vector takes the next 2 points as soon as both of its own are
- * done. All step in blocks of {BLOCK} iterations with one escape test at the block's end; when a
- * lane was flagged, only the flagged vectors re-run the block from its saved state, one step
- * at a time with the exact test, and only until every flagged lane is resolved (the other
- * lanes keep the block's end state, which the re-run would reproduce exactly).
+ * Brute force, one row: counts of the cols points on row ci, written at line (prefilled with
+ * maxiter); returns the z updates performed. {V} vectors of 2 points in flight, each with its
+ * own iteration count; a vector takes the next 2 points as soon as both of its own are done.
+ * All step in blocks of {BLOCK} iterations with one escape test at the block's end; when a lane
+ * was flagged, only the flagged vectors re-run the block from its saved state, one step at a
+ * time with the exact test, and only until every flagged lane is resolved (the other lanes
+ * keep the block's end state, which the re-run would reproduce exactly).
+ * One call a row, not a chunk: V8 runs a new function as baseline (Liftoff) code and swaps in
+ * the optimized code between calls, never inside one, so a whole chunk in one call ran its
+ * first render 2–3× slower.
  */
-function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize): f64 {{
+function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): f64 {{
   const low = f64x2.splat(BAND_LOW);
   const high = f64x2.splat(BAND_HIGH);
   const zero = f64x2.splat(0.0);
@@ -361,24 +375,22 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
   const on = i64x2.splat(-1);
   const first = i64x2.replace_lane(off, 0, -1);
   const lim = maxiter - {BLOCK}; // a vector past this has fewer than {BLOCK} iterations left
-  const points = <usize>rows * <usize>cols;
-  const all = i32x4.splat(maxiter);
-  let p: usize = 0;
-  for (; p + 4 <= points; p += 4) v128.store(outPtr + (p << 2), all);
-  for (; p < points; p++) store<i32>(outPtr + (p << 2), maxiter);
+  const civ = f64x2.splat(ci);
   let total: f64 = 0;
   let t = zero, a = zero, b = zero, m2 = zero;
 {each("  let zr{v} = zero, zi{v} = zero, cr{v} = zero, act{v} = off, it{v} = 0, out{v}: usize = 0;", V)}
-  for (let row = 0; row < rows; row++) {{
-    const civ = f64x2.splat(load<f64>(imPtr + (<usize>row << 3)));
-    const line = outPtr + ((<usize>row * <usize>cols) << 2);
-    let col = 0;
-    let live = {V};
+  let col = 0;
+  let live = {V};
 {{FILL_ALL}}
-    while (live > 0) {{
+{{LOOP}}
+  return total;
+}}
+
+"""
+    loop = f"""    while (live > 0) {{
       if ({" | ".join(f"<i32>(it{v} > lim)" for v in range(V))}) {{
         // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
-{last_steps}
+{indent(last_steps, "  ")}
         continue;
       }}
 {each("      const szr{v} = zr{v}, szi{v} = zi{v};", V)}
@@ -396,16 +408,13 @@ function bruteRows(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i3
 {indent(rerun, "  ")}
         }}
 {each("        zr{v} = ezr{v}; zi{v} = ezi{v};", V)}
-{refills}
+{indent(refills, "  ")}
       }}
     }}
-  }}
-  return total;
-}}
-
-""".replace("{FILL_ALL}", "\n".join(fill(v, "    ") for v in range(V))).replace(
-        "{BLOCK}", "\n".join(indent(block, "  ") for _ in range(BLOCK))
-    )
+""".replace("{BLOCK}", "\n".join(indent(block, "  ") for _ in range(BLOCK)))
+    # The loop is written at the depth it had inside a loop over rows; a row is a call now.
+    loop = "\n".join(line[2:] if line.startswith("  ") else line for line in loop.split("\n"))
+    return head.replace("{FILL_ALL}", "\n".join(fill(v, "  ") for v in range(V))).replace("{LOOP}", loop.rstrip("\n"))
 
 
 HEADER = f"""/**
@@ -415,7 +424,7 @@ HEADER = f"""/**
  * force, 8 pruning), and a flagged block re-run one iteration at a time with the exact test.
  * Brute force keeps
  * {V_BRUTE} vectors of 2 points in flight, each refilled from its row as soon as its points are
- * done (bruteRows); pruning iterates groups of {2 * V_PRUNE} points with exact cycle detection at
+ * done (bruteRow); pruning iterates groups of {2 * V_PRUNE} points with exact cycle detection at
  * block boundaries (groupPrune).
  *
  * Written by scripts/gen-wasm-kernel.py ({V_BRUTE} and {V_PRUNE} vectors): AssemblyScript keeps v128 values in

@@ -1,5 +1,5 @@
 /*
- * The wasm kernel's brute-force loop (bruteRows in assembly/mandel.ts, written by
+ * The wasm kernel's brute-force loop (bruteRow in assembly/mandel.ts, written by
  * scripts/gen-wasm-kernel.py), ported to C with GCC vector extensions, for bench/kernels.ts:
  * it is built with the 128-bit flags and linked with reference.c, so "wasm ÷ C" can also be
  * read for the very same loop, not only against native/kernel-body.h's groups of 8 points.
