@@ -7,23 +7,23 @@
  *  - a group is independent of the others: once its 8 points are done it takes the next 8
  *    of the chunk (neighbours: their orbits tend to end in the same block), so a group never
  *    waits for another group's slowest point, only for its own;
- *  - each step's z is also stored (to the stack: 16 stores a group a block, free here, where
- *    the FP pipes are the limit);
  *  - at a block's end one mask compare per group flags a lane that escaped inside the block
- *    (still outside the band at the block's end, or NaN: see kernel-body.h); for the flagged
- *    lanes (every lane, when the block crosses maxiter) the exact test then runs on all 8
- *    stored steps at once, and each lane's first escaping step is picked with mask logic: no
- *    re-run, no dependency from one step to the next, no loop to leave (a lane within the
- *    band takes the step-by-step loop instead); the counts of the lanes that ended go out with
- *    one masked store;
+ *    (still outside the band at the block's end, or NaN: see kernel-body.h); only the flagged
+ *    lanes then re-run the block from its start, one step at a time with the exact test,
+ *    vector-wide, stopping once they are all done (every lane, when the block crosses
+ *    maxiter), and the counts of the lanes that ended go out with one masked store;
  *  - the exact test is the squared one except within 2^-45 of 4, where the lanes concerned
  *    take mandel_escaped (Python's abs(z) > 2, exactly), as everywhere in mandel.
- * Measured (bench/kernels.ts): with a re-run of the flagged lanes instead of the stored steps,
- * 1.10–1.11× cref on the default workload and 1.03× on --size 4000; the stored steps took
- * 12% off the default workload (4 groups: 1.02–1.03× and 0.94×; 6: no better than 5).
+ * Measured (bench/kernels.ts): 1.10–1.11× cref on the default workload, 1.03× on --size 4000
+ * (4 groups: 1.02–1.03× and 0.94×; 6: no better than 5).
  * Tried and slower: refilling each lane alone as its point escapes (0.49–0.69×: lanes out of
  * step lose their neighbours' coherence, and each escape costs its own re-run); testing the
- * escape at every step instead of re-running (1.7–2.6× slower).
+ * escape at every step instead of re-running (1.7–2.6× slower). Tried and dropped: storing
+ * each step's z (16 stores a group a block) so that a flagged group finds its escape steps
+ * from them at once instead of re-running: 5–9% faster in quiet minutes, but 17–20% slower in
+ * the minutes when this shared machine is slow (paired runs in one process), where the
+ * re-run loop lost 12% and cref nothing; storing only in blocks where a group is new (89% of
+ * escapes happen in a point's first block) kept none of the gain.
  * The arithmetic is kernel-body.h's, operation for operation (no FMA), so the counts and the
  * number of updates are the same.
  */
@@ -38,13 +38,7 @@
   ptrdiff_t g##at = 0
 
 #include "step-avx512.h"
-/* One step of a group, and its z kept as step s of the block. */
-#define BF_STEP(zr, zi, cr, ci, zs, s) \
-  do {                                  \
-    MANDEL_STEP512(zr, zi, cr, ci);     \
-    (zs)[2 * (s)] = zr;                 \
-    (zs)[2 * (s) + 1] = zi;             \
-  } while (0)
+#define BF_STEP MANDEL_STEP512
 
 typedef struct {
   const double *re, *im;
@@ -70,44 +64,27 @@ static inline __attribute__((always_inline)) __mmask8 bf_take(bf_cursor *c, __m5
 }
 
 /*
- * After a block: the group's lanes that escaped inside it or reach maxiter in it get their
- * exact count from the block's stored steps (zs: re and im after each of the 8 steps); the
- * counts are stored; a group whose lanes are all done takes the next points.
+ * After a block: the group's lanes that escaped inside it or reach maxiter in it are re-run
+ * from the block's start (szr, szi) with the exact test; their counts are stored; a group
+ * whose lanes are all done takes the next points.
  */
 static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512d *zr, __m512d *zi, __m512d *cr, __m512d *ci,
-                                                            long long *cnt, __mmask8 *act, ptrdiff_t *at, const __m512d *zs,
+                                                            long long *cnt, __mmask8 *act, ptrdiff_t *at, __m512d szr, __m512d szi,
                                                             __mmask8 flag, long long *updates) {
   const __m512d low = _mm512_set1_pd(MANDEL_BAND_LOW), high = _mm512_set1_pd(MANDEL_BAND_HIGH);
+  __m512d r = szr, i = szi;
   long long k = *cnt; /* the iteration the group's lanes are at */
   __m512i result = _mm512_set1_epi64(c->maxiter);
   /* Only the flagged lanes need their exact escape step (the others' block stands), unless
-     the block crosses maxiter: then every lane must stop at it. */
+     the block crosses maxiter: then every lane must stop at it. The re-run ends as soon as
+     the lanes it follows are all done. */
   const int crossing = k + 8 >= c->maxiter;
   __mmask8 run = crossing ? *act : flag;
   __mmask8 ended = 0;
-  /* Every step's escapes at once; a lane's count is its first escaping step. Only a lane
-     within the band falls back to the step-by-step loop below. */
-  const int steps = crossing ? (int)(c->maxiter - k) : 8;
-  __mmask8 esc[8], band = 0;
-  for (int s = 0; s < 8; s++) {
-    const __m512d m2 = _mm512_add_pd(_mm512_mul_pd(zs[2 * s], zs[2 * s]), _mm512_mul_pd(zs[2 * s + 1], zs[2 * s + 1]));
-    esc[s] = s < steps ? _mm512_mask_cmp_pd_mask(run, m2, low, _CMP_GT_OQ) : 0;
-    band |= _mm512_mask_cmp_pd_mask(esc[s], m2, high, _CMP_LE_OQ);
-  }
-  if (__builtin_expect(band == 0, 1)) {
-    for (int s = 0; s < 8; s++) {
-      const __mmask8 first = esc[s] & (__mmask8)~ended;
-      result = _mm512_mask_mov_epi64(result, first, _mm512_set1_epi64(k + s));
-      *updates += (k + s + 1) * __builtin_popcount(first);
-      ended |= first;
-    }
-    run &= (__mmask8)~ended;
-    k += 8;
-  }
-  for (int s = 0; s < 8 && run && band; s++, k++) {
+  for (int s = 0; s < 8 && run; s++, k++) {
     /* At maxiter without escaping: done, counted maxiter. */
     if (k == c->maxiter) break;
-    const __m512d r = zs[2 * s], i = zs[2 * s + 1];
+    BF_STEP(r, i, *cr, *ci);
     const __m512d m2 = _mm512_add_pd(_mm512_mul_pd(r, r), _mm512_mul_pd(i, i));
     __mmask8 escaped = _mm512_mask_cmp_pd_mask(run, m2, low, _CMP_GT_OQ);
     /* Within the band the squared test may differ from abs(z) > 2: ask it lane by lane. */
@@ -144,7 +121,7 @@ static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512
 }
 
 static inline __attribute__((always_inline)) void bf_check(bf_cursor *c, __m512d *zr, __m512d *zi, __m512d *cr, __m512d *ci,
-                                                           long long *cnt, __mmask8 *act, ptrdiff_t *at, const __m512d *zs,
+                                                           long long *cnt, __mmask8 *act, ptrdiff_t *at, __m512d szr, __m512d szi,
                                                            long long *updates) {
   const __m512d m2 = _mm512_add_pd(_mm512_mul_pd(*zr, *zr), _mm512_mul_pd(*zi, *zi));
   /* Not ≤ the band's low edge: outside it, or NaN (an overflowed orbit). Within 8 iterations
@@ -153,7 +130,7 @@ static inline __attribute__((always_inline)) void bf_check(bf_cursor *c, __m512d
   if (__builtin_expect(flag == 0 && *cnt + 8 < c->maxiter, 1)) {
     *cnt += 8;
   } else {
-    bf_settle(c, zr, zi, cr, ci, cnt, act, at, zs, flag, updates);
+    bf_settle(c, zr, zi, cr, ci, cnt, act, at, szr, szi, flag, updates);
   }
 }
 
@@ -173,19 +150,19 @@ static double kernel_avx512_brute(const double *re, int cols, const double *im, 
   eact = bf_take(&c, &ecr, &eci, &eat);
   fact = bf_take(&c, &fcr, &fci, &fat);
   while (aact | bact | dact | eact | fact) {
-    __m512d zs[5][16]; /* each group's re, im after each step of the block */
+    const __m512d sar = azr, sai = azi, sbr = bzr, sbi = bzi, sdr = dzr, sdi = dzi, ser = ezr, sei = ezi, sfr = fzr, sfi = fzi;
     for (int s = 0; s < 8; s++) {
-      BF_STEP(azr, azi, acr, aci, zs[0], s);
-      BF_STEP(bzr, bzi, bcr, bci, zs[1], s);
-      BF_STEP(dzr, dzi, dcr, dci, zs[2], s);
-      BF_STEP(ezr, ezi, ecr, eci, zs[3], s);
-      BF_STEP(fzr, fzi, fcr, fci, zs[4], s);
+      BF_STEP(azr, azi, acr, aci);
+      BF_STEP(bzr, bzi, bcr, bci);
+      BF_STEP(dzr, dzi, dcr, dci);
+      BF_STEP(ezr, ezi, ecr, eci);
+      BF_STEP(fzr, fzi, fcr, fci);
     }
-    bf_check(&c, &azr, &azi, &acr, &aci, &acnt, &aact, &aat, zs[0], &updates);
-    bf_check(&c, &bzr, &bzi, &bcr, &bci, &bcnt, &bact, &bat, zs[1], &updates);
-    bf_check(&c, &dzr, &dzi, &dcr, &dci, &dcnt, &dact, &dat, zs[2], &updates);
-    bf_check(&c, &ezr, &ezi, &ecr, &eci, &ecnt, &eact, &eat, zs[3], &updates);
-    bf_check(&c, &fzr, &fzi, &fcr, &fci, &fcnt, &fact, &fat, zs[4], &updates);
+    bf_check(&c, &azr, &azi, &acr, &aci, &acnt, &aact, &aat, sar, sai, &updates);
+    bf_check(&c, &bzr, &bzi, &bcr, &bci, &bcnt, &bact, &bat, sbr, sbi, &updates);
+    bf_check(&c, &dzr, &dzi, &dcr, &dci, &dcnt, &dact, &dat, sdr, sdi, &updates);
+    bf_check(&c, &ezr, &ezi, &ecr, &eci, &ecnt, &eact, &eat, ser, sei, &updates);
+    bf_check(&c, &fzr, &fzi, &fcr, &fci, &fcnt, &fact, &fat, sfr, sfi, &updates);
   }
   return (double)updates;
 }
