@@ -18,9 +18,43 @@ import { parseArgs } from 'node:util';
 import { axisCoordinates, getKernel, kernelNames, tutorialWorkload } from '../dist/index.js';
 import { median } from '../dist/analysis/stats.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '9' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '9' },
+    rounds: { type: 'string', default: '5' },
+    child: { type: 'string' }, // internal: time one kernel in this process and print JSON
+    size: { type: 'string', default: '1000' },
+  },
+});
 const reps = Number(values.reps);
 const rounds = Number(values.rounds);
+
+/**
+ * The alternating rounds time mandel's kernels in a fresh process each round, as the C loops
+ * are: this machine sometimes runs one process slow for all of its life (every round of a run
+ * low by the same amount), and a fresh process per round turns that into one low round.
+ */
+if (values.child) {
+  const grid = tutorialWorkload({ size: Number(values.size) });
+  const re = axisCoordinates(grid.re);
+  const im = axisCoordinates(grid.im);
+  const counts = new Int32Array(re.length * im.length);
+  const kernel = getKernel(values.child);
+  const times: number[] = [];
+  let iterations = 0;
+  for (let r = 0; r <= reps; r++) {
+    const start = performance.now();
+    iterations = kernel.compute({ re, im, maxiter: grid.maxiter, out: counts, offset: 0, rowStride: re.length, prune: false });
+    times.push(performance.now() - start);
+  }
+  console.log(JSON.stringify({ times: times.slice(1), iterations, sum: counts.reduce((s, v) => s + v, 0) }));
+  process.exit(0);
+}
+/** One kernel, brute force, `reps` runs after a warm-up, in a fresh process (times in ms). */
+function childRun(kernel: string, size: number): { times: number[]; iterations: number; sum: number } {
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kernel, '--size', String(size), '--reps', String(reps)];
+  return JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })) as { times: number[]; iterations: number; sum: number };
+}
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}tmp/bench`;
 mkdirSync(out, { recursive: true });
@@ -135,7 +169,7 @@ if (brute('wasm')) {
       const run = JSON.parse(text) as Run;
       oneRound.set(name, { ...run, times: run.times.slice(1) });
     }
-    const wasmRun = runKernel('wasm', false);
+    const wasmRun = childRun('wasm', 1000);
     ratios.reference.push(rate(wasmRun) / rate(oneRound.get('128-bit')!));
     ratios.loop.push(rate(wasmRun) / rate(oneRound.get('wasm-loop')!));
   }
@@ -169,37 +203,28 @@ if (anchorReady) {
 if (anchorReady && kernelNames().includes('native')) {
   console.log('\nagainst the independent anchor (../shared/anchors/cref.c), brute force, one thread, alternating rounds:');
   console.log('  workload            cref median s   native median s   native / cref speed (median of rounds; each round)   counts');
-  const native = getKernel('native');
   for (const [size, sizeRounds] of [
     [1000, rounds],
     [4000, Math.max(1, Math.ceil(rounds / 2))],
   ] as const) {
-    const grid = tutorialWorkload({ size });
-    const gridRe = axisCoordinates(grid.re);
-    const gridIm = axisCoordinates(grid.im);
-    const counts = new Int32Array(gridRe.length * gridIm.length);
     const crefTimes: number[] = [];
     const nativeTimes: number[] = [];
     const ratios: number[] = [];
     let crefSum = 0;
+    let sum = 0;
     for (let round = 0; round < sizeRounds; round++) {
-      const [, , seconds, sum] = execFileSync(anchor, [String(size), '1000', String(reps)], { encoding: 'utf8' })
+      const [, , seconds, crefRoundSum] = execFileSync(anchor, [String(size), '1000', String(reps)], { encoding: 'utf8' })
         .trim()
         .split(' ')
         .map(Number);
-      crefSum = sum!;
-      const times: number[] = [];
-      for (let r = 0; r <= reps; r++) {
-        const start = performance.now();
-        native.compute({ re: gridRe, im: gridIm, maxiter: 1000, out: counts, offset: 0, rowStride: gridRe.length, prune: false });
-        times.push((performance.now() - start) / 1000);
-      }
-      const nativeSeconds = median(times.slice(1));
+      crefSum = crefRoundSum!;
+      const nativeRun = childRun('native', size);
+      sum = nativeRun.sum;
+      const nativeSeconds = median(nativeRun.times) / 1000;
       crefTimes.push(seconds!);
       nativeTimes.push(nativeSeconds);
       ratios.push(seconds! / nativeSeconds);
     }
-    const sum = counts.reduce((s, v) => s + v, 0);
     const each = ratios.map((r) => r.toFixed(2)).join(', ');
     console.log(
       `  --size ${String(size).padEnd(12)} ${median(crefTimes).toFixed(4).padStart(13)}   ${median(nativeTimes).toFixed(4).padStart(15)}   ${median(ratios).toFixed(2).padStart(19)} (${each})   ${sum === crefSum ? 'identical sums' : `DIFFER: ${sum} vs ${crefSum}`}`,
