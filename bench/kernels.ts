@@ -7,9 +7,12 @@
  * and, brute force, the wasm kernel's own loop ported to C (bench/c/wasm-loop.c) built with the
  * 128-bit flags, so wasm ÷ C is also read for the very same loop.
  * Medians after a warm-up; the C references run before and after the JS kernels and their
- * runs are pooled, so drift of this shared machine falls on both sides of each ratio.
+ * runs are pooled, so drift of this shared machine falls on both sides of each ratio. The
+ * ratios that issue 14 sets targets for (wasm ÷ the 128-bit C loops, native ÷ the independent
+ * anchor ../shared/anchors/cref.c) are then taken again in alternating rounds, every side in a
+ * fresh process each round, as medians of the rounds' ratios.
  *
- *   npm run build && node --import tsx bench/kernels.ts [--reps 9]
+ *   npm run build && node --import tsx bench/kernels.ts [--reps 9] [--rounds 5]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
