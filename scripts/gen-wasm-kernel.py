@@ -350,7 +350,7 @@ def rows_source(V):
     any_pend = "pend0"
     for v in range(1, V):
         any_pend = f"v128.or({any_pend}, pend{v})"
-    head = f"""// The iteration count of an idle vector (one the row has no more points for): it grows by a
+    return f"""// The iteration count of an idle vector (one the row has no more points for): it grows by a
 // block at a time with the others, but from -2^30 it stays far below maxiter − BLOCK for as long
 // as a row can last (maxiter < 2^31), so an idle vector never takes the last-steps path.
 const IDLE: i32 = -0x40000000;
@@ -382,39 +382,36 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
   let col = 0;
   let live = {V};
 {{FILL_ALL}}
-{{LOOP}}
+  while (live > 0) {{
+    if ({" | ".join(f"<i32>(it{v} > lim)" for v in range(V))}) {{
+      // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
+{last_steps}
+      continue;
+    }}
+{each("    const szr{v} = zr{v}, szi{v} = zi{v};", V)}
+    // {BLOCK} steps written out: a wasm loop back-edge carries a stack check in V8.
+{{BLOCK}}
+{each("    it{v} += " + str(BLOCK) + ";", V)}
+{each("    let pend{v} = v128.andnot(act{v}, f64x2.le(f64x2.add(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v})), low));", V)}
+    if (v128.any_true({any_pend})) {{
+      let pending = {" + ".join(f"<i32>popcnt(i64x2.bitmask(pend{v}))" for v in range(V))};
+      // The vectors that may run out of points here: an idle one has no lane to flag.
+{each("      const had{v} = v128.any_true(pend{v});", V)}
+{each("      const ezr{v} = zr{v}, ezi{v} = zi{v};", V)}
+{each("      zr{v} = szr{v}; zi{v} = szi{v};", V)}
+      for (let k = 0; k < {BLOCK} && pending > 0; k++) {{
+{rerun}
+      }}
+{each("      zr{v} = ezr{v}; zi{v} = ezi{v};", V)}
+{refills}
+    }}
+  }}
   return total;
 }}
 
-"""
-    loop = f"""    while (live > 0) {{
-      if ({" | ".join(f"<i32>(it{v} > lim)" for v in range(V))}) {{
-        // The last iterations before maxiter one at a time; the lanes still running then end at maxiter.
-{indent(last_steps, "  ")}
-        continue;
-      }}
-{each("      const szr{v} = zr{v}, szi{v} = zi{v};", V)}
-      // {BLOCK} steps written out: a wasm loop back-edge carries a stack check in V8.
-{{BLOCK}}
-{each("      it{v} += " + str(BLOCK) + ";", V)}
-{each("      let pend{v} = v128.andnot(act{v}, f64x2.le(f64x2.add(f64x2.mul(zr{v}, zr{v}), f64x2.mul(zi{v}, zi{v})), low));", V)}
-      if (v128.any_true({any_pend})) {{
-        let pending = {" + ".join(f"<i32>popcnt(i64x2.bitmask(pend{v}))" for v in range(V))};
-        // The vectors that may run out of points here: an idle one has no lane to flag.
-{each("        const had{v} = v128.any_true(pend{v});", V)}
-{each("        const ezr{v} = zr{v}, ezi{v} = zi{v};", V)}
-{each("        zr{v} = szr{v}; zi{v} = szi{v};", V)}
-        for (let k = 0; k < {BLOCK} && pending > 0; k++) {{
-{indent(rerun, "  ")}
-        }}
-{each("        zr{v} = ezr{v}; zi{v} = ezi{v};", V)}
-{indent(refills, "  ")}
-      }}
-    }}
-""".replace("{BLOCK}", "\n".join(indent(block, "  ") for _ in range(BLOCK)))
-    # The loop is written at the depth it had inside a loop over rows; a row is a call now.
-    loop = "\n".join(line[2:] if line.startswith("  ") else line for line in loop.split("\n"))
-    return head.replace("{FILL_ALL}", "\n".join(fill(v, "  ") for v in range(V))).replace("{LOOP}", loop.rstrip("\n"))
+""".replace("{FILL_ALL}", "\n".join(fill(v, "  ") for v in range(V))).replace(
+        "{BLOCK}", "\n".join(block for _ in range(BLOCK))
+    )
 
 
 HEADER = f"""/**
