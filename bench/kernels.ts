@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { axisCoordinates, getKernel, kernelNames, tutorialWorkload } from '../dist/index.js';
+import { axisCoordinates, getKernel, kernelNames, tutorialWorkload, type Workload } from '../dist/index.js';
 import { median } from '../dist/analysis/stats.js';
 
 const { values } = parseArgs({
@@ -38,20 +38,24 @@ const rounds = Number(values.rounds);
  * low by the same amount), and a fresh process per round turns that into one low round.
  */
 if (values.child) {
-  const grid = tutorialWorkload({ size: Number(values.size) });
+  const { times, iterations, sum } = timeKernel(values.child, tutorialWorkload({ size: Number(values.size) }), false);
+  console.log(JSON.stringify({ times, iterations, sum }));
+  process.exit(0);
+}
+/** One kernel on one grid, `reps` runs after a warm-up in this process (times in ms). */
+function timeKernel(name: string, grid: Workload, prune: boolean): Run & { cold: number } {
+  const kernel = getKernel(name);
   const re = axisCoordinates(grid.re);
   const im = axisCoordinates(grid.im);
   const counts = new Int32Array(re.length * im.length);
-  const kernel = getKernel(values.child);
   const times: number[] = [];
   let iterations = 0;
   for (let r = 0; r <= reps; r++) {
     const start = performance.now();
-    iterations = kernel.compute({ re, im, maxiter: grid.maxiter, out: counts, offset: 0, rowStride: re.length, prune: false });
+    iterations = kernel.compute({ re, im, maxiter: grid.maxiter, out: counts, offset: 0, rowStride: re.length, prune });
     times.push(performance.now() - start);
   }
-  console.log(JSON.stringify({ times: times.slice(1), iterations, sum: counts.reduce((s, v) => s + v, 0) }));
-  process.exit(0);
+  return { times: times.slice(1), cold: times[0]!, iterations, sum: counts.reduce((s, v) => s + v, 0) };
 }
 /** One kernel, brute force, `reps` runs after a warm-up, in a fresh process (times in ms). */
 function childRun(kernel: string, size: number): { times: number[]; iterations: number; sum: number } {
@@ -92,31 +96,22 @@ interface Run {
   iterations: number;
   sum: number;
 }
-const cRuns = new Map<string, Run>();
-function runReference(name: keyof typeof builds, prune: boolean): void {
+/** One C reference build, `reps` runs after a warm-up, in its own process. */
+function referenceRun(name: keyof typeof builds, prune: boolean): Run {
   const text = execFileSync(`${out}/reference-${name}`, [builds[name].isa, String(reps + 1), prune ? '1' : '0'], { encoding: 'utf8' });
   const run = JSON.parse(text) as Run;
+  return { ...run, times: run.times.slice(1) }; // the first run warms caches
+}
+const cRuns = new Map<string, Run>();
+function runReference(name: keyof typeof builds, prune: boolean): void {
+  const run = referenceRun(name, prune);
   const key = `${name}/${prune}`;
   const pooled = cRuns.get(key);
-  const times = run.times.slice(1); // the first run warms caches
-  cRuns.set(key, pooled ? { ...run, times: [...pooled.times, ...times] } : { ...run, times });
+  cRuns.set(key, pooled ? { ...run, times: [...pooled.times, ...run.times] } : run);
 }
 
 const workload = tutorialWorkload();
-const re = axisCoordinates(workload.re);
-const im = axisCoordinates(workload.im);
-function runKernel(name: string, prune: boolean): Run & { cold: number } {
-  const kernel = getKernel(name);
-  const counts = new Int32Array(re.length * im.length);
-  const times: number[] = [];
-  let iterations = 0;
-  for (let r = 0; r <= reps; r++) {
-    const start = performance.now();
-    iterations = kernel.compute({ re, im, maxiter: workload.maxiter, out: counts, offset: 0, rowStride: re.length, prune });
-    times.push(performance.now() - start);
-  }
-  return { times: times.slice(1), cold: times[0]!, iterations, sum: counts.reduce((s, v) => s + v, 0) };
-}
+const runKernel = (name: string, prune: boolean) => timeKernel(name, workload, prune);
 
 /** The references a mode runs: wasm's loop in C has no pruned variant. */
 const referencesFor = (prune: boolean) => (Object.keys(builds) as (keyof typeof builds)[]).filter((name) => !prune || name !== 'wasm-loop');
@@ -167,11 +162,7 @@ if (brute('wasm')) {
   const ratios: Record<'reference' | 'loop', number[]> = { reference: [], loop: [] };
   for (let round = 0; round < rounds; round++) {
     const oneRound = new Map<string, Run>();
-    for (const name of ['128-bit', 'wasm-loop'] as const) {
-      const text = execFileSync(`${out}/reference-${name}`, ['sse2', String(reps + 1), '0'], { encoding: 'utf8' });
-      const run = JSON.parse(text) as Run;
-      oneRound.set(name, { ...run, times: run.times.slice(1) });
-    }
+    for (const name of ['128-bit', 'wasm-loop'] as const) oneRound.set(name, referenceRun(name, false));
     const wasmRun = childRun('wasm', 1000);
     ratios.reference.push(rate(wasmRun) / rate(oneRound.get('128-bit')!));
     ratios.loop.push(rate(wasmRun) / rate(oneRound.get('wasm-loop')!));
