@@ -25,7 +25,8 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
-function instantiate(): WasmExports {
+/** A fresh instance of the module, with memory of its own. */
+export function instantiateWasm(): WasmExports {
   const module = new WebAssembly.Module(readFileSync(WASM_FILE));
   const imports = {
     env: {
@@ -41,7 +42,7 @@ function instantiate(): WasmExports {
 export function loadWasmKernel(): { kernel: Kernel } | { reason: string } {
   let wasm: WasmExports;
   try {
-    wasm = instantiate();
+    wasm = instantiateWasm();
   } catch (error) {
     return { reason: `cannot load ${WASM_FILE.pathname}: ${(error as Error).message} (run npm run build:wasm)` };
   }
