@@ -53,6 +53,8 @@ export interface RenderOptions {
    * The result's `counts` is this array.
    */
   readonly into?: Int32Array;
+  /** Let other renders on the same backend go first (RenderJob.background). Default false. */
+  readonly background?: boolean;
 }
 
 export const RENDER_OPTIONS: readonly string[] = [
@@ -70,6 +72,7 @@ export const RENDER_OPTIONS: readonly string[] = [
   'onNote',
   'recorder',
   'into',
+  'background',
 ] satisfies (keyof RenderOptions)[];
 
 /** Refuses option names a call does not know (a typo would otherwise be ignored in silence). */
@@ -114,7 +117,14 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     });
     await recorder.phase(PHASE.compute, () =>
       backend.run(
-        { workload, chunks, kernel: kernel.name, prune, ...(deepInput ? { deep: deepInput } : {}) },
+        {
+          workload,
+          chunks,
+          kernel: kernel.name,
+          prune,
+          ...(deepInput ? { deep: deepInput } : {}),
+          ...(options.background ? { background: true } : {}),
+        },
         counts,
         runHooks(recorder, options, elements),
       ),

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,29 +23,11 @@ import { startServer, type RunningServer } from '../src/serve/server.js';
 import { tileRegion, tileWorkload } from '../src/serve/tiles.js';
 import { parseDecimal, toFixed } from '../src/deep/decimal.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
+import { call, json } from './helpers/http.js';
 import { RedisServer, redisSkipReason } from './helpers/redis.js';
 
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
 const screenshots = process.env.MANDEL_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'mandel-shots-'));
-
-/** One HTTP request, with any method, headers and body; resolves with status, headers and body. */
-function call(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; signal?: AbortSignal } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, signal: options.signal }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (part: Buffer) => parts.push(part));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-const json = (body: Buffer) => JSON.parse(body.toString('utf8')) as Record<string, unknown>;
 
 describe('mandel serve: the HTTP API', () => {
   let backend: ThreadsBackend;
@@ -214,7 +195,10 @@ describe('mandel serve: the HTTP API', () => {
   ];
   for (const [what, path, init, status, message] of bad) {
     it(`answers ${status} with one line of JSON for ${what}`, async () => {
-      const response = await call(`${base}${path}`, { method: init.method as string | undefined, body: init.body as string | undefined });
+      const method = init.method as string | undefined;
+      // A POST as the dashboard sends it: JSON (anything else is refused first, with 415).
+      const headers: Record<string, string> = method === 'POST' ? { 'Content-Type': 'application/json' } : {};
+      const response = await call(`${base}${path}`, { method, headers, body: init.body as string | undefined });
       assert.equal(response.status, status, response.body.toString());
       const text = response.body.toString();
       assert.equal(text.split('\n').length, 1);

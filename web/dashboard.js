@@ -190,7 +190,7 @@ $('bench').addEventListener('click', async () => {
   $('bench').disabled = true;
   $('benchstatus').textContent = 'running…';
   try {
-    await getJson('/api/bench', { method: 'POST' });
+    await getJson('/api/bench', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
   } catch (error) {
     $('benchstatus').textContent = String(error.message);
   } finally {

@@ -112,10 +112,18 @@ export class ThreadsBackend implements Backend {
       throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
     }
     const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
-    await this.runAll(job.chunks, job.kernel, job.workload.maxiter, hooks, descriptorBytes({ ...base, chunk: job.chunks[0] }), {
-      post: (pool, chunk, signal) => pool.run({ ...base, chunk }, signal),
-      here: (chunk) => runChunk({ ...base, chunk }),
-    });
+    await this.runAll(
+      job.chunks,
+      job.kernel,
+      job.workload.maxiter,
+      hooks,
+      descriptorBytes({ ...base, chunk: job.chunks[0] }),
+      {
+        post: (pool, chunk, signal) => pool.run({ ...base, chunk }, signal),
+        here: (chunk) => runChunk({ ...base, chunk }),
+      },
+      job.background === true,
+    );
   }
 
   async runBitmap(job: BitmapJob, bits: Uint8Array, hooks: RunHooks): Promise<void> {
@@ -143,6 +151,7 @@ export class ThreadsBackend implements Backend {
       post: (pool: ThreadPool, chunk: Chunk, signal: AbortSignal) => Promise<PoolOutcome>;
       here: (chunk: Chunk) => Omit<ChunkOutcome, 'threadId'>;
     },
+    background = false,
   ): Promise<void> {
     if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
@@ -173,17 +182,23 @@ export class ThreadsBackend implements Backend {
       failed.abort();
     };
     // Every chunk not taken yet is queued at once: each thread takes the next as soon as it is
-    // free, and piscina hands a thread its next task before the last is done.
+    // free, and piscina hands a thread its next task before the last is done. In the background,
+    // one chunk per thread is queued at a time, so other work queued meanwhile goes between.
     const onThreads = async (pool: ThreadPool) => {
       const rest = chunks.slice(next);
       next = chunks.length;
+      let taken = 0;
+      const feeders = background ? Math.min(this.workers, rest.length) : rest.length;
       await Promise.all(
-        rest.map(async (chunk) => {
-          try {
-            const outcome = await runners.post(pool, chunk, signal);
-            report(chunk, outcome, outcome.worker);
-          } catch (error) {
-            fail(chunk, error);
+        Array.from({ length: feeders }, async () => {
+          while (taken < rest.length && !signal.aborted) {
+            const chunk = rest[taken++]!;
+            try {
+              const outcome = await runners.post(pool, chunk, signal);
+              report(chunk, outcome, outcome.worker);
+            } catch (error) {
+              fail(chunk, error);
+            }
           }
         }),
       );

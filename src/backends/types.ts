@@ -19,6 +19,13 @@ export interface RenderJob {
   readonly prune: boolean;
   /** A deep workload's reference orbit and scale (on shared memory for the threads backend). */
   readonly deep?: DeepInput;
+  /**
+   * Work that must not hold up other renders on the same backend (a watched render beside the
+   * explorer's tiles): the threads backend hands over at most one of its chunks per thread at a
+   * time, so a tile queued later waits for one chunk, not for all; the cluster queues its jobs
+   * at a lower priority than the others'.
+   */
+  readonly background?: boolean;
 }
 
 /** One membership-bitmap render for a backend (bitmap.ts): chunks of whole rows. */

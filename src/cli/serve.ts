@@ -3,7 +3,7 @@
  * the threads pool here, or the cluster through Redis. Loopback only unless told otherwise,
  * and then behind a token printed in the URL. Ctrl-C closes the server and the pool.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { positiveInteger } from './parse.js';
 import { addRedisOptions, type RedisFlags } from './options.js';
 
@@ -14,6 +14,7 @@ interface ServeFlags extends RedisFlags {
   workers?: number;
   token?: string;
   maxInFlight: number;
+  allowHost: string[];
 }
 
 export function serveCommand(signal: AbortSignal): Command {
@@ -25,7 +26,13 @@ export function serveCommand(signal: AbortSignal): Command {
       .addOption(new Option('--backend <name>', 'where tiles and renders run').choices(['threads', 'cluster']).default('threads'))
       .option('-w, --workers <n>', 'threads of the threads backend (default: available parallelism)', positiveInteger(2))
       .option('--token <secret>', 'the access token (default off loopback: a random one, printed in the URL)')
-      .option('--max-in-flight <n>', 'tile renders in flight at once; more are answered 503', positiveInteger(64), 64),
+      .option('--max-in-flight <n>', 'tile renders in flight at once; more are answered 503', positiveInteger(64), 64)
+      .option(
+        '--allow-host <name>',
+        'a host name the server answers to besides IP addresses and localhost (repeatable; any other Host header gets 403)',
+        (name: string, names: string[]) => [...names, hostNameOption(name)],
+        [] as string[],
+      ),
   ).action(async (flags: ServeFlags, self: Command) => {
     const { startServer } = await import('../serve/server.js');
     const { backend, cluster, close } = await openBackend(flags);
@@ -35,6 +42,7 @@ export function serveCommand(signal: AbortSignal): Command {
         host: flags.host,
         port: flags.port,
         maxInFlight: flags.maxInFlight,
+        allowedHosts: flags.allowHost,
         // The cluster takes as many tiles as its workers can; a queued job is cheap to cancel.
         ...(cluster ? { concurrency: flags.maxInFlight, cancelRunning: true } : {}),
         ...(flags.token ? { token: flags.token } : {}),
@@ -56,6 +64,14 @@ export function serveCommand(signal: AbortSignal): Command {
     process.stderr.write('mandel: serve stopped\n');
     self.setOptionValue('exitCode', 130);
   });
+}
+
+/** A DNS name as --allow-host takes it: letters, digits, dots and dashes. */
+function hostNameOption(name: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(name)) {
+    throw new InvalidArgumentError(`expected a host name such as mandel.example.org (got ${JSON.stringify(name)})`);
+  }
+  return name;
 }
 
 async function openBackend(flags: ServeFlags) {

@@ -11,6 +11,9 @@ import { ClusterClient, type ClusterClientOptions } from './client.js';
 import { checkRedisUrl } from './url.js';
 import { DEFAULT_CLUSTER_CHUNKS } from './wire.js';
 
+/** BullMQ's priority of a background render's jobs: jobs without one (0, the highest) go first. */
+const BACKGROUND_PRIORITY = 10;
+
 export interface ClusterBackendOptions extends ClusterClientOptions {
   /** Seconds the render's keys live in Redis. */
   readonly ttl?: number;
@@ -57,6 +60,7 @@ export class ClusterBackend implements Backend {
       prune: job.prune,
       chunks: job.chunks,
       ttl: this.options.ttl,
+      ...(job.background ? { priority: BACKGROUND_PRIORITY } : {}),
       ...(job.deep ? { reference: job.deep.reference } : {}),
     });
     // Said as soon as it is recorded: whatever happens to this process, the render goes on in

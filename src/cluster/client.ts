@@ -62,6 +62,8 @@ export interface SubmitOptions {
   readonly ttl?: number;
   /** A deep workload's reference orbit, when already computed (render() has it); else computed here. */
   readonly reference?: ReferenceOrbit;
+  /** BullMQ priority of the render's jobs (1 highest … 2^21); default none, ahead of any with one. */
+  readonly priority?: number;
 }
 
 export interface RenderProgress {
@@ -184,6 +186,7 @@ export class ClusterClient {
               backoff: { type: 'exponential', delay: 500 },
               removeOnComplete: true,
               removeOnFail: { age: record.ttl },
+              ...(options.priority ? { priority: options.priority } : {}),
             },
           };
         });
@@ -243,10 +246,14 @@ export class ClusterClient {
   async queueStatus(): Promise<QueueStatus> {
     await this.connect();
     const [counts, workers] = await this.command(() =>
-      Promise.all([this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'), this.queue.getWorkersCount()]),
+      Promise.all([
+        this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+        this.queue.getWorkersCount(),
+      ]),
     );
     return {
-      waiting: counts.waiting ?? 0,
+      // A background render's jobs wait as "prioritized" (they carry a priority): waiting too.
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
       active: counts.active ?? 0,
       delayed: counts.delayed ?? 0,
       failed: counts.failed ?? 0,

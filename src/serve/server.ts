@@ -13,7 +13,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
 import type { Backend } from '../backends/types.js';
@@ -29,7 +30,7 @@ import { parseOrThrow } from '../schema.js';
 import { laneSummaries, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { tutorialWorkload } from '../workload.js';
 import { asset } from './assets.js';
-import { allow, authorise, bytesOf, HttpError, readJson, send, sendJson } from './http.js';
+import { allow, authorise, bytesOf, guardRequest, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
 import { TileCache } from './tile-cache.js';
 import { DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
@@ -72,6 +73,11 @@ export interface ServeOptions {
    * a network tiles shrink 4–200×.
    */
   readonly gzip?: boolean;
+  /**
+   * Host names the server answers to besides IP addresses and localhost (behind a proxy, or a
+   * name in /etc/hosts). Off loopback the machine's own name is added. Any other Host: 403.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface RunningServer {
@@ -118,6 +124,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const backend = options.backend;
   const maxInFlight = options.maxInFlight ?? 64;
   const gzip = options.gzip ?? !LOOPBACK.has(host);
+  const guard = {
+    hostNames: new Set(
+      [...(options.allowedHosts ?? []), ...(LOOPBACK.has(host) ? [] : [hostname()]), ...(isIP(host) === 0 ? [host] : [])].map((name) =>
+        name.toLowerCase(),
+      ),
+    ),
+  };
   const cache = new TileCache(options.cacheBytes ?? 64 * 2 ** 20, TILE_SIZE * TILE_SIZE);
   const counters = { inFlight: 0, tilesServed: 0, cacheHits: 0, cancelled: 0, rejected: 0, iterations: 0 };
   const clients = new Set<ServerResponse>();
@@ -310,6 +323,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       kernel: request.kernel,
       prune: request.prune,
       signal: watched.controller.signal,
+      // The explorer's tiles go between its chunks instead of queueing behind all of them.
+      background: true,
       recorder,
       onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'render', watched.id, request.kernel),
     }).then(
@@ -383,8 +398,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://mandel.invalid');
-    if (token) authorise(request, response, url, token);
     const path = url.pathname;
+    guardRequest(request, path, guard);
+    if (token) authorise(request, response, url, token);
     const method = request.method ?? 'GET';
     const tileRoute = /^\/api\/tile\/([^/]+)\/([^/]+)\/([^/]+?)(?:\.(png|counts))?$/.exec(path);
     if (tileRoute) {
@@ -460,12 +476,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(response, 500, { error: `unexpected: ${(error as Error).message}`, code: 'ERR_INTERNAL' });
     });
   });
-  server.on('clientError', (_error, socket) => {
-    // Headers over the limit, a malformed request line: one answer, then the socket closes.
-    if (socket.writable)
-      socket.end(
-        'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"bad or oversized request headers","code":"ERR_BAD_REQUEST"}',
-      );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Headers over the limit (431) or a request node's parser cannot read (400): one answer,
+    // then the socket closes.
+    if (!socket.writable) return;
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? ['431 Request Header Fields Too Large', `request headers over ${MAX_HEADER_BYTES} bytes`]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'the request took too long to arrive']
+          : ['400 Bad Request', `malformed request (${String(error.code ?? 'unreadable')})`];
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: message, code: 'ERR_BAD_REQUEST' })}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
