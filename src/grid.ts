@@ -131,9 +131,29 @@ function estimateMemoryBytes(rows: number, cols: number, bitsOnly = false): numb
   return rows * cols * (bitsOnly ? BYTES_PER_ELEMENT_BITS : BYTES_PER_ELEMENT_COUNTS + 4) + (rows + cols) * 8;
 }
 
-function checkMemory(rows: number, cols: number, limitBytes: number, asked: string, bitsOnly = false): void {
+/**
+ * What a deep render keeps per iteration of maxiter, besides its points, once per render: the
+ * reference orbit as doubles (16 B), in the extended form too below ~1e-280 (20 B), the linear
+ * series (28 B) and the BLA table (at most 2 blocks an iteration, 40 B each: 80 B).
+ */
+export function deepBytesPerIteration(extended: boolean): number {
+  return 16 + (extended ? 20 : 0) + 28 + 80;
+}
+
+/**
+ * Refuses a render over the point cap or the memory limit, before anything is allocated.
+ * `perRender` adds what a deep render keeps once (its orbit and tables: deepBytesPerIteration).
+ */
+export function checkMemory(
+  rows: number,
+  cols: number,
+  limitBytes: number,
+  asked: string,
+  bitsOnly = false,
+  perRender?: { readonly bytes: number; readonly what: string },
+): void {
   const elements = rows * cols;
-  const needed = estimateMemoryBytes(rows, cols, bitsOnly);
+  const needed = estimateMemoryBytes(rows, cols, bitsOnly) + (perRender?.bytes ?? 0);
   if (elements > MAX_ELEMENTS) {
     // A hard cap of the counts' typed array, whatever memory there is.
     throw new MandelError(
@@ -145,9 +165,9 @@ function checkMemory(rows: number, cols: number, limitBytes: number, asked: stri
   if (needed > limitBytes) {
     throw new MandelError(
       'ERR_TOO_LARGE',
-      `${asked} means ${rows} × ${cols} points and about ${formatBytes(needed)} of memory, ` +
+      `${asked} means ${rows} × ${cols} points ${perRender ? `and ${perRender.what}: ` : 'and '}about ${formatBytes(needed)} of memory, ` +
         `over the limit of ${formatBytes(limitBytes)}; ` +
-        'choose a smaller size, or raise the limit with --max-memory MB',
+        `choose a smaller ${perRender ? 'maxiter or view' : 'size'}, or raise the limit with --max-memory MB`,
     );
   }
 }

@@ -174,6 +174,7 @@ export async function buildWorkload(flags: WorkloadFlags, { bitsOnly = false } =
       rows: flags.height ?? 768,
       maxiter,
       perturbation: flags.perturbation ? 'always' : 'auto',
+      maxMemoryBytes,
     });
   }
   if (flags.perturbation) throw new InvalidOptionError('--perturbation needs a view given by --center and --zoom');
@@ -190,7 +191,7 @@ export async function buildWorkload(flags: WorkloadFlags, { bitsOnly = false } =
 export async function viewFromFlags(
   center: string,
   zoom: string,
-  grid: { cols: number; rows: number; maxiter: number; perturbation?: 'auto' | 'always' },
+  grid: { cols: number; rows: number; maxiter: number; perturbation?: 'auto' | 'always'; maxMemoryBytes?: number },
 ): Promise<Workload> {
   const parts = center.split(',');
   if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${center}")`);

@@ -20,6 +20,9 @@ export interface ReferenceOrbit {
   readonly extended?: { readonly mr: Float64Array; readonly mi: Float64Array; readonly exponent: Int32Array };
 }
 
+/** Past this many bits the orbit is also kept in the extended form (see ReferenceOrbit.extended). */
+export const EXTENDED_BITS = 1000;
+
 /**
  * The orbit at `centre`, `bits` bits after the binary point, until |Z| > 2 or `maxiter`
  * updates. `allocate` gives the arrays' memory (shared memory for the threads backend).
@@ -39,7 +42,7 @@ export function referenceOrbit(
   const scale = 2 ** -Math.min(bits, 1000);
   const narrow = BigInt(Math.max(0, bits - 1000));
   const extended =
-    bits > 1000
+    bits > EXTENDED_BITS
       ? {
           mr: new Float64Array(allocate((maxiter + 1) * 8)),
           mi: new Float64Array(allocate((maxiter + 1) * 8)),

@@ -12,8 +12,11 @@ import { z } from 'zod';
 import { InvalidOptionError } from '../errors.js';
 import { parseOrThrow, positiveInt } from '../schema.js';
 import { DEFAULT_MAXITER } from '../defaults.js';
+import { checkMemory, DEFAULT_MAX_MEMORY_BYTES, deepBytesPerIteration } from '../grid.js';
 import { gridWorkload, type Workload } from '../workload.js';
 import { fixedToNumber, log10Of, parseDecimal, toFixed } from './decimal.js';
+
+import { EXTENDED_BITS, referenceBits } from './reference.js';
 
 export { blaApplies, deepDcMax } from './bla.js';
 export { deepCentre, referenceBits } from './reference.js';
@@ -36,6 +39,8 @@ export interface ViewSpec {
   readonly maxiter?: number;
   /** `auto`: perturbation only where doubles fall short; `always`: perturbation at any depth. */
   readonly perturbation?: 'auto' | 'always';
+  /** Refuse a view whose memory estimate (its points; a deep one's orbit and tables too) is above this (default 4 GiB). */
+  readonly maxMemoryBytes?: number;
 }
 
 const specSchema = z.strictObject({
@@ -45,6 +50,7 @@ const specSchema = z.strictObject({
   rows: positiveInt('height in points'),
   maxiter: positiveInt('maxiter').default(DEFAULT_MAXITER),
   perturbation: z.enum(['auto', 'always']).default('auto'),
+  maxMemoryBytes: z.number().positive().default(DEFAULT_MAX_MEMORY_BYTES),
 });
 
 /** The view's workload: a grid while doubles suffice, a deep workload below. */
@@ -65,7 +71,9 @@ export function viewWorkload(spec: ViewSpec): Workload {
   ] as const) {
     if (log10Of(value) > Math.log10(4)) throw new InvalidOptionError(`the centre's ${part} part must be within −4 … 4`);
   }
-  const { cols, rows, maxiter } = checked;
+  const { cols, rows, maxiter, maxMemoryBytes } = checked;
+  const asked = `--width ${cols} --height ${rows}`;
+  checkMemory(rows, cols, maxMemoryBytes, asked); // the points alone, before anything is computed
   // h = width / cols as hs × 2^exponent with hs in [1, 2): exact to a double, through BigInt.
   const exponent = Math.floor(widthLog * Math.log2(10) - Math.log2(cols)) - 1;
   const hs = fixedToNumber(toFixed(width, 64 - exponent) / BigInt(cols), 64);
@@ -76,8 +84,14 @@ export function viewWorkload(spec: ViewSpec): Workload {
   if (checked.perturbation === 'auto' && h >= DOUBLE_PIXEL_ULPS * ulp && exponent > -1000) {
     const x1 = centreRe - ((cols - 1) / 2) * h;
     const y2 = centreIm + ((rows - 1) / 2) * h;
-    return gridWorkload({ width: cols, height: rows, maxiter, region: { x1, x2: x1 + cols * h, y1: y2 - rows * h, y2 } });
+    return gridWorkload({ width: cols, height: rows, maxiter, maxMemoryBytes, region: { x1, x2: x1 + cols * h, y1: y2 - rows * h, y2 } });
   }
+  // The reference orbit and its tables are kept for the whole render: ~144 B an iteration.
+  const extended = referenceBits({ re: '', im: '', exponent }) > EXTENDED_BITS;
+  checkMemory(rows, cols, maxMemoryBytes, `${asked} -m ${maxiter}`, false, {
+    bytes: (maxiter + 1) * deepBytesPerIteration(extended),
+    what: `a reference orbit of ${maxiter.toLocaleString('en-US')} iterations with its tables`,
+  });
   return {
     re: { start: -((cols - 1) / 2) * hs, step: hs, count: cols, spacing: 'multiply' },
     im: { start: ((rows - 1) / 2) * hs, step: -hs, count: rows, spacing: 'multiply' },
