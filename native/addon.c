@@ -9,6 +9,9 @@
 #include "kernels.h"
 #include "perturb.h"
 #include "bitmap.h"
+#include "cancel.h"
+
+_Thread_local const volatile int32_t *mandel_cancel_flag = NULL;
 
 #define CHECK(call)                                                    \
   do {                                                                 \
@@ -28,17 +31,30 @@ static int typed_array(napi_env env, napi_value value, napi_typedarray_type want
   return type == want;
 }
 
+/* The optional cancel flag: undefined or null, or an Int32Array of at least one element. */
+static int cancel_flag(napi_env env, napi_value value, const volatile int32_t **flag) {
+  napi_valuetype type;
+  *flag = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (type == napi_undefined || type == napi_null) return 1;
+  int32_t *data;
+  size_t length;
+  if (!typed_array(env, value, napi_int32_array, (void **)&data, &length) || length < 1) return 0;
+  *flag = data;
+  return 1;
+}
+
 static int integer(napi_env env, napi_value value, double *out) {
   if (napi_get_value_double(env, value, out) != napi_ok) return 0;
   return *out == (double)(long long)*out;
 }
 
 static napi_value compute(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "compute(re, im, maxiter, out, offset, rowStride, prune[, isa])");
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "compute(re, im, maxiter, out, offset, rowStride, prune[, isa[, cancel]])");
     return NULL;
   }
   double *re, *im;
@@ -85,9 +101,16 @@ static napi_value compute(napi_env env, napi_callback_info info) {
       }
     }
   }
+  const volatile int32_t *cancel = NULL;
+  if (argc >= 9 && !cancel_flag(env, argv[8], &cancel)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "cancel must be an Int32Array of at least one element");
+    return NULL;
+  }
   double iterations = 0;
   if (rows > 0 && cols > 0) {
+    mandel_cancel_flag = cancel;
     iterations = isa->fn(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, prune);
+    mandel_cancel_flag = NULL;
   }
   napi_value result;
   CHECK(napi_create_double(env, iterations, &result));
@@ -112,10 +135,10 @@ static int element(napi_env env, napi_value array, uint32_t index, napi_value *o
  * least limit + 1). Every length is checked before any memory is read.
  */
 static napi_value perturb(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
+  size_t argc = 15;
+  napi_value argv[15];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 13) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series, bla[, isa])");
+  if (argc < 13) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series, bla[, isa[, cancel]])");
   double *re, *im, *zr, *zi;
   int32_t *out;
   size_t cols, rows, out_length, zr_length, zi_length;
@@ -210,10 +233,14 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
         (strcmp(isa, "avx512") && strcmp(isa, "avx2") && strcmp(isa, "sse2") && strcmp(isa, "scalar")))
       ARG_ERROR("isa must be avx512, avx2, sse2 or scalar");
   }
+  const volatile int32_t *cancel = NULL;
+  if (argc >= 15 && !cancel_flag(env, argv[14], &cancel)) ARG_ERROR("cancel must be an Int32Array of at least one element");
   double updates = 0;
   if (rows > 0 && cols > 0) {
+    mandel_cancel_flag = cancel;
     updates = mandel_perturb(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, &ref,
                              (int)exponent, has_series ? &series : NULL, has_bla ? &bla : NULL, isa[0] ? isa : NULL);
+    mandel_cancel_flag = NULL;
   }
   napi_value result;
   CHECK(napi_create_double(env, updates, &result));

@@ -113,6 +113,7 @@ static double KERNEL_NAME(const double *re, int cols, const double *im, int rows
   int idx[GROUP_SIZE];
   int32_t counts[GROUP_SIZE];
   for (int row = 0; row < rows; row++) {
+    if (mandel_cancelled()) break; /* and before every group below */
     const double ci = im[row];
     int32_t *line = out + offset + (ptrdiff_t)row * row_stride;
     int n = 0;
@@ -124,6 +125,7 @@ static double KERNEL_NAME(const double *re, int cols, const double *im, int rows
       cr[n] = re[col];
       idx[n++] = col;
       if (n == GROUP_SIZE) {
+        if (mandel_cancelled()) return total;
         total += GROUP_NAME(cr, n, ci, maxiter, prune, counts);
         for (int j = 0; j < n; j++) line[idx[j]] = counts[j];
         n = 0;

@@ -6,6 +6,7 @@
  */
 #include "kernels.h"
 #include "escape.h"
+#include "cancel.h"
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)

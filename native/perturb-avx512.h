@@ -213,7 +213,9 @@ static inline __attribute__((always_inline)) void perturb_avx512_body(perturb_ct
   }
   const __m512i lastv = _mm512_set1_epi64(c->ref->length - 1), maxv = _mm512_set1_epi64(c->maxiter);
   const __m512i eight = _mm512_set1_epi64(8), before_max = _mm512_set1_epi64(c->maxiter - 1);
+  unsigned blocks = 0;
   while (c->active > 0) {
+    if ((++blocks & 127) == 0 && mandel_cancelled()) break;
     for (int sub = 0; sub < 8; sub++) {
       lanes8_step(c, &s0, &meta[0], Z, lastv, sub, deep);
       lanes8_step(c, &s1, &meta[1], Z, lastv, sub, deep);

@@ -78,7 +78,9 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
   const VD tiny_d2 = (VD){0} + 0x1p-940, small_size = (VD){0} + 0x1p-470;
   const VL lastv = (VL){0} + last, maxv = (VL){0} + maxiter, one = (VL){0} + 1;
   const VL deepv = (VL){0} + (deep_dc ? -1 : 0);
+  unsigned steps = 0;
   for (;;) {
+    if ((++steps & 1023) == 0 && mandel_cancelled()) break;
     for (int v = 0; v < VECTORS; v++) {
       /* Lane by lane: a gather instruction measured slower here (its microcode mitigations). */
       VD Zr, Zi;

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 #endif
 #include "perturb.h"
+#include "cancel.h"
 
 #define DOUBLE_DC_FROM (-1000)
 #define DOUBLE_FROM (-460)
@@ -255,6 +256,7 @@ double mandel_perturb_scalar(const double *re, int cols, const double *im, int r
   double updates = 0;
   for (int row = 0; row < rows; row++) {
     for (int col = 0; col < cols; col++) {
+      if (mandel_cancelled()) return updates; /* one point at a time: at most maxiter updates late */
       double cr = re[col], ci = im[row];
       int s = series ? skip_to(series, cr, ci, exponent) : 1;
       double ar = series ? series->ar[s] : 1, ai = series ? series->ai[s] : 0;

@@ -8,7 +8,7 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend, RunHooks } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
-import { deepCentre, referenceBits, referenceOrbit } from './deep/reference.js';
+import { deepCentre, referenceBits, referenceOrbitAsync } from './deep/reference.js';
 import { deepInputOf } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
@@ -101,9 +101,13 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     await recorder.phase(PHASE.coordinates, () => axesOf(workload));
     const deep = workload.deep;
     const deepInput = deep
-      ? await recorder.phase(PHASE.reference, () => {
+      ? await recorder.phase(PHASE.reference, async () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-          const reference = referenceOrbit(deepCentre(deep), referenceBits(deep), workload.maxiter, allocate);
+          // In slices: the event loop (a server's other requests, Ctrl-C) is never held long.
+          const reference = await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), workload.maxiter, {
+            allocate,
+            signal: options.signal,
+          });
           // Built here only for a backend that uses them (the cluster's workers derive their own).
           return backend.deepInput === 'orbit' ? { reference, exponent: deep.exponent } : deepInputOf(workload, reference, prune, allocate);
         })

@@ -111,7 +111,17 @@ export class ThreadsBackend implements Backend {
     if (!(counts.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
     }
-    const base = { workload: job.workload, kernel: job.kernel, prune: job.prune, counts, ...(job.deep ? { deep: job.deep } : {}) };
+    // Set when the render is cancelled or a chunk fails: the native kernel then stops within a
+    // block, where terminating its thread alone would leave the C loop running to its end.
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const base = {
+      workload: job.workload,
+      kernel: job.kernel,
+      prune: job.prune,
+      counts,
+      cancel,
+      ...(job.deep ? { deep: job.deep } : {}),
+    };
     await this.runAll(
       job.chunks,
       job.kernel,
@@ -123,6 +133,7 @@ export class ThreadsBackend implements Backend {
         here: (chunk) => runChunk({ ...base, chunk }),
       },
       job.background === true,
+      cancel,
     );
   }
 
@@ -152,6 +163,7 @@ export class ThreadsBackend implements Backend {
       here: (chunk: Chunk) => Omit<ChunkOutcome, 'threadId'>;
     },
     background = false,
+    cancel?: Int32Array,
   ): Promise<void> {
     if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
@@ -160,6 +172,7 @@ export class ThreadsBackend implements Backend {
     const failed = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
     setMaxListeners(chunks.length + 16, signal); // piscina listens once per queued task
+    if (cancel) signal.addEventListener('abort', () => Atomics.store(cancel, 0, 1), { once: true });
     const toMainClock = hooks.now() - epochNow();
     const queuedMs = hooks.now();
     let next = 0;
@@ -251,7 +264,9 @@ export class ThreadsBackend implements Backend {
  * handle). Chunk descriptors differ by a few digits: measured once a render, on its first.
  */
 function descriptorBytes(task: object): number {
-  return Buffer.byteLength(JSON.stringify({ type: 'chunk', ...task, counts: undefined, bits: undefined, deep: undefined }));
+  return Buffer.byteLength(
+    JSON.stringify({ type: 'chunk', ...task, counts: undefined, bits: undefined, deep: undefined, cancel: undefined }),
+  );
 }
 
 function chunkError(chunk: Chunk, error: unknown, where: string): MandelError {

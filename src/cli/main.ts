@@ -1,7 +1,8 @@
 /**
  * The `mandel` command line: parses flags, calls the library, maps errors to exit codes.
  * Exit codes: 0 done, 1 failed while running (Redis unreachable included), 2 bad usage
- * (flags, limits), 3 a cluster render not finished yet, 130 cancelled.
+ * (flags, limits), 3 a cluster render not finished yet, 130 cancelled by Ctrl-C (SIGINT), 143 by
+ * SIGTERM (128 + the signal's number, as a shell reports a process the signal killed).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -19,15 +20,20 @@ const EXIT_USAGE = 2;
 /** `mandel result` on a render whose chunks are not all done yet. */
 const EXIT_NOT_FINISHED = 3;
 const EXIT_CANCELLED = 130;
+const EXIT_TERMINATED = 143;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   // The first Ctrl-C cancels: the render stops, a file being written is dropped whole. A
   // second one exits at once — after removing any half-written temporary file.
-  const onSignal = () => {
-    if (!controller.signal.aborted) return controller.abort();
+  let cancelled = EXIT_CANCELLED;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      cancelled = signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_CANCELLED;
+      return controller.abort();
+    }
     removeTemporaryFiles();
-    process.exit(EXIT_CANCELLED);
+    process.exit(cancelled);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -57,7 +63,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     const ran = commands.find((command) => command.getOptionValue('exitCode') !== undefined);
-    return (ran?.getOptionValue('exitCode') as number | undefined) ?? EXIT_OK;
+    const code = (ran?.getOptionValue('exitCode') as number | undefined) ?? EXIT_OK;
+    return code === EXIT_CANCELLED ? cancelled : code;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT_OK; // --help, --version
@@ -66,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (isMandelError(error)) {
       process.stderr.write(`mandel: ${error.message}\n`);
-      if (error.code === 'ERR_ABORTED') return EXIT_CANCELLED;
+      if (error.code === 'ERR_ABORTED') return cancelled;
       if (error.code === 'ERR_NOT_FINISHED') return EXIT_NOT_FINISHED;
       return error.code === 'ERR_INVALID_OPTION' ||
         error.code === 'ERR_TOO_LARGE' ||

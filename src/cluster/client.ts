@@ -17,7 +17,7 @@ import { toRenderResult, type RenderResult } from '../result.js';
 import { parseOrThrow } from '../schema.js';
 import { PHASE, TraceRecorder, type ChunkEvent } from '../trace.js';
 import { workloadSchema, type Workload } from '../workload.js';
-import { referenceOrbit, type ReferenceOrbit } from '../deep/reference.js';
+import { referenceOrbitAsync, type ReferenceOrbit } from '../deep/reference.js';
 import { deepCentre, referenceBits } from '../deep/reference.js';
 import { connectRedis, displayUrl, masters, prefixFor, waitForRedis, type RedisClient } from './connection.js';
 import { checkEvictionPolicy, writeRecord } from './scripts.js';
@@ -171,7 +171,7 @@ export class ClusterClient {
       // A deep render's reference orbit goes in with its record, once: workers fetch it once each.
       const deep = checked.deep;
       const reference = deep
-        ? encodeReference(options.reference ?? referenceOrbit(deepCentre(deep), referenceBits(deep), checked.maxiter))
+        ? encodeReference(options.reference ?? (await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), checked.maxiter)))
         : undefined;
       await this.command(() => writeRecord(this.redis, k, encodeRenderRecord(record, Date.now()), record.ttl, reference));
       for (let start = 0; start < plan.length; start += SUBMIT_BATCH) {

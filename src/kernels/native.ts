@@ -24,6 +24,7 @@ interface Addon {
     rowStride: number,
     prune: boolean,
     isa?: string,
+    cancel?: Int32Array,
   ): number;
   isas(): NativeIsa[];
   bitmap(
@@ -51,6 +52,7 @@ interface Addon {
     series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
     bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
     isa?: string,
+    cancel?: Int32Array,
   ): number;
 }
 
@@ -89,10 +91,10 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
       name: isaName ? `native-${name}` : 'native',
       description: `native N-API addon, ${name}: ${isa.vectors} vectors of ${isa.lanes} points in flight`,
       compute: (input: KernelInput) =>
-        loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name),
+        loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name, input.cancel),
       // Perturbation in C (native/perturb.c): the js kernel's algorithm operation for operation,
       // on SIMD lanes that take the next point as soon as theirs is done.
-      computeDeep: ({ re, im, maxiter, out, offset, rowStride }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
+      computeDeep: ({ re, im, maxiter, out, offset, rowStride, cancel }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
         loaded.perturb(
           re,
           im,
@@ -108,6 +110,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           series ? [series.ar, series.ai, series.ae, series.logMax, series.limit] : null,
           bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2] : null,
           name,
+          cancel,
         ),
       // Membership bits by their own AVX-512 loop (native/bitmap.c); narrower ISAs have none
       // there, and their count loop with a threshold is faster than one point at a time.

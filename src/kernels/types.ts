@@ -23,6 +23,12 @@ export interface KernelInput {
   readonly rowStride: number;
   /** Skip work that provably cannot change a count (cardioid, bulb, cycles). */
   readonly prune: boolean;
+  /**
+   * One element on shared memory that another thread sets to non-zero to stop the kernel: a
+   * kernel that reads it (the native one, every block) returns early, its counts incomplete —
+   * the caller, who cancelled, discards them. Terminating a thread stops JavaScript, not C.
+   */
+  readonly cancel?: Int32Array;
 }
 
 /**

@@ -7,14 +7,20 @@ import { axesOf } from '../axis.js';
 import { chunkBitmapInput, computeBitmap } from '../kernels/bitmap.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { computeDeep, getKernel } from '../kernels/registry.js';
+import { AbortError } from '../errors.js';
 import { epochNow, type BitmapWork, type ChunkOutcome, type ChunkWork } from './thread-task.js';
 
 export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
   const kernel = getKernel(work.kernel);
   const { re, im } = axesOf(work.workload);
   const startEpochMs = epochNow();
-  const input = chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed);
+  const input = {
+    ...chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed),
+    ...(work.cancel ? { cancel: work.cancel } : {}),
+  };
   const iterations = work.deep ? computeDeep(kernel, input, work.deep) : kernel.compute(input);
+  // Stopped part way: its counts are incomplete, and nobody waits for them.
+  if (work.cancel && Atomics.load(work.cancel, 0) !== 0) throw new AbortError();
   return { startEpochMs, endEpochMs: epochNow(), iterations };
 }
 

@@ -20,6 +20,8 @@ export interface ChunkWork {
   readonly packed?: boolean;
   /** A deep workload's reference orbit (shared memory) and scale. */
   readonly deep?: DeepInput;
+  /** The render's cancel flag (KernelInput.cancel), set by the thread that cancels. */
+  readonly cancel?: Int32Array;
 }
 
 export interface ChunkTask extends ChunkWork {
