@@ -11,7 +11,8 @@ import { Queue } from 'bullmq';
 import { ClusterBackend } from '../src/cluster/backend.js';
 import { ClusterClient } from '../src/cluster/client.js';
 import { viewWorkload } from '../src/deep/view.js';
-import { keys, CHUNK_QUEUE, WIRE_VERSION } from '../src/cluster/wire.js';
+import { encodeReference, keys, referenceChecksum, CHUNK_QUEUE, WIRE_VERSION } from '../src/cluster/wire.js';
+import { deepCentre, referenceBits, referenceOrbit } from '../src/deep/reference.js';
 import { INLINE_ITERATIONS, startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
 import { render } from '../src/render.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
@@ -332,11 +333,20 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
       chunkPlan: JSON.stringify([{ ...plan[0], rowCount: 10 }]),
     });
     await forge('old-version', { v: '1' });
-    // A deep render whose reference orbit is missing, or is not one.
+    // A deep render whose reference orbit is missing, is not one, has no checksum, or was
+    // changed in Redis after it was submitted: well-formed, every zr × 1.001.
     const deepWorkload = { ...good, deep: { re: '-0.75', im: '0.1', exponent: -200 } };
-    await forge('deep-no-reference', { workload: JSON.stringify(deepWorkload) });
-    await forge('deep-bad-reference', { workload: JSON.stringify(deepWorkload) });
-    await connection.set(keys('mandel', 'deep-bad-reference').reference, Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]), 'EX', 60);
+    const badBytes = Buffer.from([5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
+    const orbit = referenceOrbit(deepCentre(deepWorkload.deep), referenceBits(deepWorkload.deep), good.maxiter);
+    const stored = encodeReference(orbit);
+    const changed = encodeReference({ ...orbit, zr: orbit.zr.map((value) => value * 1.001) });
+    await forge('deep-no-reference', { workload: JSON.stringify(deepWorkload), referenceSha256: referenceChecksum(stored) });
+    await forge('deep-bad-reference', { workload: JSON.stringify(deepWorkload), referenceSha256: referenceChecksum(badBytes) });
+    await connection.set(keys('mandel', 'deep-bad-reference').reference, badBytes, 'EX', 60);
+    await forge('deep-no-checksum', { workload: JSON.stringify(deepWorkload) });
+    await connection.set(keys('mandel', 'deep-no-checksum').reference, stored, 'EX', 60);
+    await forge('deep-changed-reference', { workload: JSON.stringify(deepWorkload), referenceSha256: referenceChecksum(stored) });
+    await connection.set(keys('mandel', 'deep-changed-reference').reference, changed, 'EX', 60);
     const hostile: { name: string; data: unknown; reason: RegExp }[] = [
       { name: 'not an object', data: 'rm -rf /', reason: /invalid chunk job/ },
       { name: 'no version', data: { render: 'ok', chunk: 0 }, reason: new RegExp(`invalid chunk job: v: v must be ${WIRE_VERSION}`) },
@@ -380,6 +390,16 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
         name: 'deep with a bad reference',
         data: { v: WIRE_VERSION, render: 'deep-bad-reference', chunk: 0 },
         reason: /render deep-bad-reference: the stored reference orbit is corrupt \(11 bytes, 88 expected for 5 values\)/,
+      },
+      {
+        name: 'deep record without the orbit checksum',
+        data: { v: WIRE_VERSION, render: 'deep-no-checksum', chunk: 0 },
+        reason: /a deep workload, and only one, has the referenceSha256 of its orbit/,
+      },
+      {
+        name: 'deep with a changed reference',
+        data: { v: WIRE_VERSION, render: 'deep-changed-reference', chunk: 0 },
+        reason: /render deep-changed-reference: the stored reference orbit does not match the SHA-256 its record was submitted with/,
       },
     ];
     const idOf = (name: string) => `hostile-${name.replace(/ /g, '-')}`;

@@ -29,6 +29,7 @@ import {
   decodeCounts,
   encodeRenderRecord,
   encodeReference,
+  referenceChecksum,
   jobId,
   keys,
   metaSchema,
@@ -157,6 +158,12 @@ export class ClusterClient {
       ...(options.chunks ??
         planChunks(checked, { schedule: options.schedule ?? DEFAULT_SCHEDULE, chunks: options.chunkCount ?? DEFAULT_CLUSTER_CHUNKS })),
     ];
+    // A deep render's reference orbit goes in with its record, once: workers fetch it once each
+    // and check it against the record's checksum.
+    const deep = checked.deep;
+    const reference = deep
+      ? encodeReference(options.reference ?? (await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), checked.maxiter)))
+      : undefined;
     const record: RenderRecord = {
       id: randomUUID(),
       workload: checked,
@@ -164,15 +171,11 @@ export class ClusterClient {
       prune: options.prune,
       plan,
       ttl: options.ttl ?? DEFAULT_TTL_SECONDS,
+      ...(reference ? { referenceSha256: referenceChecksum(reference) } : {}),
     };
     const k = keys(this.prefix, record.id);
     let added = 0;
     try {
-      // A deep render's reference orbit goes in with its record, once: workers fetch it once each.
-      const deep = checked.deep;
-      const reference = deep
-        ? encodeReference(options.reference ?? (await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), checked.maxiter)))
-        : undefined;
       await this.command(() => writeRecord(this.redis, k, encodeRenderRecord(record, Date.now()), record.ttl, reference));
       for (let start = 0; start < plan.length; start += SUBMIT_BATCH) {
         const jobs = plan.slice(start, start + SUBMIT_BATCH).map((chunk) => {

@@ -21,12 +21,13 @@
 import { inflateRawSync, deflateRawSync } from 'node:zlib';
 import { z } from 'zod';
 import { MandelError } from '../errors.js';
+import { createHash } from 'node:crypto';
 import type { ReferenceOrbit } from '../deep/reference.js';
 import type { Chunk } from '../plan.js';
 import { nonNegativeInt, parseOrThrow, positiveInt } from '../schema.js';
 import { workloadSchema, type Workload } from '../workload.js';
 
-export const WIRE_VERSION = 3;
+export const WIRE_VERSION = 4;
 export { DEFAULT_MAX_CHUNK_ITERATIONS, DEFAULT_PREFIX, DEFAULT_TTL_SECONDS } from '../defaults.js';
 export const CHUNK_QUEUE = 'chunks';
 /** Default chunk count for a cluster render: enough to spread over a few hosts' cores. */
@@ -91,6 +92,12 @@ export interface RenderRecord {
   readonly plan: readonly Chunk[];
   /** Seconds the render's keys live after its last stored chunk. */
   readonly ttl: number;
+  /**
+   * A deep render's: SHA-256 (hex) of its stored reference orbit's bytes. A worker checks the
+   * orbit against it once per render: an orbit changed in Redis, however well-formed, fails the
+   * render instead of giving wrong counts that report success.
+   */
+  readonly referenceSha256?: string;
 }
 
 const recordSchema = z
@@ -100,6 +107,13 @@ const recordSchema = z
     prune: z.boolean(),
     plan: z.array(chunkSchema).min(1).max(MAX_CHUNKS),
     ttl: positiveInt('ttl'),
+    referenceSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'referenceSha256 must be 64 hexadecimal digits')
+      .optional(),
+  })
+  .refine((r) => (r.workload.deep !== undefined) === (r.referenceSha256 !== undefined), {
+    message: 'a deep workload, and only one, has the referenceSha256 of its orbit',
   })
   // A worker builds the axes' coordinates: bound them, or a record could ask for 16 GiB.
   .refine((r) => r.workload.re.count <= MAX_AXIS_POINTS && r.workload.im.count <= MAX_AXIS_POINTS, {
@@ -131,6 +145,7 @@ export function encodeRenderRecord(record: RenderRecord, createdEpochMs: number)
     chunks: String(record.plan.length),
     chunkPlan: JSON.stringify(record.plan),
     ttl: String(record.ttl),
+    ...(record.referenceSha256 ? { referenceSha256: record.referenceSha256 } : {}),
     createdEpochMs: String(createdEpochMs),
   };
 }
@@ -160,7 +175,14 @@ export function parseRenderRecord(id: string, hash: Record<string, string>): Ren
   };
   const record = parseOrThrow(
     recordSchema,
-    { workload: json('workload'), kernel: hash.kernel, prune: hash.prune === '1', plan: json('chunkPlan'), ttl: Number(hash.ttl) },
+    {
+      workload: json('workload'),
+      kernel: hash.kernel,
+      prune: hash.prune === '1',
+      plan: json('chunkPlan'),
+      ttl: Number(hash.ttl),
+      ...(hash.referenceSha256 !== undefined ? { referenceSha256: hash.referenceSha256 } : {}),
+    },
     `render ${id}`,
   );
   if (Number(hash.chunks) !== record.plan.length) {
@@ -222,6 +244,9 @@ export function decodeCounts(data: Buffer, expected: number, where: string): Int
  * (1: the extended form follows), float64 zr[L], float64 zi[L], and with flag 1 float64 mr[L],
  * float64 mi[L], int32 exponent[L]. Not compressed: orbits of doubles hardly shrink.
  */
+/** The checksum a render record carries for its stored orbit (RenderRecord.referenceSha256). */
+export const referenceChecksum = (stored: Buffer): string => createHash('sha256').update(stored).digest('hex');
+
 export function encodeReference(reference: ReferenceOrbit): Buffer {
   const { length, extended } = reference;
   const buffer = Buffer.alloc(8 + length * 16 + (extended ? length * 20 : 0));

@@ -30,6 +30,7 @@ import {
   keys,
   parseChunkJob,
   decodeReference,
+  referenceChecksum,
   parseRenderRecord,
   type ChunkJobData,
   type ChunkMeta,
@@ -114,6 +115,13 @@ class RecordCache {
     if (!deep) return { record };
     const data = await this.redis.getBuffer(k.reference);
     if (!data) throw new MandelError('ERR_NOT_FOUND', `render ${id} is deep but has no reference orbit in Redis`);
+    // Once per render (~1 ms a MB): a changed orbit would give wrong counts that look right.
+    if (referenceChecksum(data) !== record.referenceSha256) {
+      throw new MandelError(
+        'ERR_CORRUPT_RESULT',
+        `render ${id}: the stored reference orbit does not match the SHA-256 its record was submitted with; resubmit the render`,
+      );
+    }
     // On shared memory: every chunk's thread reads the one copy.
     const shared = (bytes: number) => new SharedArrayBuffer(bytes);
     const reference = decodeReference(data, record.workload.maxiter, `render ${id}`, shared);
