@@ -8,7 +8,7 @@ import { axesOf } from './axis.js';
 import { createBackend, DEFAULT_BACKEND, type BackendName } from './create-backend.js';
 import type { Backend, RunHooks } from './backends/types.js';
 import { AbortError, InvalidOptionError, MandelError } from './errors.js';
-import { deepCentre, referenceBits, referenceOrbitAsync } from './deep/reference.js';
+import { deepCentre, orbitPrefix, referenceBits, referenceOrbitAsync, type ReferenceOrbit } from './deep/reference.js';
 import { deepInputOf } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
@@ -55,6 +55,13 @@ export interface RenderOptions {
   readonly into?: Int32Array;
   /** Let other renders on the same backend go first (RenderJob.background). Default false. */
   readonly background?: boolean;
+  /**
+   * A deep workload's reference orbit, when the caller has it already: the orbit at the
+   * workload's centre, at referenceBits(workload.deep) bits, for at least its maxiter (a longer
+   * one serves: only its first maxiter + 1 values are used). On shared memory for a backend
+   * with `sharedMemory`. Default: computed here.
+   */
+  readonly reference?: ReferenceOrbit;
 }
 
 export const RENDER_OPTIONS: readonly string[] = [
@@ -73,6 +80,7 @@ export const RENDER_OPTIONS: readonly string[] = [
   'recorder',
   'into',
   'background',
+  'reference',
 ] satisfies (keyof RenderOptions)[];
 
 /** Refuses option names a call does not know (a typo would otherwise be ignored in silence). */
@@ -104,10 +112,9 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       ? await recorder.phase(PHASE.reference, async () => {
           const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           // In slices: the event loop (a server's other requests, Ctrl-C) is never held long.
-          const reference = await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), workload.maxiter, {
-            allocate,
-            signal: options.signal,
-          });
+          const reference = options.reference
+            ? orbitPrefix(options.reference, workload.maxiter)
+            : await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), workload.maxiter, { allocate, signal: options.signal });
           // Built here only for a backend that uses them (the cluster's workers derive their own).
           return backend.deepInput === 'orbit' ? { reference, exponent: deep.exponent } : deepInputOf(workload, reference, prune, allocate);
         })

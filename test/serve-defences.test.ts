@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ThreadsBackend } from '../src/backends/threads.js';
+import { render } from '../src/render.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
+import { tileWorkload } from '../src/serve/tiles.js';
 import { call, json, rawRequest } from './helpers/http.js';
 
 describe('mandel serve: defences against other pages', () => {
@@ -186,5 +188,72 @@ describe('mandel serve: the token', () => {
       await server.close();
       await backend.close();
     }
+  });
+});
+
+describe('mandel serve: deep tiles are bounded and never hold the server', () => {
+  let backend: ThreadsBackend;
+  let server: RunningServer;
+  let base: string;
+  before(async () => {
+    backend = new ThreadsBackend({ workers: 2 });
+    server = await startServer({ backend, port: 0 });
+    base = `http://127.0.0.1:${server.port}`;
+  });
+  after(async () => {
+    await server.close();
+    await backend.close();
+  });
+
+  /** The tile of zoom z whose top-left corner is c = i (indices of 900 digits at zoom 3000). */
+  const tileAtI = (z: number) => {
+    const quarter = 1n << BigInt(z - 2); // tiles per unit: 2^z / 4
+    return { x: ((5n * quarter) / 2n).toString(), y: quarter.toString() };
+  };
+  const stats = async () => json((await call(`${base}/api/stats`)).body);
+
+  it('answers /api/stats within a second while 8 tiles at zoom 3000 and maxiter 100,000 compute their orbits, and runs at most one deep tile per thread', async () => {
+    const { x, y } = tileAtI(3000);
+    const controllers = Array.from({ length: 8 }, () => new AbortController());
+    const tiles = controllers.map((controller, i) =>
+      call(`${base}/api/tile/3000/${x}/${BigInt(y) + BigInt(i)}?maxiter=100000`, { signal: controller.signal }).catch(() => undefined),
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      let slowest = 0;
+      let mostDeep = 0;
+      for (let sample = 0; sample < 15; sample++) {
+        const asked = performance.now();
+        const now = await stats();
+        slowest = Math.max(slowest, performance.now() - asked);
+        mostDeep = Math.max(mostDeep, Number(now.deepInFlight));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Computed on the event loop in one go, these orbits kept /api/stats waiting 19 s.
+      assert.ok(slowest < 1000, `/api/stats took ${slowest.toFixed(0)} ms while deep orbits were computed`);
+      assert.ok(mostDeep >= 1 && mostDeep <= 2, `${mostDeep} deep tiles in flight at once on 2 threads`);
+    } finally {
+      for (const controller of controllers) controller.abort();
+      await Promise.all(tiles);
+    }
+    const deadline = Date.now() + 5000;
+    while (Number((await stats()).inFlight) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.equal((await stats()).inFlight, 0, 'the cancelled deep tiles drained');
+  });
+
+  it("computes a deep tile's orbit once: the same tile with another kernel or a lower maxiter reuses it, with the same counts as its own orbit gives", async () => {
+    const { x, y } = tileAtI(40);
+    const before = await stats();
+    const first = await call(`${base}/api/tile/40/${x}/${y}?maxiter=3000&kernel=native`);
+    const again = await call(`${base}/api/tile/40/${x}/${y}?maxiter=3000&kernel=js`);
+    const lower = await call(`${base}/api/tile/40/${x}/${y}?maxiter=2000&kernel=native`);
+    for (const reply of [first, again, lower]) assert.equal(reply.status, 200);
+    const after = await stats();
+    assert.equal(Number(after.orbitsComputed) - Number(before.orbitsComputed), 1);
+    assert.equal(Number(after.orbitHits) - Number(before.orbitHits), 2);
+    assert.deepEqual(again.body, first.body, 'js on the shared orbit = native on it');
+    // The lower maxiter's tile from the shared orbit is the tile rendered on its own.
+    const own = await render(tileWorkload({ z: 40, x: BigInt(x), y: BigInt(y), maxiter: 2000 }), { backend, kernel: 'native' });
+    assert.deepEqual(new Int32Array(lower.body.buffer, lower.body.byteOffset, lower.body.length / 4), own.counts);
   });
 });

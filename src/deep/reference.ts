@@ -127,6 +127,15 @@ function orbitStepper(
   };
 }
 
+/**
+ * The orbit for a lower maxiter, from one computed for a higher: the same values, fewer of them
+ * (the orbit for maxiter m stops after m updates or at the escape, whichever comes first).
+ */
+export function orbitPrefix(orbit: ReferenceOrbit, maxiter: number): ReferenceOrbit {
+  if (orbit.length <= maxiter + 1) return orbit;
+  return { ...orbit, length: maxiter + 1 };
+}
+
 function bitLength(value: bigint): number {
   return (value < 0n ? -value : value).toString(2).length;
 }

@@ -15,8 +15,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
+import { deepCentre, referenceBits, referenceOrbitAsync, type ReferenceOrbit } from '../deep/reference.js';
 import type { Backend } from '../backends/types.js';
 import { AbortError, isMandelError } from '../errors.js';
 import { getDeepKernel, getKernel, kernelNames } from '../kernels/registry.js';
@@ -28,7 +30,7 @@ import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
 import { parseOrThrow } from '../schema.js';
 import { laneSummaries, TraceRecorder, type ChunkEvent } from '../trace.js';
-import { tutorialWorkload } from '../workload.js';
+import { tutorialWorkload, type Workload } from '../workload.js';
 import { asset } from './assets.js';
 import { allow, authorise, bytesOf, guardRequest, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
@@ -56,6 +58,13 @@ export interface ServeOptions {
   readonly maxInFlight?: number;
   /** Bytes of tile counts kept for reuse (default 64 MiB). */
   readonly cacheBytes?: number;
+  /** Bytes of deep tiles' reference orbits kept for reuse (default 64 MiB). */
+  readonly orbitCacheBytes?: number;
+  /**
+   * Deep tiles (past zoom 32) in flight at once, on their own bound below maxInFlight: each
+   * computes its reference orbit on the server's thread, in slices (default: one per worker).
+   */
+  readonly maxDeepInFlight?: number;
   /** The cluster's own view (workers, queue, Redis memory), when the backend is the cluster. */
   readonly cluster?: ClusterView;
   /** Tiles handed to the backend at once; the rest wait here, where dropping one costs nothing. Default: 2 per worker. */
@@ -132,10 +141,49 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ),
   };
   const cache = new TileCache(options.cacheBytes ?? 64 * 2 ** 20, TILE_SIZE * TILE_SIZE);
-  const counters = { inFlight: 0, tilesServed: 0, cacheHits: 0, cancelled: 0, rejected: 0, iterations: 0 };
+  const counters = {
+    inFlight: 0,
+    tilesServed: 0,
+    cacheHits: 0,
+    cancelled: 0,
+    rejected: 0,
+    iterations: 0,
+    deepInFlight: 0,
+    orbitsComputed: 0,
+    orbitHits: 0,
+  };
   const clients = new Set<ServerResponse>();
   const renders = new Map<string, WatchedRender>();
   const slots = new Slots(options.concurrency ?? Math.max(2, 2 * backend.workers));
+  const deepSlots = new Slots(options.maxDeepInFlight ?? Math.max(1, backend.workers));
+  /**
+   * Deep tiles' reference orbits, by tile: a tile asked again (another kernel, pruning, format,
+   * or a lower maxiter, whose orbit is a prefix of a longer one) reuses its orbit. Tiles do not
+   * share one: a reference at another tile's centre may escape before this tile's points do,
+   * and rebasing at the end of an escaped reference loses the points' offsets, so the counts
+   * would no longer be `mandel run`'s of the tile.
+   */
+  const orbits = new LRUCache<string, { maxiter: number; orbit: ReferenceOrbit }>({
+    maxSize: options.orbitCacheBytes ?? 64 * 2 ** 20,
+    sizeCalculation: ({ orbit }) => orbitBytes(orbit),
+  });
+  const allocateForBackend = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  /** The orbit of a deep tile at this maxiter: from the cache, or computed in slices that let the server answer meanwhile. */
+  const tileOrbit = async (key: string, workload: Workload, signal: AbortSignal): Promise<ReferenceOrbit> => {
+    const cached = orbits.get(key);
+    if (cached && cached.maxiter >= workload.maxiter) {
+      counters.orbitHits++;
+      return cached.orbit;
+    }
+    const deep = workload.deep!;
+    const orbit = await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), workload.maxiter, {
+      allocate: allocateForBackend,
+      signal,
+    });
+    counters.orbitsComputed++;
+    orbits.set(key, { maxiter: workload.maxiter, orbit });
+    return orbit;
+  };
   // Tile-sized count buffers, reused: one per slot at most is ever out.
   const spare: Int32Array[] = [];
   const tileBuffer = () => {
@@ -219,13 +267,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       response.on('close', onClose);
       counters.inFlight++;
       let holding = false;
+      let holdingDeep = false;
       try {
+        // A deep tile waits for its own bound first, so that it holds no general slot meanwhile.
+        if (deep) {
+          await deepSlots.acquire(controller.signal);
+          holdingDeep = true;
+          counters.deepInFlight++;
+        }
         await slots.acquire(controller.signal);
         holding = true;
         const recorder = new TraceRecorder();
-        const into = tileBuffer();
         const workload = tileWorkload(q);
+        const reference = deep ? await tileOrbit(`${q.z}/${q.x}/${q.y}`, workload, controller.signal) : undefined;
+        const into = tileBuffer();
         const result = await render(workload, {
+          ...(reference ? { reference } : {}),
           into,
           backend,
           chunks: 1,
@@ -254,6 +311,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         throw error;
       } finally {
         if (holding) slots.release();
+        if (holdingDeep) {
+          deepSlots.release();
+          counters.deepInFlight--;
+        }
         counters.inFlight--;
         response.off('close', onClose);
       }
@@ -508,6 +569,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Bytes of an orbit's arrays. */
+function orbitBytes(orbit: ReferenceOrbit): number {
+  const extended = orbit.extended;
+  return (
+    orbit.zr.byteLength +
+    orbit.zi.byteLength +
+    (extended ? extended.mr.byteLength + extended.mi.byteLength + extended.exponent.byteLength : 0)
+  );
 }
 
 /**
