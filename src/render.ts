@@ -108,17 +108,22 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     if (backend.start) await recorder.phase(PHASE.startWorkers, () => backend.start!());
     await recorder.phase(PHASE.coordinates, () => axesOf(workload));
     const deep = workload.deep;
-    const deepInput = deep
+    const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const reference = deep
       ? await recorder.phase(PHASE.reference, async () => {
-          const allocate = (bytes: number) => (backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
           // In slices: the event loop (a server's other requests, Ctrl-C) is never held long.
-          const reference = options.reference
+          return options.reference
             ? orbitPrefix(options.reference, workload.maxiter)
             : await referenceOrbitAsync(deepCentre(deep), referenceBits(deep), workload.maxiter, { allocate, signal: options.signal });
-          // Built here only for a backend that uses them (the cluster's workers derive their own).
-          return backend.deepInput === 'orbit' ? { reference, exponent: deep.exponent } : deepInputOf(workload, reference, prune, allocate);
         })
       : undefined;
+    // Built here only for a backend that uses them (the cluster's workers derive their own).
+    const deepInput =
+      deep && reference
+        ? backend.deepInput === 'orbit'
+          ? { reference, exponent: deep.exponent }
+          : await recorder.phase(PHASE.skipTables, () => deepInputOf(workload, reference, prune, allocate))
+        : undefined;
     // Shared memory when threads write every chunk in place (no copy, no clone); plain memory
     // otherwise, where copies into it take V8's fast path (into shared memory they do not).
     const counts = await recorder.phase(PHASE.allocate, () => {

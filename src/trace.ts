@@ -18,6 +18,8 @@ export const PHASE = {
   coordinates: 'coordinates',
   /** A deep render's reference orbit at the centre, in high precision. */
   reference: 'reference orbit',
+  /** What a deep render's points skip updates by: the linear series, the BLA table, its pilot. */
+  skipTables: 'series and BLA',
   allocate: 'allocate',
   compute: 'compute',
   /** A cluster render read back from Redis by id: fetching and assembling its chunks. */

@@ -139,6 +139,40 @@ describe('the explanation of a render', () => {
     assert.deepEqual([parts.lanes, parts.chunks, parts.bytesIn, parts.bytesOut], [2, 3, 300, 0]);
   });
 
+  it("names a deep view's reference orbit and its series and BLA tables, and advises from the orbit when it dominates", () => {
+    // A 24 × 24 view at 1e-300: the orbit 600 ms, the tables 40 ms, the kernels 80 ms a lane.
+    const deep: Trace = {
+      originEpochMs: 0,
+      phases: [
+        { name: 'coordinates', startMs: 0, endMs: 1 },
+        { name: 'reference orbit', startMs: 1, endMs: 601 },
+        { name: 'series and BLA', startMs: 601, endMs: 641 },
+        { name: 'compute', startMs: 641, endMs: 731 },
+      ],
+      chunks: [event('a', 645, 725), event('b', 646, 726)],
+    };
+    const parts = wallTimeParts(deep);
+    assert.deepEqual([parts.referenceMs, parts.skipTablesMs, parts.otherMs, parts.workMs], [600, 40, 0, 80]);
+    const explained = explain(deep, { kernel: 'native', backend: 'threads', workers: 2, cores: 2 });
+    assert.match(explained.text, /reference orbit 600 ms \(82%\); series and BLA tables 40\.0 ms \(5%\)/);
+    assert.match(explained.advice, /^the reference orbit \(600 ms\) costs 7\.5× the kernels' work: it is computed once per render/);
+    assert.doesNotMatch(explained.advice, /--chunks/);
+    // Where the tables dominate instead, they are what the advice names first.
+    const tables: Trace = {
+      originEpochMs: 0,
+      phases: [
+        { name: 'reference orbit', startMs: 0, endMs: 10 },
+        { name: 'series and BLA', startMs: 10, endMs: 50 },
+        { name: 'compute', startMs: 50, endMs: 140 },
+      ],
+      chunks: [event('a', 54, 134), event('b', 55, 135)],
+    };
+    assert.match(
+      explain(tables, { kernel: 'native', backend: 'threads', workers: 2, cores: 2 }).advice,
+      /^building the series and BLA tables \(40\.0 ms\) costs 0\.5×/,
+    );
+  });
+
   it('caps imbalance and work at the compute phase, and a fetched render counts its fetch as summary', () => {
     const fetched: Trace = {
       originEpochMs: 0,

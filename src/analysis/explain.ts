@@ -4,7 +4,8 @@
  * split into the kernels' work (average busy time per worker lane), imbalance (the busiest
  * lane's extra over the average: others idle meanwhile) and hand-over (the rest: queueing,
  * transfer, serialisation and assembly while no lane computed); the other phases are taken
- * as recorded; whatever lies between phases is "other".
+ * as recorded (a deep view's reference orbit and its series and BLA tables among them);
+ * whatever lies between phases is "other".
  */
 import { formatBytes } from '../format.js';
 import { laneSummaries, OUTPUT_PHASES, PHASE, type PhaseName, type Trace } from '../trace.js';
@@ -18,6 +19,10 @@ export interface WallTimeParts {
   readonly handoverMs: number;
   readonly summaryMs: number;
   readonly outputMs: number;
+  /** A deep view's reference orbit, in arbitrary precision on one thread (0 otherwise). */
+  readonly referenceMs: number;
+  /** A deep view's series and BLA tables, and the pilot that decides on BLA (0 otherwise). */
+  readonly skipTablesMs: number;
   readonly otherMs: number;
   readonly lanes: number;
   readonly chunks: number;
@@ -52,7 +57,9 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
   const setupMs = length([PHASE.coordinates, PHASE.allocate]);
   const summaryMs = length([PHASE.summarise, PHASE.fetch]);
   const outputMs = length(OUTPUT_PHASES);
-  const otherMs = Math.max(0, wallMs - startupMs - setupMs - computeMs - summaryMs - outputMs);
+  const referenceMs = length([PHASE.reference]);
+  const skipTablesMs = length([PHASE.skipTables]);
+  const otherMs = Math.max(0, wallMs - startupMs - setupMs - computeMs - summaryMs - outputMs - referenceMs - skipTablesMs);
   return {
     wallMs,
     startupMs,
@@ -62,6 +69,8 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
     handoverMs,
     summaryMs,
     outputMs,
+    referenceMs,
+    skipTablesMs,
     otherMs,
     lanes,
     chunks: trace.chunks.length,
@@ -82,7 +91,7 @@ function layoutOf(trace: Trace): 'contiguous' | 'interleaved' | 'tiles' | 'unkno
   return 'tiles';
 }
 
-type Overhead = 'startup' | 'imbalance' | 'handover' | 'output' | 'setup';
+type Overhead = 'startup' | 'imbalance' | 'handover' | 'output' | 'setup' | 'reference' | 'skipTables';
 
 const times = (a: number, b: number) => `${(a / Math.max(b, 1e-9)).toFixed(1)}×`;
 
@@ -101,6 +110,8 @@ function adviceFor(trace: Trace, parts: WallTimeParts, context: ExplainContext):
     ['handover', parts.handoverMs],
     ['output', parts.outputMs],
     ['setup', parts.setupMs + parts.summaryMs + parts.otherMs],
+    ['reference', parts.referenceMs],
+    ['skipTables', parts.skipTablesMs],
   ];
   const named = overheads
     .filter(([, overheadMs]) => overheadMs > parts.workMs * NAMED_OVERHEAD)
@@ -146,6 +157,17 @@ function overheadAdvice(trace: Trace, parts: WallTimeParts, worst: Overhead, wor
       );
     case 'output':
       return `writing the outputs (${ms(parts.outputMs)}) takes ${times(parts.outputMs, parts.workMs)} the kernels' work: write only the outputs you need`;
+    case 'reference':
+      return (
+        `the reference orbit (${ms(parts.referenceMs)}) costs ${times(parts.referenceMs, parts.workMs)} the kernels' work: it is computed once ` +
+        'per render, in arbitrary precision on one thread, and grows with maxiter and depth, not with the number of points — ' +
+        'more points (--width/--height) cost little more here, and a lower -m shortens it; more workers or smaller chunks would not help'
+      );
+    case 'skipTables':
+      return (
+        `building the series and BLA tables (${ms(parts.skipTablesMs)}) costs ${times(parts.skipTablesMs, parts.workMs)} the kernels' work: ` +
+        'they are built once per render whatever its size (the pilot that decides on BLA included), so a larger view shares them among more points'
+      );
     case 'setup':
       return (
         `bookkeeping around the compute (${ms(worstMs)}) costs ${times(worstMs, parts.workMs)} the kernels' work: ` +
@@ -173,7 +195,11 @@ export function explain(trace: Trace, context: ExplainContext): Explanation {
     `imbalance ${ms(parts.imbalanceMs)} (${share(parts.imbalanceMs)}, others idle while the busiest lane finished); ` +
     `hand-over, transfer and assembly ${ms(parts.handoverMs)} (${share(parts.handoverMs)}; ${formatBytes(parts.bytesIn)} of descriptors sent, ${formatBytes(parts.bytesOut)} of results moved); ` +
     `setup and summary ${ms(parts.setupMs + parts.summaryMs)} (${share(parts.setupMs + parts.summaryMs)}); ` +
-    `output encoding ${ms(parts.outputMs)} (${share(parts.outputMs)}); other ${ms(parts.otherMs)}. ` +
+    `output encoding ${ms(parts.outputMs)} (${share(parts.outputMs)}); ` +
+    (parts.referenceMs > 0 || parts.skipTablesMs > 0
+      ? `reference orbit ${ms(parts.referenceMs)} (${share(parts.referenceMs)}); series and BLA tables ${ms(parts.skipTablesMs)} (${share(parts.skipTablesMs)}); `
+      : '') +
+    `other ${ms(parts.otherMs)}. ` +
     `What would help most: ${advice}.`;
   return { parts, advice, text };
 }
