@@ -174,7 +174,7 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     assert.throws(() => viewWorkload({ ...spec, center: { re: '5', im: '0' } }), /within −4 … 4/);
     await assert.rejects(
       render(viewWorkload(spec), { backend: 'serial', kernel: 'wasm' }),
-      /kernel wasm cannot render past double precision/,
+      /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/,
     );
   });
 });
@@ -221,7 +221,10 @@ describe('deep views from the command line', () => {
       [['--center', '0,1', '--zoom', '1e-1200'], /narrower than the 1e-1000 supported/],
       [['--center', '0,1'], /--center and --zoom go together/],
       [['--center', '0,1', '--zoom', '1e-50', '--size', '100'], /drop --size and --region/],
-      [['--center', '0,1', '--zoom', '1e-50', '--kernel', 'wasm'], /kernel wasm cannot render past double precision/],
+      [
+        ['--center', '0,1', '--zoom', '1e-50', '--kernel', 'wasm'],
+        /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/,
+      ],
     ] as const) {
       const run = mandel(['run', ...args]);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
@@ -261,6 +264,6 @@ describe('deep views from the command line', () => {
     assert.ok(result.points.length >= 2);
     const refused = mandel(['bench', '--center', center, '--zoom', f.width, '--kernels', 'wasm']);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /kernel wasm cannot render past double precision/);
+    assert.match(refused.stderr, /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/);
   });
 });

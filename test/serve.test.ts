@@ -162,7 +162,7 @@ describe('mandel serve: the HTTP API', () => {
       '/api/tile/40/0/0?kernel=wasm',
       {},
       400,
-      /kernel wasm cannot render past double precision/,
+      /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/,
     ],
     ['a fractional coordinate', '/api/tile/3/1.5/0', {}, 400, /x must be a whole number/],
     ['NaN as a coordinate', '/api/tile/3/NaN/0', {}, 400, /x must be a whole number/],

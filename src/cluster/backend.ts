@@ -65,7 +65,9 @@ export class ClusterBackend implements Backend {
     });
     // Said as soon as it is recorded: whatever happens to this process, the render goes on in
     // the cluster and can be fetched by its id.
-    hooks.onNote?.(`cluster render ${record.id} submitted (${record.plan.length} chunks); mandel result ${record.id} fetches it later`);
+    hooks.onNote?.(
+      `cluster render ${record.id} submitted (${record.plan.length} chunks); should this command stop, mandel result ${record.id} fetches it`,
+    );
     // Worker clocks are epoch ms; the render's clock starts at its origin.
     const toMainClock = hooks.now() - Date.now();
     const lanes = new Set<string>();

@@ -87,7 +87,7 @@ export function computeDeep(kernel: Kernel, input: KernelInput, deep: DeepInput)
 }
 
 export const deepRefusal = (name: string) =>
-  `kernel ${name} cannot render past double precision; deep views run on ${deepKernelNames().join(' or ')} (perturbation)`;
+  `kernel ${name} has no perturbation, which deep views (past double precision, or --perturbation) need; they run on ${deepKernelNames().join(' or ')}`;
 
 /** The kernels with perturbation, best first. */
 export function deepKernelNames(): string[] {
