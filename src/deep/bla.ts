@@ -29,8 +29,13 @@ export interface BlaTable {
   readonly r2: Float64Array;
 }
 
-/** A double's precision: δ² is dropped only where it is below δ's last bit. */
-const EPSILON = 2 ** -64;
+/**
+ * A double's precision (Zhuoran's choice): δ² is dropped where it is below about δ's last bit,
+ * the rounding a plain update makes anyway. 2^-64 (11 bits of margin) skipped 4.5× fewer updates
+ * on Seahorse Valley at 1e-30 (3.7× slower) and was no more often right: at maxiter 100,000 the
+ * two disagree on 0.34% of the points, and on 30 of those mpmath found each right twice.
+ */
+const EPSILON = 2 ** -53;
 
 export function blaTable(
   reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
