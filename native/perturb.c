@@ -168,11 +168,23 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
         out.count = maxiter;
         break;
       }
-      double square = pow2(de);
-      double shift_c = pow2(ce - de);
-      double nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shift_c;
-      double ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shift_c;
-      m++;
+      /* A BLA block from here, as in perturbation.ts: |δ|² < 2^(2de+3). */
+      int k_bla = 0;
+      int e = bla && m > 0 ? bla_block(bla, m, n, maxiter, pow2(2 * de + 3), &k_bla) : -1;
+      double nr, ni;
+      if (e >= 0) {
+        double shift_c = pow2(ce - de);
+        nr = bla->ar[e] * dr - bla->ai[e] * di + (bla->br[e] * cr - bla->bi[e] * ci) * shift_c;
+        ni = bla->ar[e] * di + bla->ai[e] * dr + (bla->br[e] * ci + bla->bi[e] * cr) * shift_c;
+        m += k_bla;
+        n += k_bla - 1;
+      } else {
+        double square = pow2(de);
+        double shift_c = pow2(ce - de);
+        nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shift_c;
+        ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shift_c;
+        m++;
+      }
       updates++;
       double big = fmax(fabs(nr), fabs(ni));
       if (big == 0) {

@@ -41,6 +41,8 @@ export function blaTable(
   reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
   dcMax: number,
   allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+  /** log2 of dcMax, for views below ~1e-300 where dcMax itself underflows a double. */
+  dcMaxLog2 = Math.log2(dcMax),
 ): BlaTable {
   const { zr, zi } = reference;
   const last = reference.length - 1;
@@ -81,7 +83,9 @@ export function blaTable(
       br[e] = ar[y]! * br[x]! - ai[y]! * bi[x]! + br[y]!;
       bi[e] = ar[y]! * bi[x]! + ai[y]! * br[x]! + bi[y]!;
       const ax = Math.hypot(ar[x]!, ai[x]!);
-      const bdc = Math.hypot(br[x]!, bi[x]!) * dcMax;
+      const bx = Math.hypot(br[x]!, bi[x]!);
+      // |B_x|·|dc|max, through its logarithm where dcMax is past doubles' normal range.
+      const bdc = dcMax >= 2 ** -1000 || bx === 0 ? bx * dcMax : 2 ** (Math.log2(bx) + dcMaxLog2);
       // The state between x and y is skipped too: it must stay inside the escape circle.
       const mid = 1 + (2 * j + 1) * half;
       const inside = 2 - Math.hypot(zr[mid]!, zi[mid]!);
@@ -95,8 +99,18 @@ export function blaTable(
 
 /** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */
 export function deepDcMax(workload: Workload): number {
+  return farthestOffset(workload) * 2 ** (workload.deep?.exponent ?? 0);
+}
+
+/** log2 of the largest |dc|, at any depth. */
+export function deepDcMaxLog2(workload: Workload): number {
+  return Math.log2(farthestOffset(workload)) + (workload.deep?.exponent ?? 0);
+}
+
+/** The largest |offset| of the workload's points, in units of 2^exponent. */
+function farthestOffset(workload: Workload): number {
   const far = (axis: Workload['re']) => Math.max(Math.abs(axis.start), Math.abs(axis.start + (axis.count - 1) * axis.step));
-  return Math.hypot(far(workload.re), far(workload.im)) * 2 ** (workload.deep?.exponent ?? 0);
+  return Math.hypot(far(workload.re), far(workload.im));
 }
 
 /**

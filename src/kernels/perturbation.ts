@@ -20,7 +20,7 @@
 import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
 import { axesOf } from '../axis.js';
-import { blaApplies, blaTable, deepDcMax } from '../deep/bla.js';
+import { blaApplies, blaTable, deepDcMax, deepDcMaxLog2 } from '../deep/bla.js';
 import { linearSeries, skipTo } from '../deep/series.js';
 import type { Workload } from '../workload.js';
 import type { DeepInput, KernelInput } from './types.js';
@@ -286,12 +286,26 @@ function iterateExtended(
         result.count = maxiter;
         break;
       }
-      // Update n at δ's exponent: 2Zδ + δ² + dc, with δ² = d²·2^(2de) and dc = c·2^ce.
-      const square = pow2(de);
-      const shiftC = pow2(ce - de);
-      const nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shiftC;
-      const ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shiftC;
-      m++;
+      // A BLA block from here, if δ is under its radius: |δ|² < 2^(2de+3) (mantissas below 2),
+      // a bound that only underflows where the radius itself would be 0.
+      const e = bla && m > 0 ? blaBlock(bla, m, n, maxiter, pow2(2 * de + 3)) : -1;
+      let nr: number;
+      let ni: number;
+      if (e >= 0) {
+        // δ ← A·δ + B·dc at δ's exponent.
+        const shiftC = pow2(ce - de);
+        nr = bla!.ar[e]! * dr - bla!.ai[e]! * di + (bla!.br[e]! * cr - bla!.bi[e]! * ci) * shiftC;
+        ni = bla!.ar[e]! * di + bla!.ai[e]! * dr + (bla!.br[e]! * ci + bla!.bi[e]! * cr) * shiftC;
+        m += blockLength;
+        n += blockLength - 1;
+      } else {
+        // Update n at δ's exponent: 2Zδ + δ² + dc, with δ² = d²·2^(2de) and dc = c·2^ce.
+        const square = pow2(de);
+        const shiftC = pow2(ce - de);
+        nr = 2 * (xr * dr - xi * di) + (dr * dr - di * di) * square + cr * shiftC;
+        ni = 2 * (xr * di + xi * dr) + 2 * dr * di * square + ci * shiftC;
+        m++;
+      }
       updates++;
       const big = Math.max(Math.abs(nr), Math.abs(ni));
       if (big === 0) {
@@ -429,7 +443,7 @@ export function deepInputOf(
   const exponent = workload.deep!.exponent;
   if (!skip) return { reference, exponent };
   const series = linearSeries(reference, allocate);
-  const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate) : undefined;
+  const bla = blaApplies(workload) ? blaTable(reference, deepDcMax(workload), allocate, deepDcMaxLog2(workload)) : undefined;
   const { re, im } = axesOf(workload);
   const keep = bla !== undefined && blaPays(re, im, workload.maxiter, { reference, exponent, series, bla });
   return { reference, exponent, series, ...(keep ? { bla } : {}) };
