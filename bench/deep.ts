@@ -9,9 +9,12 @@
  *     depth needs, our own; and MPFR through gmpy2 when Debian's python3-gmpy2 is there) on a
  *     sample of points, extrapolated to the whole view: how many times faster perturbation is;
  *  4. a deep view through the cluster (2 local workers) against the threads backend: whole
- *     renders, alternating.
+ *     renders, alternating;
+ *  5. one centre in Seahorse Valley at 1e-100, 1e-300 and 1e-1000 (256 × 192, maxiter 20,000,
+ *     2 threads), alternating depths: wall times, updates performed, and the ratio of the
+ *     deeper views' times to 1e-100's (skipping must work below doubles' range too).
  *
- *   npm run build && node --import tsx bench/deep.ts [--reps 5] [--sections 1,2,4]
+ *   npm run build && node --import tsx bench/deep.ts [--reps 5] [--sections 1,2,4,5]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,9 +27,9 @@ import { RedisServer } from '../test/helpers/redis.js';
 import { toFixed, parseDecimal } from '../dist/deep/decimal.js';
 import { blaApplies, referenceBits } from '../dist/deep/view.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, sections: { type: 'string', default: '1,2,4' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, sections: { type: 'string', default: '1,2,4,5' } } });
 const reps = Number(values.reps);
-/** 1: one thread, perturbation against brute force; 2: deep views, and arbitrary precision (3); 4: the cluster. */
+/** 1: one thread, perturbation against brute force; 2: deep views, and arbitrary precision (3); 4: the cluster; 5: depths. */
 const sections = new Set(values.sections.split(','));
 
 async function rate(workload: Workload, kernel: string): Promise<{ itps: number; ms: number; iterations: number }> {
@@ -205,6 +208,42 @@ if (sections.has('4')) {
     await redis.destroy();
   }
 }
+// 5. The same centre at three depths, alternating, whole renders on the warm pool.
+if (sections.has('5')) {
+  const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+  const widths = ['1e-100', '1e-300', '1e-1000'];
+  const views = widths.map((width) => viewWorkload({ center: seahorse, width, cols: 256, rows: 192, maxiter: 20000 }));
+  const walls = widths.map(() => [] as number[]);
+  const performed = widths.map(() => 0);
+  const phaseMs = widths.map(() => ({ orbit: [] as number[], tables: [] as number[], compute: [] as number[] }));
+  for (const view of views) await render(view, { backend: threads }); // warm-up
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [i, view] of views.entries()) {
+      const started = performance.now();
+      const result = await render(view, { backend: threads });
+      walls[i]!.push(performance.now() - started);
+      performed[i] = result.iterations;
+      const length = (name: string) => result.trace.phases.filter((p) => p.name === name).reduce((a, p) => a + p.endMs - p.startMs, 0);
+      phaseMs[i]!.orbit.push(length('reference orbit'));
+      phaseMs[i]!.tables.push(length('series and BLA'));
+      phaseMs[i]!.compute.push(length('compute'));
+    }
+  }
+  console.log(`5. Seahorse Valley (${seahorse.re}, ${seahorse.im}), 256 × 192, maxiter 20,000, 2 threads, medians of ${reps}:`);
+  const base = median(walls[0]!);
+  const baseCompute = median(phaseMs[0]!.compute);
+  for (const [i, width] of widths.entries()) {
+    const wall = median(walls[i]!);
+    const compute = median(phaseMs[i]!.compute);
+    console.log(
+      `   ${width}: wall ${wall.toFixed(0)} ms (reference orbit ${median(phaseMs[i]!.orbit).toFixed(0)} ms at ${referenceBits(views[i]!.deep!)} bits, ` +
+        `series and BLA ${median(phaseMs[i]!.tables).toFixed(0)} ms, compute ${compute.toFixed(0)} ms), ` +
+        `${(performed[i]! / 1e6).toFixed(2)} M updates performed of ${((256 * 192 * 20000) / 1e6).toFixed(0)} M` +
+        (i > 0 ? `; ÷ 1e-100: wall ${(wall / base).toFixed(2)}×, compute ${(compute / baseCompute).toFixed(2)}× (target ≤ 2)` : ''),
+    );
+  }
+}
+
 await threads.close();
 
 /** z ← z² + c in fixed point (× 2^-bits) until |z| > 2: the updates performed. */

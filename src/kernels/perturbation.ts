@@ -409,8 +409,8 @@ const SMALL_AGAIN = 2 ** -470;
 const PILOT_SIDE = 8;
 
 /**
- * Whether BLA pays on this view: the js kernel runs 8 × 8 points spread over it with and
- * without the table; BLA is kept when it at least halves their updates. Where it skips little
+ * Whether BLA pays on this view: the js kernel runs 8 × 8 points spread over it with the
+ * table; BLA is kept when it at least halves the updates they would perform without it. Where it skips little
  * (most points escape before δ is small enough), it would only cost the native kernel its SIMD
  * lanes (BLA runs point by point) — measured 3.6× slower on a spiral at 1e-100. Deterministic:
  * a cluster worker decides as the submitter does.
@@ -423,9 +423,25 @@ export function blaPays(re: Float64Array, im: Float64Array, maxiter: number, dee
   const out = new Int32Array(sre.length * sim.length);
   const input = { re: sre, im: sim, maxiter, out, offset: 0, rowStride: sre.length, prune: false };
   const withBla = computePerturbedChunk(input, deep);
-  const { bla: _, ...withoutTable } = deep;
-  const without = computePerturbedChunk(input, withoutTable);
-  return withBla * 2 <= without;
+  return withBla * 2 <= updatesWithoutBla(sre, sim, out, deep);
+}
+
+/**
+ * The updates the pilot's points would perform without the table, from their counts: every
+ * update from where the series leaves a point to its count (rebasing adds none), as the loop
+ * counts them. Running the pilot a second time without the table would say the same (checked
+ * on six views) and cost far more below ~1e-300, where every update is in the extended form:
+ * 210 ms of a 256 × 192 view's 274 at 1e-300 in Seahorse Valley.
+ */
+function updatesWithoutBla(re: Float64Array, im: Float64Array, counts: Int32Array, deep: DeepInput): number {
+  let total = 0;
+  for (let row = 0; row < im.length; row++) {
+    for (let col = 0; col < re.length; col++) {
+      const s = deep.series ? skipTo(deep.series, re[col]!, im[row]!, deep.exponent) : 1;
+      total += counts[row * re.length + col]! - s + 2;
+    }
+  }
+  return total;
 }
 
 /**
