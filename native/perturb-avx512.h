@@ -59,7 +59,7 @@ static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, d
   m[l] = 0;
   n[l] = -(1LL << 40);
   const mandel_series *series = c->series;
-  while (c->next < c->total) {
+  while (c->next < c->total && !mandel_cancelled()) {
     int p = c->next++;
     double cr = c->re[p % c->cols], ci = c->im[p / c->cols];
     int s = series ? skip_to(series, cr, ci, c->exponent) : 1;

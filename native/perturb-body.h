@@ -35,7 +35,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
     m[v][l] = 0;                                                                                                  \
     n[v][l] = -(1LL << 40);                                                                                       \
     upd[v][l] = 0;                                                                                                \
-    while (next < total) {                                                                                        \
+    while (next < total && !mandel_cancelled()) {                                                                \
       int p = next++;                                                                                             \
       double cr = re[p % cols], ci = im[p / cols];                                                                \
       int s = series ? skip_to(series, cr, ci, exponent) : 1;                                                     \

@@ -78,7 +78,13 @@ static inline void to_extended(double xr, double xi, int ce, double *dr, double 
 static counted iterate_double(double dcr, double dci, const double *zr, const double *zi, int last, int maxiter, int n, int m,
                               double dr, double di, double updates, const mandel_bla *bla) {
   counted out;
+  unsigned steps = 0;
   for (;;) {
+    /* A point can take maxiter updates (10^6 and more): a cancelled call stops inside it too. */
+    if ((++steps & 4095) == 0 && mandel_cancelled()) {
+      out.count = n;
+      break;
+    }
     double xr = zr[m] + dr;
     double xi = zi[m] + di;
     double z2 = xr * xr + xi * xi;
@@ -135,7 +141,12 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
     dr *= pow2(de);
     di *= pow2(de);
   }
+  unsigned steps = 0;
   for (;;) {
+    if ((++steps & 4095) == 0 && mandel_cancelled()) {
+      out.count = n;
+      break;
+    }
     if (small) {
       double xr = zr[m], xi = zi[m];
       if (xr * xr + xi * xi > 4) {
