@@ -5,6 +5,10 @@
  * are not.
  */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ThreadsBackend } from '../src/backends/threads.js';
 import { render } from '../src/render.js';
@@ -255,5 +259,47 @@ describe('mandel serve: deep tiles are bounded and never hold the server', () =>
     // The lower maxiter's tile from the shared orbit is the tile rendered on its own.
     const own = await render(tileWorkload({ z: 40, x: BigInt(x), y: BigInt(y), maxiter: 2000 }), { backend, kernel: 'native' });
     assert.deepEqual(new Int32Array(lower.body.buffer, lower.body.byteOffset, lower.body.length / 4), own.counts);
+  });
+});
+
+describe('mandel serve: where it listens', () => {
+  const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
+
+  it('says in one line, exit code 2, that a port is taken', async () => {
+    const holder = createServer().listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const run = spawnSync(process.execPath, [bin, 'serve', '--port', String(port), '--workers', '1'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(run.status, 2, run.stderr);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(`^mandel: port ${port} on 127\\.0\\.0\\.1 is in use; choose another with --port N, or --port 0 for any free one`),
+      );
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('on every address (0.0.0.0) prints URLs another host can open, never http://0.0.0.0', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--port', '0', '--workers', '1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      const deadline = Date.now() + 20_000;
+      while (!stdout.includes('Ctrl-C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.doesNotMatch(stdout, /0\.0\.0\.0/);
+      const loopback = /explorer: {2}(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32})/.exec(stdout);
+      assert.ok(loopback, stdout);
+      assert.equal((await call(loopback[1]!)).status, 200, 'the printed loopback URL opens the explorer');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

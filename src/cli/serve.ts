@@ -3,7 +3,9 @@
  * the threads pool here, or the cluster through Redis. Loopback only unless told otherwise,
  * and then behind a token printed in the URL. Ctrl-C closes the server and the pool.
  */
+import { networkInterfaces } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidOptionError } from '../errors.js';
 import { positiveInteger } from './parse.js';
 import { addRedisOptions, type RedisFlags } from './options.js';
 
@@ -47,10 +49,14 @@ export function serveCommand(signal: AbortSignal): Command {
         ...(cluster ? { concurrency: flags.maxInFlight, cancelRunning: true } : {}),
         ...(flags.token ? { token: flags.token } : {}),
         ...(cluster ? { cluster } : {}),
+      }).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, flags.host, flags.port);
       });
+      // On every address (0.0.0.0, ::) the URL names none another host can open: list the machine's own.
+      const urls = WILDCARD.has(flags.host) ? reachableUrls(server.url, flags.host) : [server.url];
       process.stdout.write(
         `mandel serve: ${backend.name} backend, ${backend.workers} worker${backend.workers === 1 ? '' : 's'}\n` +
-          `  explorer:  ${server.url}\n  dashboard: ${server.url.replace(/\/(\?|$)/, '/dashboard$1')}\n` +
+          urls.map((url) => `  explorer:  ${url}\n  dashboard: ${url.replace(/\/(\?|$)/, '/dashboard$1')}\n`).join('') +
           (server.token ? '  every request needs the token in this URL (or its cookie)\n' : '') +
           'Ctrl-C stops it.\n',
       );
@@ -64,6 +70,30 @@ export function serveCommand(signal: AbortSignal): Command {
     process.stderr.write('mandel: serve stopped\n');
     self.setOptionValue('exitCode', 130);
   });
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+
+/** The server's URL on each address of this machine's interfaces (IPv4 for 0.0.0.0; both for ::). */
+function reachableUrls(url: string, host: string): string[] {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((entry) => entry !== undefined && (host === '0.0.0.0' ? entry.family === 'IPv4' : true))
+    .filter((entry) => !entry!.address.startsWith('fe80:')) // link-local: needs a zone, no browser opens it
+    .map((entry) => (entry!.family === 'IPv6' ? `[${entry!.address}]` : entry!.address));
+  const shown = /^http:\/\/(\[[^\]]+\]|[^:/]+)/.exec(url)![1]!;
+  return addresses.length > 0 ? addresses.map((address) => url.replace(shown, address)) : [url];
+}
+
+/** Listening failed: a port in use or not allowed is bad usage, said in one line (exit 2). */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE')
+    return new InvalidOptionError(`port ${port} on ${host} is in use; choose another with --port N, or --port 0 for any free one`);
+  if (error.code === 'EACCES')
+    return new InvalidOptionError(`port ${port} on ${host} needs privileges this process lacks; choose a port above 1023`);
+  if (error.code === 'EADDRNOTAVAIL')
+    return new InvalidOptionError(`${host} is not an address of this machine; choose one of its addresses with --host`);
+  return error;
 }
 
 /** A DNS name as --allow-host takes it: letters, digits, dots and dashes. */
@@ -82,7 +112,6 @@ async function openBackend(flags: ServeFlags) {
     return { backend, cluster: undefined, close: () => backend.close() };
   }
   if (flags.workers !== undefined) {
-    const { InvalidOptionError } = await import('../errors.js');
     throw new InvalidOptionError('the cluster backend has as many workers as run `mandel worker`; drop --workers');
   }
   const { ClusterBackend } = await import('../cluster/index.js');
