@@ -128,8 +128,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
     // otherwise, where copies into it take V8's fast path (into shared memory they do not).
     const counts = await recorder.phase(PHASE.allocate, () => {
       if (options.into) return checkInto(options.into, elements, backend);
-      const bytes = elements * Int32Array.BYTES_PER_ELEMENT;
-      return new Int32Array(backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+      return new Int32Array(allocate(elements * Int32Array.BYTES_PER_ELEMENT));
     });
     await recorder.phase(PHASE.compute, () =>
       backend.run(

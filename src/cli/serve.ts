@@ -77,10 +77,10 @@ const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 /** The server's URL on each address of this machine's interfaces (IPv4 for 0.0.0.0; both for ::). */
 function reachableUrls(url: string, host: string): string[] {
   const addresses = Object.values(networkInterfaces())
-    .flat()
-    .filter((entry) => entry !== undefined && (host === '0.0.0.0' ? entry.family === 'IPv4' : true))
-    .filter((entry) => !entry!.address.startsWith('fe80:')) // link-local: needs a zone, no browser opens it
-    .map((entry) => (entry!.family === 'IPv6' ? `[${entry!.address}]` : entry!.address));
+    .flatMap((entries) => entries ?? [])
+    .filter((entry) => host !== '0.0.0.0' || entry.family === 'IPv4')
+    .filter((entry) => !entry.address.startsWith('fe80:')) // link-local: needs a zone, no browser opens it
+    .map((entry) => (entry.family === 'IPv6' ? `[${entry.address}]` : entry.address));
   const shown = /^http:\/\/(\[[^\]]+\]|[^:/]+)/.exec(url)![1]!;
   return addresses.length > 0 ? addresses.map((address) => url.replace(shown, address)) : [url];
 }

@@ -12,9 +12,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
-import { isIP } from 'node:net';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
@@ -186,10 +185,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   // Tile-sized count buffers, reused: one per slot at most is ever out.
   const spare: Int32Array[] = [];
-  const tileBuffer = () => {
-    const bytes = TILE_SIZE * TILE_SIZE * Int32Array.BYTES_PER_ELEMENT;
-    return spare.pop() ?? new Int32Array(backend.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  };
+  const tileBuffer = () => spare.pop() ?? new Int32Array(allocateForBackend(TILE_SIZE * TILE_SIZE * Int32Array.BYTES_PER_ELEMENT));
   let benchReport: string | undefined;
   let benchRunning = false;
 
