@@ -24,6 +24,8 @@ import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import type { Kernel } from '../src/kernels/types.js';
 import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
+import { blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
+import { BLA_STEP_COST, blaPilot, deepInputOf } from '../src/kernels/perturbation.js';
 
 interface Fixture {
   place: string;
@@ -141,6 +143,29 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     );
     assert.deepEqual(withBla.counts, out, 'the same counts with and without BLA here');
     assert.ok(withBla.iterations * 5 < seriesOnly, `${withBla.iterations} updates with BLA, ${seriesOnly} with the series alone`);
+  });
+
+  it('keeps BLA where its steps cost less than the updates they save, at BLA_STEP_COST updates a step', () => {
+    // Seahorse Valley: at 1e-26 the table skips more than half the updates, yet its point-by-point
+    // steps cost more than the SIMD updates they replace (11.9 s with it, 4.5 s without, 1024 × 768);
+    // at 1e-30 it skips 97% and is kept.
+    const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+    const decide = (width: string) => {
+      const workload = viewWorkload({ center: seahorse, width, cols: 64, rows: 48, maxiter: 20_000, perturbation: 'always' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+      const { re, im } = axesOf(workload);
+      const exponent = workload.deep!.exponent;
+      const bla = blaTable(reference, deepDcMax(workload), undefined, deepDcMaxLog2(workload));
+      const pilot = blaPilot(re, im, workload.maxiter, { reference, exponent, series: linearSeries(reference), bla });
+      const kept = deepInputOf(workload, reference, true, (bytes) => new ArrayBuffer(bytes)).bla !== undefined;
+      return { ratio: pilot.without / pilot.withBla, kept };
+    };
+    const shallow = decide('1e-26');
+    assert.ok(shallow.ratio > 2 && shallow.ratio < BLA_STEP_COST, `1e-26: the table saves ${shallow.ratio.toFixed(2)}× the steps`);
+    assert.equal(shallow.kept, false, '1e-26: skipping more than half is not enough');
+    const deep = decide('1e-30');
+    assert.ok(deep.ratio > BLA_STEP_COST, `1e-30: ${deep.ratio.toFixed(2)}×`);
+    assert.equal(deep.kept, true);
   });
 
   it('at 1e-6, where doubles still serve, perturbation agrees with the truth at least as often as brute force', async () => {

@@ -409,13 +409,35 @@ const SMALL_AGAIN = 2 ** -470;
 const PILOT_SIDE = 8;
 
 /**
- * Whether BLA pays on this view: the js kernel runs 8 × 8 points spread over it with the
- * table; BLA is kept when it at least halves the updates they would perform without it. Where it skips little
- * (most points escape before δ is small enough), it would only cost the native kernel its SIMD
- * lanes (BLA runs point by point) — measured 3.6× slower on a spiral at 1e-100. Deterministic:
+ * What a BLA step costs against one update of the native kernel's SIMD lanes: BLA runs point
+ * by point (a lane per point was tried: 3.4–5× slower, native/perturb.c), where 8 to 32 lanes
+ * share the plain loop's work. Measured per step from whole renders (1024 × 768, maxiter
+ * 20,000, 2 threads, the table forced on and off): 7.4× in Seahorse Valley at 1e-20, 10× at
+ * 1e-30, 4.2–4.4× on M(24,1) at 1e-25 and 1e-40. The js kernel's steps cost about the same
+ * either way, so there the rule keeps the table less often than it could.
+ */
+export const BLA_STEP_COST = 8;
+
+/**
+ * Whether BLA pays on this view, by cost: the js kernel runs 8 × 8 points spread over it
+ * with the table, and the table is kept when those steps, at BLA_STEP_COST each, cost less
+ * than the updates the points would perform without it. Skipped counts alone misled: in
+ * Seahorse Valley at 1e-20 the table skips 37% of the updates and made the render 4.7×
+ * slower (11.4 s against 2.4 s); where it skips 97% (1e-30) it is 3.2× faster. Deterministic:
  * a cluster worker decides as the submitter does.
  */
 export function blaPays(re: Float64Array, im: Float64Array, maxiter: number, deep: DeepInput & { bla: BlaTable }): boolean {
+  const { withBla, without } = blaPilot(re, im, maxiter, deep);
+  return withBla * BLA_STEP_COST < without;
+}
+
+/** The pilot's steps with the table and updates without it, on 8 × 8 points spread over the view. */
+export function blaPilot(
+  re: Float64Array,
+  im: Float64Array,
+  maxiter: number,
+  deep: DeepInput & { bla: BlaTable },
+): { withBla: number; without: number } {
   const pick = (axis: Float64Array) =>
     Float64Array.from({ length: Math.min(PILOT_SIDE, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / PILOT_SIDE)]!);
   const sre = pick(re);
@@ -423,7 +445,7 @@ export function blaPays(re: Float64Array, im: Float64Array, maxiter: number, dee
   const out = new Int32Array(sre.length * sim.length);
   const input = { re: sre, im: sim, maxiter, out, offset: 0, rowStride: sre.length, prune: false };
   const withBla = computePerturbedChunk(input, deep);
-  return withBla * 2 <= updatesWithoutBla(sre, sim, out, deep);
+  return { withBla, without: updatesWithoutBla(sre, sim, out, deep) };
 }
 
 /**
