@@ -401,6 +401,35 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
     }
   });
 
+  it('explorer: a view with nothing to show says why in one line (all at maxiter; one count), and the line goes when there is detail', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+      const notice = async (hash: string) => {
+        await page.goto('about:blank'); // a new page each time, not a change of hash
+        await page.goto(`${base}/${hash}`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'true');
+        await page.waitForFunction(() => {
+          const explorer = (window as unknown as { mandelExplorer: { loaded: Map<string, unknown>; loading?: boolean } }).mandelExplorer;
+          return explorer.loaded.size > 0 && explorer.loading === false;
+        });
+        return page.evaluate(() => {
+          const element = document.getElementById('notice')!;
+          return element.classList.contains('hidden') ? '' : element.textContent!;
+        });
+      };
+      // Inside the main cardioid: every point at maxiter.
+      assert.match(await notice('#re=-0.1&im=0&w=0.01&m=200'), /^Every point on screen reached maxiter \(200\)/);
+      await page.screenshot({ path: join(screenshots, 'explorer-notice.png') });
+      // Far outside: |c|² = 4.5 escapes at once, everywhere.
+      assert.match(await notice('#re=1.5&im=1.5&w=0.001&m=200'), /^Every point on screen escaped after 0 iterations/);
+      // The seahorse valley has detail: no line.
+      assert.equal(await notice('#re=-0.7453&im=0.1127&w=0.06&m=600'), '');
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('explorer: zooms past double precision on perturbation tiles, moving its frame under Leaflet, and the URL keeps the exact centre', async () => {
     type Explorer = {
       loaded: Map<string, { counts: ArrayLike<number>; maxiter: number }>;

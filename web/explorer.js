@@ -78,6 +78,7 @@ const TileLayer = L.GridLayer.extend({
     fetchTile(`/api/tile/${key}?${query}`, format, controller.signal)
       .then(({ counts, worker }) => {
         loaded.set(key, { counts, worker, maxiter });
+        canvas.mandelKey = key;
         paint(canvas, counts, maxiter, worker);
         done(null, canvas);
       })
@@ -154,7 +155,43 @@ layer.on('tileunload', (event) => {
   }
 });
 layer.on('loading', () => (explorer.loading = true));
-layer.on('load', () => (explorer.loading = false));
+layer.on('load', () => {
+  explorer.loading = false;
+  showNotice();
+});
+
+/**
+ * One line when the tiles on screen say nothing, as `mandel run` prints it (src/analysis/notice.ts):
+ * every point at maxiter, or every point with one count.
+ */
+function showNotice() {
+  let low = Infinity;
+  let high = -Infinity;
+  let maxiter = 0;
+  let points = 0;
+  for (const canvas of layer.getContainer()?.querySelectorAll('canvas') ?? []) {
+    const tile = loaded.get(canvas.mandelKey);
+    if (!tile) continue;
+    maxiter = Math.max(maxiter, tile.maxiter);
+    points += tile.counts.length;
+    for (const count of tile.counts) {
+      if (count < low) low = count;
+      if (count > high) high = count;
+    }
+  }
+  const notice = $('notice');
+  let text = '';
+  if (points > 0 && low === high && low >= maxiter) {
+    text =
+      `Every point on screen reached maxiter (${maxiter.toLocaleString('en-US')}): you are inside the set, or the detail ` +
+      'here needs more iterations: untick auto maxiter and raise it.';
+  } else if (points > 0 && low === high) {
+    text = `Every point on screen escaped after ${low.toLocaleString('en-US')} iterations: there is no detail here; move, or zoom out.`;
+  }
+  notice.textContent = text;
+  notice.classList.toggle('hidden', text === '');
+  explorer.notice = text;
+}
 layer.addTo(map);
 {
   const local = frame.toLocal(startRe, startIm, startBits);

@@ -7,6 +7,7 @@ import type { RepresentationCost } from '../memory.js';
 import type { WrittenFile } from '../outputs/index.js';
 import type { BitmapResult } from '../bitmap.js';
 import type { RenderResult } from '../result.js';
+import { viewNotice } from '../analysis/notice.js';
 
 export interface ReportContext {
   /** The kernel as asked (`auto`, or a name), beside the one that ran. */
@@ -24,6 +25,7 @@ export function jsonReport(result: RenderResult, context: ReportContext) {
     skippedIterations: result.bruteForceIterations - result.iterations,
     ...how(result, context),
     ...(context.representations ? { representations: context.representations } : {}),
+    notice: viewNotice(result.counts, result.workload) ?? null,
   };
 }
 
@@ -93,6 +95,8 @@ export function textReport(result: RenderResult, context: ReportContext): string
     `Total sum of elements (for validation): ${result.sum}`,
     ...mainThreadNote(result),
   ];
+  const notice = viewNotice(result.counts, result.workload);
+  if (notice) lines.push(`Note: ${notice.message}`);
   for (const file of context.files) lines.push(`Wrote ${file.path} (${file.kind}, ${grouped(file.bytes)} bytes)`);
   if (context.representations) {
     // Every column right-aligned under a header of the same width.
