@@ -13,6 +13,9 @@ depth needs:
 - minibrot: the nucleus of a minibrot near the filament's tip, found at each depth by the
             box-period method and Newton's method; the view is 4 times its size wide, and
             maxiter at least 10 times its period (points near a minibrot escape slowly)
+- spiral-off, minibrot-off: the same features away from the view's centre (0.37 widths left,
+            0.29 up), so that the reference orbit at the centre does not pass through them and
+            the points near them are right only if perturbation rebases
 
 Pixel (x, y), x from the left and y from the top, is c = centre + (x - (cols-1)/2) h
 + i ((rows-1)/2 - y) h with h = width / cols: the grid mandel's deep workloads use.
@@ -35,6 +38,10 @@ from gmpy2 import mpfr
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'deep')
 SIZE = 48
 DEPTHS = {'1e-6': 2000, '1e-20': 2000, '1e-50': 5000, '1e-150': 10000, '1e-400': 10000}
+# Off-centre fixtures: the view's centre is the feature plus this many widths (so the feature
+# sits 0.37 widths left of and 0.29 above the centre), at these depths.
+OFF_CENTRE = ('0.37', '-0.29')
+OFF_CENTRE_DEPTHS = ('1e-20', '1e-50', '1e-150')
 
 
 def digits_for(width_exp):
@@ -161,14 +168,16 @@ def main():
     for depth, maxiter in DEPTHS.items():
         width_exp = int(depth.split('e')[1])
         dps = digits_for(width_exp)
-        for place in ('spiral', 'filament', 'minibrot'):
+        for place in ('spiral', 'filament', 'minibrot', 'spiral-off', 'minibrot-off'):
+            if place.endswith('-off') and depth not in OFF_CENTRE_DEPTHS:
+                continue
             name = f'{place}-{depth}'
             maxiter = DEPTHS[depth]
             if wanted and name not in wanted:
                 continue
             started = time.time()
             note = ''
-            if place == 'spiral':
+            if place.startswith('spiral'):
                 c = spiral(dps)
                 width = depth
             elif place == 'filament':
@@ -180,6 +189,12 @@ def main():
                 width = mp.nstr(size * 4, 3, min_fixed=1, max_fixed=0)
                 maxiter = max(maxiter, min(10000, 10 * period))
                 note = f'nucleus of period {period}, size {mp.nstr(size, 4)}; the view is 4 sizes wide'
+            if place.endswith('-off'):
+                # The feature away from the centre, where the reference orbit does not pass
+                # through it: points near it need rebasing (a loop without it gets them wrong).
+                mp.mp.dps = 2 * dps + 10
+                c = c + mp.mpc(OFF_CENTRE[0], OFF_CENTRE[1]) * mp.mpf(str(width))
+                note = (note + '; ' if note else '') + f'the feature is {OFF_CENTRE[0]}, {OFF_CENTRE[1]} widths from the centre'
             mp.mp.dps = dps
             re = mp.nstr(c.real, dps, min_fixed=-math.inf, max_fixed=math.inf, strip_zeros=True)
             im = mp.nstr(c.imag, dps, min_fixed=-math.inf, max_fixed=math.inf, strip_zeros=True)

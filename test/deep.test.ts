@@ -68,10 +68,14 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
   });
   after(() => threads.close());
 
-  it('has fixtures from 1e-20 to 1e-400 in three kinds of place', () => {
+  it('has fixtures from 1e-20 to 1e-400 in three kinds of place, and features away from the centre at three depths', () => {
     const names = fixtures.map((f) => f.name);
     for (const place of ['spiral', 'filament', 'minibrot'])
       for (const depth of ['1e-20', '1e-50', '1e-150', '1e-400']) assert.ok(names.includes(`${place}-${depth}`), `${place}-${depth}`);
+    // Where the reference orbit (at the centre) does not pass through the feature, only rebasing
+    // gets the points near it right: a loop without it failed these and passed all the others.
+    for (const place of ['spiral-off', 'minibrot-off'])
+      for (const depth of ['1e-20', '1e-50', '1e-150']) assert.ok(names.includes(`${place}-${depth}`), `${place}-${depth}`);
   });
 
   for (const f of fixtures.filter((fixture) => fixture.name !== 'spiral-1e-6')) {
@@ -106,7 +110,14 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     // Without the BLA table, so the SIMD lanes run (with it, native goes point by point; the
     // fixture tests above compare that with js).
     const isas = nativeIsas().filter((isa) => isa.supported);
-    for (const name of ['minibrot-1e-150', 'minibrot-1e-400', 'spiral-1e-50', 'filament-1e-400']) {
+    for (const name of [
+      'minibrot-1e-150',
+      'minibrot-1e-400',
+      'spiral-1e-50',
+      'filament-1e-400',
+      'minibrot-off-1e-20',
+      'spiral-off-1e-50',
+    ]) {
       const f = fixtures.find((fixture) => fixture.name === name)!;
       // A part of the view: the 1e-400 ones take seconds on one thread.
       const full = view(f);
