@@ -24,8 +24,8 @@ import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import type { Kernel } from '../src/kernels/types.js';
 import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
-import { blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
-import { BLA_STEP_COST, blaPilot, deepInputOf } from '../src/kernels/perturbation.js';
+import { BLA_EPSILON, BLA_EPSILON_LOOSE, blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
+import { BLA_STEP_COST, blaPilot, deepInputOf, sameCounts } from '../src/kernels/perturbation.js';
 
 interface Fixture {
   place: string;
@@ -177,6 +177,36 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     const deep = decide('1e-30');
     assert.ok(deep.ratio > BLA_STEP_COST, `1e-30: ${deep.ratio.toFixed(2)}×`);
     assert.equal(deep.kept, true);
+  });
+
+  it('takes the looser BLA radius only where a 32 × 32 check finds it moves no count', () => {
+    const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+    const setUp = (maxiter: number) => {
+      const workload = viewWorkload({ center: seahorse, width: '1e-30', cols: 64, rows: 48, maxiter, perturbation: 'always' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), maxiter);
+      const base = { reference, exponent: workload.deep!.exponent, series: linearSeries(reference) };
+      const table = (epsilon: number) => blaTable(reference, deepDcMax(workload), undefined, deepDcMaxLog2(workload), epsilon);
+      return { workload, reference, strict: { ...base, bla: table(BLA_EPSILON) }, loose: { ...base, bla: table(BLA_EPSILON_LOOSE) } };
+    };
+    // Every point inside at maxiter 20,000: the loose table skips far more and moves nothing.
+    const inside = setUp(20_000);
+    const chosen = deepInputOf(inside.workload, inside.reference, true, (bytes) => new ArrayBuffer(bytes));
+    assert.deepEqual(chosen.bla?.r2, inside.loose.bla.r2, 'the loose table');
+    const { re, im } = axesOf(inside.workload);
+    const counts = (deep: typeof inside.strict) => {
+      const out = new Int32Array(64 * 48);
+      const updates = jsKernel.computeDeep!({ re, im, maxiter: 20_000, out, offset: 0, rowStride: 64, prune: false }, deep);
+      return { out, updates };
+    };
+    const strictRun = counts(inside.strict);
+    const looseRun = counts(inside.loose);
+    assert.deepEqual(looseRun.out, strictRun.out, 'the same counts on the whole view');
+    assert.ok(looseRun.updates * 4 < strictRun.updates, `${looseRun.updates} updates against ${strictRun.updates}`);
+    // At maxiter 100,000 points escape after ~33,000 updates, and the loose radius moves 1.3% of
+    // the counts (wrong where MPFR checked): the check sees it.
+    const escaping = setUp(100_000);
+    const axes = axesOf(escaping.workload);
+    assert.equal(sameCounts(axes.re, axes.im, 100_000, escaping.strict, escaping.loose), false);
   });
 
   it('at 1e-6, where doubles still serve, perturbation agrees with the truth at least as often as brute force', async () => {
