@@ -8,7 +8,7 @@
  *
  * Per view: both wall times (medians) and their ratio, peak memory (max RSS), the updates each
  * performed, how many points the two agree on, and — where they differ, plus a few points
- * anywhere — who is right by MPFR brute force (scripts/deep-truth.py; Debian's python3-gmpy2).
+ * anywhere — who is right by MPFR brute force (scripts/deep_truth.py; Debian's python3-gmpy2).
  *
  * Set up like for like (bench/fraktaler/mandel-anchor.patch, ../shared/anchors/fraktaler-3.md):
  * pixel centres without its jitter, escape radius 2, its interior detection off, its step limits
@@ -46,7 +46,7 @@ if (!existsSync(f3)) {
   process.exit(1);
 }
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
-const truthScript = fileURLToPath(new URL('../scripts/deep-truth.py', import.meta.url));
+const truthScript = fileURLToPath(new URL('../scripts/deep_truth.py', import.meta.url));
 const python = '/usr/bin/python3';
 const hasTruth = spawnSync(python, ['-c', 'import gmpy2'], { encoding: 'utf8' }).status === 0;
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -177,7 +177,7 @@ function truth(view: View, points: number[]): number[] | undefined {
     points: points.map((i) => [i % cols, Math.floor(i / cols)]),
   };
   const result = spawnSync(python, [truthScript], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (result.status !== 0) throw new Error(`deep-truth.py: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`deep_truth.py: ${result.stderr}`);
   return JSON.parse(result.stdout) as number[];
 }
 
@@ -201,7 +201,7 @@ console.log(
 );
 console.log(
   hasTruth
-    ? 'Who is right: MPFR brute force (scripts/deep-truth.py) where they differ, plus a third as many points anywhere.'
+    ? 'Who is right: MPFR brute force (scripts/deep_truth.py) where they differ, plus a third as many points anywhere.'
     : 'No python3-gmpy2: no MPFR arbiter.',
 );
 for (const view of chosen) {

@@ -35,6 +35,8 @@ import gmpy2
 import mpmath as mp
 from gmpy2 import mpfr
 
+from deep_truth import escape_count
+
 OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'deep')
 SIZE = 48
 DEPTHS = {'1e-6': 2000, '1e-20': 2000, '1e-50': 5000, '1e-150': 10000, '1e-400': 10000}
@@ -141,25 +143,7 @@ def counts(centre_re, centre_im, width, maxiter, bits):
     cre, cim, w = mpfr(centre_re), mpfr(centre_im), mpfr(width)
     h = w / SIZE
     half = mpfr(SIZE - 1) / 2
-    out = []
-    four = mpfr(4)
-    for y in range(SIZE):
-        ci = cim + (half - y) * h
-        for x in range(SIZE):
-            cr = cre + (x - half) * h
-            zr = mpfr(0)
-            zi = mpfr(0)
-            k = maxiter
-            for n in range(maxiter):
-                zr2 = zr * zr
-                zi2 = zi * zi
-                zi = 2 * zr * zi + ci
-                zr = zr2 - zi2 + cr
-                if zr * zr + zi * zi > four:
-                    k = n
-                    break
-            out.append(k)
-    return out
+    return [escape_count(cre + (x - half) * h, cim + (half - y) * h, maxiter) for y in range(SIZE) for x in range(SIZE)]
 
 
 def main():

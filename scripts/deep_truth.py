@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """
 Escape counts of chosen pixels of a view, by brute force in MPFR (gmpy2), as
-scripts/deep-fixtures.py computes them: the arbiter where mandel and another program disagree.
+scripts/deep-fixtures.py computes them (it uses escape_count from here): the arbiter where mandel and another program disagree.
 
 Reads one JSON object on stdin: {"re", "im", "width" (decimal strings), "cols", "rows",
 "maxiter", "bits", "points": [[x, y], ...]}; pixel (x, y) is mandel's: centre
@@ -16,29 +16,28 @@ import gmpy2
 from gmpy2 import mpfr
 
 
+def escape_count(cr, ci, maxiter):
+    """The index of the update after which |z| > 2 first holds, from z = 0; maxiter if none."""
+    four = mpfr(4)
+    zr = mpfr(0)
+    zi = mpfr(0)
+    for n in range(maxiter):
+        zr2 = zr * zr
+        zi2 = zi * zi
+        zi = 2 * zr * zi + ci
+        zr = zr2 - zi2 + cr
+        if zr * zr + zi * zi > four:
+            return n
+    return maxiter
+
+
 def main():
     spec = json.load(sys.stdin)
     gmpy2.get_context().precision = int(spec['bits'])
     cre, cim, width = mpfr(spec['re']), mpfr(spec['im']), mpfr(spec['width'])
     cols, rows, maxiter = int(spec['cols']), int(spec['rows']), int(spec['maxiter'])
     h = width / cols
-    four = mpfr(4)
-    out = []
-    for x, y in spec['points']:
-        cr = cre + (x - mpfr(cols - 1) / 2) * h
-        ci = cim + (mpfr(rows - 1) / 2 - y) * h
-        zr = mpfr(0)
-        zi = mpfr(0)
-        k = maxiter
-        for n in range(maxiter):
-            zr2 = zr * zr
-            zi2 = zi * zi
-            zi = 2 * zr * zi + ci
-            zr = zr2 - zi2 + cr
-            if zr * zr + zi * zi > four:
-                k = n
-                break
-        out.append(k)
+    out = [escape_count(cre + (x - mpfr(cols - 1) / 2) * h, cim + (mpfr(rows - 1) / 2 - y) * h, maxiter) for x, y in spec['points']]
     json.dump(out, sys.stdout)
 
 
