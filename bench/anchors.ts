@@ -153,19 +153,25 @@ function runF3(view: View, type: 'double' | 'float'): Run {
   return { seconds: out.seconds, rssMB: out.rssMB, counts, performed: steps ? Number(steps[1]) + Number(steps[2]) : NaN };
 }
 
-/** 4·cols / (rows·width) for a width past doubles' range, from the width's decimal exponent. */
+/** A width such as 1.04e-151 as its mantissa and decimal exponent (exact where a double underflows). */
+function decimalWidth(width: string): { mantissa: number; exponent: number } {
+  const [mantissa, exponent = '0'] = width.toLowerCase().split('e');
+  return { mantissa: Number(mantissa), exponent: Number(exponent) };
+}
+
+/** 4·cols / (rows·width) for a width past doubles' range, as mantissa and exponent text. */
 function zoomText(width: string): [string, string] {
-  const match = /^(\d+(?:\.\d+)?)e-(\d+)$/.exec(width)!;
-  const scaled = (4 * cols) / (rows * Number(match[1]));
-  const [m, e] = scaled.toExponential(17).split('e');
-  return [m!, `e${Number(e) + Number(match[2])}`];
+  const { mantissa, exponent } = decimalWidth(width);
+  const [m, e] = ((4 * cols) / (rows * mantissa)).toExponential(17).split('e');
+  return [m!, `e${Number(e) - exponent}`];
 }
 
 function truth(view: View, points: number[]): number[] | undefined {
   if (!hasTruth || points.length === 0) return undefined;
   const digits = Math.max(view.re.length, view.im.length);
-  const depth = -Math.log2(Number(view.width) || 10 ** -Number(/e-(\d+)/.exec(view.width)![1]));
-  const bits = Math.ceil(Math.max(digits * 3.33 + 64, (Number.isFinite(depth) ? depth : 3400) + 128));
+  const { mantissa, exponent } = decimalWidth(view.width);
+  const depth = -(Math.log10(mantissa) + exponent) * Math.log2(10); // bits below the point a pixel needs, about
+  const bits = Math.ceil(Math.max(digits * 3.33 + 64, depth + 128));
   const spec = {
     re: view.re,
     im: view.im,
@@ -220,7 +226,7 @@ for (const view of chosen) {
   );
   for (const type of types) {
     const r = runs[type]!;
-    const seconds = median(r.map((x) => r && x.seconds));
+    const seconds = median(r.map((x) => x.seconds));
     let same = 0;
     for (let i = 0; i < m[0]!.counts.length; i++) if (r[0]!.counts[i] === m[0]!.counts[i]) same++;
     const ratio = mandelSeconds / seconds;

@@ -54,13 +54,14 @@ export function viewNotice(counts: Int32Array, workload: Workload): ViewNotice |
   if (workload.deep) {
     const decimals = Math.max(decimalsOf(workload.deep.re), decimalsOf(workload.deep.im));
     // The centre must be known to a small part of the view's width to lie on what is drawn there.
-    const needed = Math.ceil(-widthLog10(workload)) + 2;
+    const width = widthLog10(workload);
+    const needed = Math.ceil(-width) + 2;
     if (decimals < needed) {
       return {
         code: 'CENTRE_DIGITS',
         message:
           `Every point escaped after ${grouped(low)} iterations: the centre has ${decimals} digits after the point, and a view ` +
-          `1e${Math.round(widthLog10(workload))} wide needs about ${needed} to sit on detail that small (past its last digit ` +
+          `1e${Math.round(width)} wide needs about ${needed} to sit on detail that small (past its last digit ` +
           `the centre is a plain point, far from any); give the centre more digits, or zoom out`,
       };
     }

@@ -438,14 +438,22 @@ export function blaPilot(
   maxiter: number,
   deep: DeepInput & { bla: BlaTable },
 ): { withBla: number; without: number } {
-  const pick = (axis: Float64Array) =>
-    Float64Array.from({ length: Math.min(PILOT_SIDE, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / PILOT_SIDE)]!);
-  const sre = pick(re);
-  const sim = pick(im);
-  const out = new Int32Array(sre.length * sim.length);
-  const input = { re: sre, im: sim, maxiter, out, offset: 0, rowStride: sre.length, prune: false };
-  const withBla = computePerturbedChunk(input, deep);
-  return { withBla, without: updatesWithoutBla(sre, sim, out, deep) };
+  const sre = spread(re, PILOT_SIDE);
+  const sim = spread(im, PILOT_SIDE);
+  const { counts, updates } = sampleCounts(sre, sim, maxiter, deep);
+  return { withBla: updates, without: updatesWithoutBla(sre, sim, counts, deep) };
+}
+
+/** `side` coordinates spread evenly over an axis (every one of them if it has fewer). */
+function spread(axis: Float64Array, side: number): Float64Array {
+  return Float64Array.from({ length: Math.min(side, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / side)]!);
+}
+
+/** The counts of the sample grid re × im by the js kernel, and the updates it performed. */
+function sampleCounts(re: Float64Array, im: Float64Array, maxiter: number, deep: DeepInput): { counts: Int32Array; updates: number } {
+  const counts = new Int32Array(re.length * im.length);
+  const updates = computePerturbedChunk({ re, im, maxiter, out: counts, offset: 0, rowStride: re.length, prune: false }, deep);
+  return { counts, updates };
 }
 
 /**
@@ -501,16 +509,9 @@ const CHECK_SIDE = 32;
  * Deterministic: a cluster worker decides as the submitter does.
  */
 export function sameCounts(re: Float64Array, im: Float64Array, maxiter: number, a: DeepInput, b: DeepInput): boolean {
-  const pick = (axis: Float64Array) =>
-    Float64Array.from({ length: Math.min(CHECK_SIDE, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / CHECK_SIDE)]!);
-  const sre = pick(re);
-  const sim = pick(im);
-  const run = (deep: DeepInput) => {
-    const out = new Int32Array(sre.length * sim.length);
-    computePerturbedChunk({ re: sre, im: sim, maxiter, out, offset: 0, rowStride: sre.length, prune: false }, deep);
-    return out;
-  };
-  const first = run(a);
-  const second = run(b);
+  const sre = spread(re, CHECK_SIDE);
+  const sim = spread(im, CHECK_SIDE);
+  const first = sampleCounts(sre, sim, maxiter, a).counts;
+  const second = sampleCounts(sre, sim, maxiter, b).counts;
   return first.every((count, i) => count === second[i]);
 }
