@@ -2,6 +2,7 @@
  * The defaults a person sees in `--help`, apart from the modules that use them, so that
  * printing the help loads no validation library, no worker pool and no Redis client.
  */
+import { SCALES } from '../web/scale.js';
 
 /** The tutorial's default size (`--size`): a grid of 500 × 500 points. */
 export const DEFAULT_SIZE = 1000;
@@ -44,12 +45,14 @@ export const DEFAULT_BACKEND: BackendName = 'threads';
 export const COLORMAPS = ['viridis', 'magma', 'inferno', 'turbo', 'grey', 'hot'] as const;
 export type ColormapName = (typeof COLORMAPS)[number];
 /**
- * How counts map to colours. `log` and `linear` stretch from the lowest count in the view to
- * maxiter (a zoom whose every point takes 300 iterations still uses the whole map);
- * `histogram` gives each colour an equal share of the escaped points, whatever maxiter.
- * Points that never escape take the top colour in every scale.
+ * How counts map to colours (web/scale.js, shared with the explorer). `log` and `linear`
+ * stretch from the lowest count in the view to maxiter (a zoom whose every point takes 300
+ * iterations still uses the whole map); `histogram` gives each colour an equal share of the
+ * escaped points, whatever maxiter; `bands` cycles every 128 iterations; `auto` (the default)
+ * takes log, or histogram where log would crowd the view into a sliver of the map. Points in
+ * the set (count = maxiter) are black in every scale.
  */
-export const SCALES = ['log', 'linear', 'histogram'] as const;
+export { SCALES };
 export type Scale = (typeof SCALES)[number];
 export const SURFACE_HEIGHTS = ['log', 'linear'] as const;
 export type SurfaceHeight = (typeof SURFACE_HEIGHTS)[number];

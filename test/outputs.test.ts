@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { colormapTable } from '../src/outputs/colormap.js';
+import { colormapTable, type Scale } from '../src/outputs/colormap.js';
+import { AUTO_SPREAD, BAND_PERIOD, colourScale, INTERIOR } from '../web/scale.js';
 import { decodeNpyInt32, encodeNpyInt32 } from '../src/outputs/npy.js';
 import { encodePng } from '../src/outputs/png.js';
 import { sampleGrid } from '../src/outputs/surface3d.js';
@@ -53,14 +54,15 @@ except ImportError:
 });
 
 describe('PNG output', () => {
-  it('draws one pixel per point, never-escaping points in the top colour of the map', () => {
-    const counts = Int32Array.from([0, 50, 100, 100, 10, 0]);
+  it('draws one pixel per point, from the first colour of the map to the last, and the set black', () => {
+    const counts = Int32Array.from([0, 50, 99, 100, 10, 0]);
     const png = PNG.sync.read(encodePng(counts, 2, 3, 100, { colormap: 'grey', scale: 'linear' }));
     assert.deepEqual([png.width, png.height], [3, 2]);
     const pixel = (i: number) => [...png.data.subarray(i * 4, i * 4 + 4)];
     assert.deepEqual(pixel(0), [0, 0, 0, 255]);
-    assert.deepEqual(pixel(2), [255, 255, 255, 255]);
+    assert.deepEqual(pixel(2), [252, 252, 252, 255]);
     assert.deepEqual(pixel(1), [128, 128, 128, 255]);
+    assert.deepEqual(pixel(3), [0, 0, 0, 255]);
   });
 
   it('uses viridis by default: dark purple for 0, yellow for the maximum', () => {
@@ -73,18 +75,55 @@ describe('PNG output', () => {
     assert.ok(close(hex(255), 'fde725'), hex(255));
   });
 
-  const indices = (counts: number[], maxiter: number, scale: 'log' | 'linear' | 'histogram') => {
+  const indices = (counts: number[], maxiter: number, scale: Scale) => {
     // Read each pixel back to its colour map index (grey: the index is the red channel).
     const png = PNG.sync.read(encodePng(Int32Array.from(counts), 1, counts.length, maxiter, { colormap: 'grey', scale }));
     return counts.map((_, i) => png.data[i * 4]!);
   };
 
-  it('stretches a zoomed view from its lowest count: the whole map is used, never-escaping points on top', () => {
-    assert.deepEqual(indices([40, 70, 100, 55], 100, 'linear'), [0, 128, 255, 64]);
-    const log = indices([40, 41, 100], 100, 'log');
+  it('stretches a zoomed view from its lowest count: the whole map is used, and points in the set are black', () => {
+    assert.deepEqual(indices([40, 70, 100, 55, 99], 100, 'linear'), [0, 128, 0, 64, 251]);
+    const png = PNG.sync.read(encodePng(Int32Array.from([40, 100]), 2, 1, 100, { colormap: 'viridis', scale: 'linear' }));
+    assert.deepEqual([...png.data.subarray(4, 8)], [0, 0, 0, 255], 'the set: black, not the top colour');
+    assert.notDeepEqual([...png.data.subarray(0, 4)], [0, 0, 0, 255]);
+    const log = indices([40, 41, 99], 100, 'log');
     assert.equal(log[0], 0);
-    assert.equal(log[2], 255);
+    assert.equal(log[2], Math.round((255 * Math.log1p(59)) / Math.log1p(60)));
     assert.equal(log[1], Math.round((255 * Math.log1p(1)) / Math.log1p(60)));
+  });
+
+  it('auto takes log where the counts of a view spread over the map, histogram where log would crowd them', () => {
+    // Shallow: counts from 0 to 900 in even steps, maxiter 1000: the log scale's 10th–90th
+    // percentiles sit far apart on the map.
+    const shallow = Int32Array.from({ length: 1000 }, (_, i) => Math.floor(i * 0.9));
+    assert.equal(colourScale([shallow], 1000, 'auto').scale, 'log');
+    // Deep: one point escapes at 5,000 and the rest between 9,000 and 9,100 (maxiter 20,000):
+    // the log scale puts 80% of points within log1p(100 + 4000)/log1p(15000) − log1p(4000)/log1p(15000) ≈ 0.003.
+    const deep = Int32Array.from({ length: 1000 }, (_, i) => (i === 0 ? 5000 : 9000 + (i % 100)));
+    const chosen = colourScale([deep], 20000, 'auto');
+    assert.equal(chosen.scale, 'histogram');
+    // …and then the 100 counts present share the whole map.
+    assert.ok(chosen.index(9099) - chosen.index(9000) > 200, `${chosen.index(9000)} → ${chosen.index(9099)}`);
+    // The rule's edge: the decision follows the measured spread and AUTO_SPREAD, not the depth.
+    const edge = (spread: number) => {
+      // Half the points at lowest, half at a count whose log position is `spread`.
+      const high = Math.round(Math.expm1(spread * Math.log1p(999)));
+      return colourScale([Int32Array.from({ length: 100 }, (_, i) => (i < 50 ? 0 : high))], 1000, 'auto').scale;
+    };
+    assert.equal(edge(AUTO_SPREAD + 0.02), 'log');
+    assert.equal(edge(AUTO_SPREAD - 0.02), 'histogram');
+    // Counts spread over many tiles are one view: the same as one array.
+    const halves = [deep.subarray(0, 500), deep.subarray(500)];
+    assert.equal(colourScale(halves, 20000, 'auto').index(9050), chosen.index(9050));
+  });
+
+  it('bands cycle every BAND_PERIOD iterations whatever the view, the set black', () => {
+    const bands = colourScale([], 100000, 'bands');
+    assert.equal(bands.index(0), 0);
+    assert.equal(bands.index(BAND_PERIOD / 2), 255);
+    assert.equal(bands.index(BAND_PERIOD), 0);
+    assert.equal(bands.index(390 * BAND_PERIOD + BAND_PERIOD / 4), bands.index(BAND_PERIOD / 4));
+    assert.equal(bands.index(100000), INTERIOR);
   });
 
   it('histogram colouring gives each escaped point an equal share of colours, whatever maxiter', () => {
@@ -98,11 +137,11 @@ describe('PNG output', () => {
       small.slice(0, 7),
       [1, 3, 5, 7, 9, 11, 13].map((k) => Math.round((255 * k) / 14)),
     );
-    assert.equal(small[7], 255, 'a never-escaping point takes the top colour');
+    assert.equal(small[7], 0, 'a never-escaping point is black');
     const deeper = indices([...counts.slice(0, 7), 5_000_000], 5_000_000, 'histogram');
     assert.deepEqual(deeper.slice(0, 7), small.slice(0, 7));
-    const huge = indices([7, 2 ** 31 - 1], 2 ** 31 - 1, 'log');
-    assert.deepEqual(huge, [0, 255]);
+    const huge = indices([7, 8, 2 ** 31 - 1], 2 ** 31 - 1, 'log');
+    assert.deepEqual(huge, [0, Math.round((255 * Math.log1p(1)) / Math.log1p(2 ** 31 - 8)), 0]);
   });
 
   it('rejects an unknown colour map by name', () => {

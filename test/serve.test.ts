@@ -192,6 +192,34 @@ describe('mandel serve: the HTTP API', () => {
       /schedule/,
     ],
     ['an unknown render', '/api/renders/nope', {}, 404, /no render nope/],
+    [
+      "the tutorial's grid past its maxiter",
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ maxiter: 6000 }) },
+      400,
+      /maxiter must be at most 5000 for the tutorial's grid/,
+    ],
+    [
+      'an export whose centre is not a number',
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ view: { re: '1e', im: '0', width: '0.1', cols: 64, rows: 64 } }) },
+      400,
+      /view\.re: a decimal number/,
+    ],
+    [
+      'an export over 4096 points a side',
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ view: { re: '0', im: '0', width: '0.1', cols: 5000, rows: 64 } }) },
+      400,
+      /view\.cols/,
+    ],
+    [
+      'an export wider than the set',
+      '/api/renders',
+      { method: 'POST', body: JSON.stringify({ view: { re: '0', im: '0', width: '1e5', cols: 64, rows: 64 } }) },
+      400,
+      /over 20: the whole set is 4 wide/,
+    ],
   ];
   for (const [what, path, init, status, message] of bad) {
     it(`answers ${status} with one line of JSON for ${what}`, async () => {

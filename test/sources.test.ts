@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,9 @@ function packagesLoadedBy(entry: string): Map<string, string> {
     seen.add(file);
     const source = readFileSync(file, 'utf8');
     for (const [, spec] of source.matchAll(/^(?:import|export) (?!type )[^'"]*?from '([^']+)'/gm)) {
-      if (spec!.startsWith('.')) walk(resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
+      // A project module is TypeScript, or a plain script of the web app (web/scale.js, shared).
+      const local = spec!.startsWith('.') ? resolve(dirname(file), spec!) : undefined;
+      if (local) walk(existsSync(local) ? local : local.replace(/\.js$/, '.ts'));
       else if (!spec!.startsWith('node:')) packages.set(spec!, file.slice(root.length));
     }
   };

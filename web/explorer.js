@@ -5,6 +5,7 @@
 // aborts its request (and the server cancels its chunk).
 import { getJson, workerColour } from './common.js';
 import { bitsAt, decimalToFixed, fixedToDecimal, Frame, log2Of, widthText } from './plane.js';
+import { colourScale, INTERIOR, SCALES } from './scale.js';
 
 /* global L */
 const config = await getJson('/api/config');
@@ -14,34 +15,54 @@ const REANCHOR_ABOVE = 28;
 const REANCHOR_BELOW = 4;
 const LOCAL_DEPTH = 12;
 
-const $ = (id) => document.getElementById(id);
-for (const name of Object.keys(config.colormaps)) $('colormap').add(new Option(name, name));
-for (const name of ['auto', ...config.kernels]) $('kernel').add(new Option(name, name));
-$('maxzoom').textContent = String(doubleZoom);
+/** Famous places, one click away: centre and width as decimal strings, as in a link. */
+const PLACES = [
+  { name: 'the whole set', re: '-0.75', im: '0', width: '3.5' },
+  { name: 'Seahorse Valley', re: '-0.7453', im: '0.1127', width: '0.012' },
+  { name: 'Elephant Valley', re: '0.2925', im: '0.0149', width: '0.015' },
+  {
+    name: 'a double spiral, 1e-22 (M(24,1))',
+    re: '-0.77568376800905379746948350393',
+    im: '0.13646736829469012473327440961',
+    width: '1e-22',
+  },
+  {
+    name: 'a minibrot of period 27, 2.5e-19',
+    re: '0.00000000097129317218970649810297842596133880230241659543671',
+    im: '1.0000000004765938201144901270102799093346831892549',
+    width: '2.5e-19',
+  },
+  {
+    name: 'Seahorse Valley at 1e-30',
+    re: '-0.743643887037158704752191506114774',
+    im: '0.131825904205311970493132056385139',
+    width: '1e-30',
+    maxiter: 5000,
+  },
+];
 
-const state = readHash();
-$('maxiter').value = String(state.maxiter === 'auto' ? 1000 : state.maxiter);
-$('auto').checked = state.maxiter === 'auto';
-$('colormap').value = state.colormap;
-$('scale').value = state.scale;
-$('kernel').value = state.kernel;
-$('prune').checked = state.prune;
-$('byworker').checked = state.byWorker;
+const $ = (id) => document.getElementById(id);
+const KERNELS = ['auto', ...config.kernels];
+for (const name of Object.keys(config.colormaps)) $('colormap').add(new Option(name, name));
+for (const name of SCALES) $('scale').add(new Option(name === 'auto' ? 'auto (from the view)' : name, name));
+for (const name of KERNELS) $('kernel').add(new Option(name, name));
+for (const [index, place] of PLACES.entries()) $('places').add(new Option(place.name, String(index)));
+$('maxzoom').textContent = String(doubleZoom);
 
 /** Absolute zoom at which the window's width shows `log2Width` of the plane. */
 const zoomFor = (log2Width) => Math.log2((window.innerWidth * 4) / tileSize) - log2Width;
 
-// The first frame: anchored LOCAL_DEPTH levels above the asked zoom, around the asked centre.
-const startZoom = Math.min(maxZoom, zoomFor(log2Of(state.width)));
-const startBits = bitsAt(startZoom);
-const startRe = decimalToFixed(state.re, startBits);
-const startIm = decimalToFixed(state.im, startBits);
-let frame = Frame.around(startRe, startIm, startBits, Math.max(0, startZoom - LOCAL_DEPTH));
+let frame = new Frame();
+/**
+ * The centre as the person typed it (a link, a bookmark), kept in the URL while the view
+ * stays there: a decimal read back from the map's position would differ in the last digits.
+ */
+let typed;
 
 const map = L.map('map', {
   crs: L.CRS.Simple,
-  minZoom: frame.z0 === 0 ? -1 : 0,
-  maxZoom: maxZoom - frame.z0,
+  minZoom: -1,
+  maxZoom,
   zoomSnap: 0.25,
   zoomDelta: 0.5,
   wheelPxPerZoomLevel: 90,
@@ -57,7 +78,7 @@ function maxiterAt(zoom) {
 }
 
 const loaded = new Map(); // "z/x/y" (absolute) → { counts, worker, maxiter }
-const explorer = { loaded, requests: 0, aborted: 0, errors: [], reanchored: 0, map: undefined };
+const explorer = { loaded, requests: 0, aborted: 0, errors: [], reanchored: 0, repaints: 0, map: undefined };
 window.mandelExplorer = explorer;
 
 const TileLayer = L.GridLayer.extend({
@@ -79,7 +100,7 @@ const TileLayer = L.GridLayer.extend({
       .then(({ counts, worker }) => {
         loaded.set(key, { counts, worker, maxiter });
         canvas.mandelKey = key;
-        paint(canvas, counts, maxiter, worker);
+        paint(canvas, loaded.get(key));
         done(null, canvas);
       })
       .catch((error) => {
@@ -108,43 +129,68 @@ async function fetchTile(url, format, signal) {
   }
 }
 
-/**
- * Where a count falls on the colour map, 0 … 1. `bands` runs up and down the map every 64
- * iterations, whatever maxiter: deep views, whose counts all sit near maxiter on a log or
- * linear scale, still show their structure, and no tile's colours depend on its neighbours.
- */
-function position(count, maxiter, top, scale) {
-  if (scale === 'linear') return count / maxiter;
-  if (scale === 'bands') {
-    const phase = (count % 128) / 64;
-    return phase < 1 ? phase : 2 - phase;
+/** The colour scale of the tiles on screen (web/scale.js, as `mandel run` colours an image). */
+let viewScale;
+
+/** The tiles on screen, with their counts. */
+function tilesOnScreen() {
+  const tiles = [];
+  for (const canvas of layer.getContainer()?.querySelectorAll('canvas') ?? []) {
+    const tile = loaded.get(canvas.mandelKey);
+    if (tile) tiles.push({ canvas, tile });
   }
-  return Math.log1p(count) / top;
+  return tiles;
 }
 
-function paint(canvas, counts, maxiter, worker) {
+/** The scale from every tile on screen; one tile's own until there are others at its maxiter. */
+function scaleFor(tile) {
+  if (!viewScale || viewScale.maxiter !== tile.maxiter || viewScale.asked !== $('scale').value) {
+    const tiles = tilesOnScreen().filter((t) => t.tile.maxiter === tile.maxiter);
+    const counts = tiles.length > 0 ? tiles.map((t) => t.tile.counts) : [tile.counts];
+    viewScale = { ...colourScale(counts, tile.maxiter, $('scale').value), maxiter: tile.maxiter, asked: $('scale').value };
+  }
+  return viewScale;
+}
+
+function paint(canvas, tile) {
   const table = config.colormaps[$('colormap').value];
-  const scale = $('scale').value;
+  const { index: indexOf } = scaleFor(tile);
+  const { counts } = tile;
   const context = canvas.getContext('2d');
   const image = context.createImageData(tileSize, tileSize);
-  const top = Math.log1p(maxiter);
   for (let i = 0; i < counts.length; i++) {
-    const count = counts[i];
     image.data[i * 4 + 3] = 255;
-    if (count >= maxiter) continue; // the set itself: black, as explorers draw it
-    const index = Math.round(position(count, maxiter, top, scale) * 255) * 3;
-    image.data[i * 4] = table[index];
-    image.data[i * 4 + 1] = table[index + 1];
-    image.data[i * 4 + 2] = table[index + 2];
+    const index = indexOf(counts[i]);
+    if (index === INTERIOR) continue; // the set itself: black, as in `mandel run`'s images
+    image.data[i * 4] = table[index * 3];
+    image.data[i * 4 + 1] = table[index * 3 + 1];
+    image.data[i * 4 + 2] = table[index * 3 + 2];
   }
   context.putImageData(image, 0, 0);
   if ($('byworker').checked) {
-    context.fillStyle = workerColour(worker, 0.45);
+    context.fillStyle = workerColour(tile.worker, 0.45);
     context.fillRect(0, 0, tileSize, tileSize);
     context.fillStyle = '#fff';
     context.font = '12px sans-serif';
-    context.fillText(worker, 6, 16);
+    context.fillText(tile.worker, 6, 16);
   }
+}
+
+/** Colours again from the counts in hand: a colour setting costs no request. */
+function repaint() {
+  viewScale = undefined;
+  for (const { canvas, tile } of tilesOnScreen()) paint(canvas, tile);
+  explorer.scale = viewScale?.scale;
+  explorer.repaints++;
+}
+
+/**
+ * Asks for every tile again (maxiter, kernel, pruning changed). Not layer.redraw(): in Leaflet
+ * 1.9 it takes the map's fractional zoom for the tiles' zoom, and a tile at zoom 3.25 cannot be.
+ */
+function reload() {
+  layer.remove();
+  layer.addTo(map);
 }
 
 const layer = new TileLayer({ tileSize, keepBuffer: 1, updateWhenZooming: false });
@@ -157,7 +203,9 @@ layer.on('tileunload', (event) => {
 layer.on('loading', () => (explorer.loading = true));
 layer.on('load', () => {
   explorer.loading = false;
+  repaint(); // the scale of the whole view, now that every tile on it is here
   showNotice();
+  update();
 });
 
 /**
@@ -192,21 +240,42 @@ function showNotice() {
   notice.classList.toggle('hidden', text === '');
   explorer.notice = text;
 }
-layer.addTo(map);
-{
-  const local = frame.toLocal(startRe, startIm, startBits);
-  map.setView(L.latLng(local.lat, local.lng), startZoom - frame.z0, { animate: false });
+
+/**
+ * Shows a place given by decimal strings: anchors the frame LOCAL_DEPTH levels above its zoom,
+ * around its centre, and keeps the strings as typed for the URL.
+ */
+function goTo(place) {
+  const zoom = Math.min(maxZoom, zoomFor(log2Of(place.width)));
+  const bits = bitsAt(zoom);
+  const re = decimalToFixed(place.re, bits);
+  const im = decimalToFixed(place.im, bits);
+  navigating = true;
+  layer.remove();
+  frame = Frame.around(re, im, bits, Math.max(0, zoom - LOCAL_DEPTH));
+  const local = frame.toLocal(re, im, bits);
+  map.setMinZoom(frame.z0 === 0 ? -1 : 0);
+  map.setMaxZoom(maxZoom - frame.z0);
+  map.setView(L.latLng(local.lat, local.lng), zoom - frame.z0, { animate: false });
+  typed = { reText: place.re, imText: place.im, z0: frame.z0, lat: local.lat, lng: local.lng };
+  layer.addTo(map);
+  navigating = false;
+  update();
 }
+/** True while the explorer moves the map itself (a link, back/forward): no history entry. */
+let navigating = false;
 
 /** The view: its centre exactly (decimal strings), its width and absolute zoom. */
 function viewNow() {
   const zoom = frame.z0 + map.getZoom();
   const bits = bitsAt(zoom);
   const centre = map.getCenter();
+  const here = typed && typed.z0 === frame.z0 && typed.lat === centre.lat && typed.lng === centre.lng;
   const { re, im } = frame.toFixed(centre.lng, centre.lat, bits);
   const digits = Math.max(6, Math.ceil(zoom * Math.log10(2)) + 8);
-  const reText = fixedToDecimal(re, bits, digits);
-  const imText = fixedToDecimal(im, bits, digits);
+  // The typed centre while the map has not moved from it; the map's own position after.
+  const reText = here ? typed.reText : fixedToDecimal(re, bits, digits);
+  const imText = here ? typed.imText : fixedToDecimal(im, bits, digits);
   const log2Width = Math.log2((map.getSize().x * 4) / tileSize) - zoom;
   return { re: Number(reText), im: Number(imText), reText, imText, width: 2 ** log2Width, widthText: widthText(log2Width), zoom };
 }
@@ -242,17 +311,142 @@ function update() {
   if (reanchor()) return; // setView comes back here
   const view = viewNow();
   const deep = view.zoom > doubleZoom;
-  $('readout').textContent =
-    `centre ${view.reText.slice(0, 40)}${view.reText.length > 40 ? '…' : ''} ${view.imText.startsWith('-') ? '−' : '+'} ` +
-    `${view.imText.replace(/^-/, '').slice(0, 40)}${view.imText.length > 41 ? '…' : ''}i · width ${view.widthText} · zoom ${view.zoom.toFixed(2)} · ` +
-    `maxiter ${maxiterAt(Math.round(view.zoom))}${deep ? ' · perturbation' : ''}`;
+  const maxiter = maxiterAt(Math.round(view.zoom));
+  const line = (id, text) => {
+    $(id).textContent = text;
+    $(id).title = text;
+  };
+  line('re', `re ${view.reText}`);
+  line('im', `im ${view.imText}`);
+  line('width', `width ${view.widthText} · zoom ${view.zoom.toFixed(2)}`);
+  const scale = $('scale').value === 'auto' && viewScale ? `auto: ${viewScale.scale}` : $('scale').value;
+  line('iterations', `maxiter ${maxiter.toLocaleString('en-US')}${deep ? ' · perturbation' : ''}`);
+  line('colours', `colours ${$('colormap').value}, ${scale}`);
+  // Under auto the field shows the value in use and cannot be edited; untick auto to set one.
+  $('maxiter').disabled = $('auto').checked;
+  if ($('auto').checked) $('maxiter').value = String(maxiter);
   $('limit').classList.toggle('hidden', view.zoom <= doubleZoom);
+  $('command').value = runCommand(view, maxiter);
   writeHash(view);
 }
 map.on('moveend zoomend', update);
-for (const id of ['maxiter', 'auto', 'kernel', 'prune']) $(id).addEventListener('change', () => (layer.redraw(), update()));
-for (const id of ['colormap', 'scale', 'byworker']) $(id).addEventListener('change', () => (layer.redraw(), update()));
-update();
+// A move the person makes starts a new history entry (Back returns to where it began); the
+// entry then follows the view as it moves and settles.
+map.on('movestart zoomstart', () => {
+  if (navigating || moving) return;
+  moving = true;
+  history.pushState(null, '', location.href);
+});
+map.on('moveend', () => (moving = false));
+let moving = false;
+window.addEventListener('popstate', () => {
+  const state = readHash();
+  setControls(state);
+  goTo(state);
+});
+for (const id of ['maxiter', 'auto', 'kernel', 'prune']) $(id).addEventListener('change', () => (reload(), update()));
+for (const id of ['colormap', 'scale', 'byworker']) $(id).addEventListener('change', () => (repaint(), update()));
+$('places').addEventListener('change', () => {
+  const place = PLACES[Number($('places').value)];
+  $('places').value = '';
+  if (!place) return;
+  history.pushState(null, '', location.href);
+  if (place.maxiter) {
+    $('auto').checked = false;
+    $('maxiter').value = String(place.maxiter);
+  } else $('auto').checked = true;
+  goTo(place);
+});
+$('collapse').addEventListener('click', () => {
+  const collapsed = $('panel').classList.toggle('collapsed');
+  $('collapse').textContent = collapsed ? 'show' : 'hide';
+  $('collapse').setAttribute('aria-expanded', String(!collapsed));
+});
+$('copy').addEventListener('click', async () => {
+  $('command').select();
+  try {
+    await navigator.clipboard.writeText($('command').value);
+    $('copy').textContent = 'copied';
+  } catch {
+    document.execCommand('copy'); // selected above: the fallback where the clipboard API is refused
+    $('copy').textContent = 'selected';
+  }
+  setTimeout(() => ($('copy').textContent = 'copy'), 1500);
+});
+$('export').addEventListener('click', () => exportPng());
+for (const id of ['export-width', 'export-height']) $(id).addEventListener('input', () => update());
+{
+  const state = readHash();
+  setControls(state);
+  goTo(state);
+}
+
+/** The `mandel run` command that renders this view at the export size, in these colours. */
+function runCommand(view, maxiter) {
+  const cols = exportSize('export-width', 1920);
+  const rows = exportSize('export-height', 1080);
+  const kernel = view.zoom <= doubleZoom && $('kernel').value !== 'auto' ? ` --kernel ${$('kernel').value}` : '';
+  const prune = $('prune').checked ? '' : ' --no-prune';
+  return (
+    `mandel run --center=${view.reText},${view.imText} --zoom ${view.widthText} --width ${cols} --height ${rows} -m ${maxiter}` +
+    `${kernel}${prune} --colormap ${$('colormap').value} --scale ${$('scale').value} -o mandel-view.png`
+  );
+}
+
+function exportSize(id, fallback) {
+  const value = Math.round(Number($(id).value));
+  return Number.isFinite(value) && value >= 16 && value <= 4096 ? value : fallback;
+}
+
+/**
+ * Renders the view at the export size on the server's backend (any depth), with a progress
+ * bar, then offers the PNG, coloured as on screen. The server watches one render at a time.
+ */
+async function exportPng() {
+  const view = viewNow();
+  const cols = exportSize('export-width', 1920);
+  const rows = exportSize('export-height', 1080);
+  const status = $('export-status');
+  const bar = $('export-progress');
+  $('export').disabled = true;
+  $('export-link').classList.add('hidden');
+  bar.value = 0;
+  bar.classList.remove('hidden');
+  try {
+    const body = {
+      view: { re: view.reText, im: view.imText, width: view.widthText, cols, rows },
+      maxiter: maxiterAt(Math.round(view.zoom)),
+      kernel: view.zoom <= doubleZoom ? $('kernel').value : 'auto',
+      prune: $('prune').checked,
+    };
+    let render = await getJson('/api/renders', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    while (render.state === 'running') {
+      status.textContent = `rendering ${cols} × ${rows}: ${Math.floor((100 * render.done) / render.total)}%`;
+      bar.value = render.done / render.total;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      render = await getJson(`/api/renders/${render.id}`);
+    }
+    if (render.state !== 'done') throw new Error(render.error ?? render.state);
+    bar.value = 1;
+    const query = new URLSearchParams({ colormap: $('colormap').value, scale: $('scale').value });
+    const link = $('export-link');
+    link.href = `/api/renders/${render.id}/image.png?${query}`;
+    link.download = `mandel-${cols}x${rows}.png`;
+    link.classList.remove('hidden');
+    status.textContent = `done in ${(render.computeMs / 1000).toFixed(1)} s:`;
+    explorer.exported = link.href;
+  } catch (error) {
+    status.textContent = `export failed: ${error.message}`;
+    explorer.errors.push(String(error));
+  } finally {
+    $('export').disabled = false;
+    bar.classList.add('hidden');
+  }
+}
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
@@ -264,12 +458,27 @@ function readHash() {
     im: decimal('im', '0'),
     width: Number.isFinite(log2Of(width)) ? width : '3.5',
     maxiter: p.get('m') && p.get('m') !== 'auto' ? number('m', 1000) : 'auto',
-    colormap: p.get('cm') ?? 'viridis',
-    scale: p.get('sc') ?? 'log',
-    kernel: p.get('k') ?? 'auto',
+    colormap: oneOf(p.get('cm'), Object.keys(config.colormaps), 'viridis'),
+    scale: oneOf(p.get('sc'), SCALES, 'auto'),
+    kernel: oneOf(p.get('k'), KERNELS, 'auto'),
     prune: p.get('p') !== '0',
     byWorker: p.get('by') === 'worker',
   };
+}
+
+/** A setting from the URL, when it is one the page offers; otherwise the default. */
+function oneOf(value, choices, fallback) {
+  return choices.includes(value) ? value : fallback;
+}
+
+function setControls(state) {
+  $('maxiter').value = String(state.maxiter === 'auto' ? 1000 : state.maxiter);
+  $('auto').checked = state.maxiter === 'auto';
+  $('colormap').value = state.colormap;
+  $('scale').value = state.scale;
+  $('kernel').value = state.kernel;
+  $('prune').checked = state.prune;
+  $('byworker').checked = state.byWorker;
 }
 
 function writeHash(view) {

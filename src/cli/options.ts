@@ -109,7 +109,7 @@ export function addOutputOptions(command: Command): Command {
   return command
     .option('-o, --out <file.png>', 'write the image as PNG')
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
-    .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('log'))
+    .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('auto'))
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
     .option('--pbm <file.pbm>', 'write a bitmap (PBM P4) of the points that never escaped')
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)

@@ -9,6 +9,7 @@ import { interpolateInferno, interpolateMagma, interpolateTurbo, interpolateViri
 import { InvalidOptionError } from '../errors.js';
 
 import { COLORMAPS, type ColormapName, type Scale } from '../defaults.js';
+import { colourScale, INTERIOR } from '../../web/scale.js';
 
 export { COLORMAPS, SCALES, type ColormapName, type Scale } from '../defaults.js';
 
@@ -76,59 +77,18 @@ export function colormapTable(name: ColormapName): Uint8Array {
   return table;
 }
 
-/** A table over every count 0 … maxiter while that is small; a map of the counts present otherwise. */
-const TABLE_LIMIT = 1 << 22;
-
-/** The colour index 0 … 255 of each count under the scale, for this view. */
-function colourIndexer(counts: Int32Array, maxiter: number, scale: Scale): (count: number) => number {
-  // The histogram of the view: how many points took each count.
-  const small = maxiter <= TABLE_LIMIT;
-  const dense = small ? new Float64Array(maxiter + 1) : undefined;
-  const sparse = small ? undefined : new Map<number, number>();
-  let lowest = maxiter;
-  for (let i = 0; i < counts.length; i++) {
-    const c = counts[i]!;
-    if (c < lowest) lowest = c;
-    if (dense) dense[c]! += 1;
-    else sparse!.set(c, (sparse!.get(c) ?? 0) + 1);
-  }
-  const present = dense ? undefined : [...sparse!.keys()].sort((a, b) => a - b);
-  const position = (c: number, rank: number, escaped: number): number => {
-    if (c >= maxiter) return 1;
-    if (scale === 'histogram') return escaped > 0 ? rank / escaped : 0;
-    const span = maxiter - lowest;
-    const above = Math.max(0, c - lowest);
-    return span <= 0 ? 1 : scale === 'linear' ? above / span : Math.log1p(above) / Math.log1p(span);
-  };
-  const escaped = counts.length - (dense ? dense[maxiter]! : (sparse!.get(maxiter) ?? 0));
-  // Points below count c, and at it: the histogram scale places c at the middle of its rank.
-  let below = 0;
-  const indexAt = (c: number, n: number): number => {
-    const rank = below + n / 2;
-    below += n;
-    return Math.round(position(c, rank, escaped) * 255);
-  };
-  if (dense) {
-    const table = new Uint8Array(maxiter + 1);
-    for (let c = 0; c <= maxiter; c++) if (dense[c]! > 0) table[c] = indexAt(c, dense[c]!);
-    return (c) => table[c]!;
-  }
-  const index = new Map<number, number>();
-  for (const c of present!) index.set(c, indexAt(c, sparse!.get(c)!));
-  return (c) => index.get(c) ?? 255;
-}
-
 /** RGBA pixels of the counts, one per point, row-major. */
 export function colourise(counts: Int32Array, maxiter: number, colormap: ColormapName, scale: Scale): Uint8Array {
   const table = colormapTable(colormap);
-  const indexOf = colourIndexer(counts, maxiter, scale);
+  const { index: indexOf } = colourScale([counts], maxiter, scale);
   const rgba = new Uint8Array(counts.length * 4);
   for (let i = 0; i < counts.length; i++) {
+    rgba[i * 4 + 3] = 255;
     const index = indexOf(counts[i]!);
+    if (index === INTERIOR) continue; // the set itself: black, in every image and in the explorer
     rgba[i * 4] = table[index * 3]!;
     rgba[i * 4 + 1] = table[index * 3 + 1]!;
     rgba[i * 4 + 2] = table[index * 3 + 2]!;
-    rgba[i * 4 + 3] = 255;
   }
   return rgba;
 }

@@ -8,7 +8,7 @@ export interface ImageOptions {
 }
 
 export function encodePng(counts: Int32Array, rows: number, cols: number, maxiter: number, options: ImageOptions = {}): Buffer {
-  const rgba = colourise(counts, maxiter, options.colormap ?? 'viridis', options.scale ?? 'log');
+  const rgba = colourise(counts, maxiter, options.colormap ?? 'viridis', options.scale ?? 'auto');
   return PNG.sync.write({ width: cols, height: rows, data: Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength) } as PNG, {
     colorType: 6,
   });

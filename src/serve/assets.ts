@@ -28,6 +28,7 @@ const ASSETS: Record<string, string> = {
   '/static/dashboard.js': join(web, 'dashboard.js'),
   '/static/common.js': join(web, 'common.js'),
   '/static/plane.js': join(web, 'plane.js'),
+  '/static/scale.js': join(web, 'scale.js'),
   '/static/style.css': join(web, 'style.css'),
   '/static/leaflet.js': join(leaflet, 'leaflet.js'),
   '/static/leaflet.css': join(leaflet, 'leaflet.css'),

@@ -18,10 +18,11 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { explain } from '../analysis/explain.js';
 import { deepCentre, referenceBits, referenceOrbitAsync, type ReferenceOrbit } from '../deep/reference.js';
+import { viewWorkload } from '../deep/view.js';
 import type { Backend } from '../backends/types.js';
 import { AbortError, isMandelError } from '../errors.js';
 import { getDeepKernel, getKernel, kernelNames } from '../kernels/registry.js';
-import { COLORMAPS, colormapTable } from '../outputs/colormap.js';
+import { COLORMAPS, colormapTable, SCALES } from '../outputs/colormap.js';
 import { encodePng } from '../outputs/png.js';
 import { sampleGrid } from '../outputs/surface3d.js';
 import { SCHEDULES } from '../plan.js';
@@ -105,9 +106,19 @@ const MAX_EVENT_CLIENTS = 32;
  */
 const EXPENSIVE_TILE = 2e9;
 /** The render that "watch a render" may ask for, at most. */
+/** A decimal as a person types it, of any length the deep views take (1e-1000: ~1,000 digits). */
+const decimalText = z
+  .string()
+  .max(1200, 'at most 1,200 characters')
+  .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,5})?$/, 'a decimal number such as -0.7453 or 1.5e-30');
+
+/**
+ * A render the dashboard watches: the tutorial's grid (`size`), the demo of schedules, or a
+ * view (`view`), the explorer's export at any depth. One at a time.
+ */
 const renderRequestSchema = z.strictObject({
   size: z.number().int().min(50).max(8000).default(4000),
-  maxiter: z.number().int().min(1).max(5000).default(1000),
+  maxiter: z.number().int().min(1).max(100_000).default(1000),
   schedule: z.enum(SCHEDULES).default('contiguous'),
   chunks: z.number().int().min(1).max(4096).default(3),
   kernel: z
@@ -115,13 +126,34 @@ const renderRequestSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,63}$/)
     .default('js'),
   prune: z.boolean().default(false),
+  view: z
+    .strictObject({
+      re: decimalText,
+      im: decimalText,
+      width: decimalText,
+      cols: z.number().int().min(16).max(4096),
+      rows: z.number().int().min(16).max(4096),
+    })
+    .optional(),
 });
+/** The colours of a watched render's PNG: those of the explorer that asked for it. */
+const imageQuerySchema = z.strictObject({
+  colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
+  scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
+  token: z.string().optional(),
+});
+
+/** The tutorial's grid is a demo of schedules: its maxiter stays where a render takes seconds. */
+const TUTORIAL_MAXITER = 5000;
 
 interface WatchedRender {
   readonly id: string;
   readonly request: z.output<typeof renderRequestSchema>;
   readonly controller: AbortController;
   state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** Points done so far, of the total. */
+  done: number;
+  readonly total: number;
   result?: RenderResult;
   error?: string;
 }
@@ -364,13 +396,30 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function startWatchedRender(body: unknown): Promise<WatchedRender> {
     const request = parseOrThrow(renderRequestSchema, body, 'render request');
     getKernel(request.kernel);
+    if (!request.view && request.maxiter > TUTORIAL_MAXITER) {
+      throw new HttpError(
+        400,
+        `maxiter must be at most ${TUTORIAL_MAXITER} for the tutorial's grid (up to 100000 for a view)`,
+        'ERR_INVALID_OPTION',
+      );
+    }
     if ([...renders.values()].some((r) => r.state === 'running')) {
       throw new HttpError(409, 'a render is already being watched; wait for it or cancel it first', 'ERR_BUSY');
     }
-    const watched: WatchedRender = { id: randomUUID(), request, controller: new AbortController(), state: 'running' };
+    const { view } = request;
+    const workload = view
+      ? viewWorkload({
+          center: { re: view.re, im: view.im },
+          width: view.width,
+          cols: view.cols,
+          rows: view.rows,
+          maxiter: request.maxiter,
+        })
+      : tutorialWorkload({ size: request.size, maxiter: request.maxiter });
+    const total = workload.re.count * workload.im.count;
+    const watched: WatchedRender = { id: randomUUID(), request, controller: new AbortController(), state: 'running', done: 0, total };
     renders.set(watched.id, watched);
     for (const old of [...renders.keys()].slice(0, -3)) renders.delete(old); // keep the last three
-    const workload = tutorialWorkload({ size: request.size, maxiter: request.maxiter });
     const recorder = new TraceRecorder();
     broadcast('render-start', { id: watched.id, rows: workload.im.count, cols: workload.re.count, ...request });
     render(workload, {
@@ -383,6 +432,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // The explorer's tiles go between its chunks instead of queueing behind all of them.
       background: true,
       recorder,
+      onProgress: (done) => (watched.done = done),
       onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'render', watched.id, request.kernel),
     }).then(
       (result) => {
@@ -415,6 +465,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const renderStatus = (watched: WatchedRender) => ({
     id: watched.id,
     state: watched.state,
+    done: watched.done,
+    total: watched.total,
     ...watched.request,
     ...(watched.result
       ? { computeMs: watched.result.computeMs, sum: watched.result.sum, rows: watched.result.rows, cols: watched.result.cols }
@@ -422,12 +474,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(watched.error ? { error: watched.error } : {}),
   });
 
-  function renderImage(response: ServerResponse, watched: WatchedRender) {
+  function renderImage(response: ServerResponse, watched: WatchedRender, query: URLSearchParams) {
     const result = watched.result;
     if (!result) throw new HttpError(409, `render ${watched.id} is ${watched.state}, not done`, 'ERR_NOT_FINISHED');
-    // At most 1024 points a side: every k-th row and column.
-    const sampled = sampleGrid(result.counts, result.rows, result.cols, 1024);
-    send(response, 200, encodePng(sampled.values, sampled.rows, sampled.cols, result.maxiter, {}), 'image/png');
+    const colours = parseOrThrow(imageQuerySchema, Object.fromEntries(query), 'image query');
+    // A view (the explorer's export) comes whole; the tutorial's grid at most 1024 points a
+    // side (every k-th row and column), a picture for the dashboard.
+    const sampled = watched.request.view
+      ? { values: result.counts, rows: result.rows, cols: result.cols }
+      : sampleGrid(result.counts, result.rows, result.cols, 1024);
+    send(response, 200, encodePng(sampled.values, sampled.rows, sampled.cols, result.maxiter, colours), 'image/png');
   }
 
   async function runBench(): Promise<void> {
@@ -472,7 +528,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!watched) throw new HttpError(404, `no render ${renderRoute[1]} here`, 'ERR_NOT_FOUND');
       if (renderRoute[2]) {
         allow(method, ['GET']);
-        return renderImage(response, watched);
+        return renderImage(response, watched, url.searchParams);
       }
       allow(method, ['GET', 'DELETE']);
       if (method === 'DELETE') watched.controller.abort();

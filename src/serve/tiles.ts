@@ -104,7 +104,7 @@ export const tileQuerySchema = z
     prune: z.enum(['0', '1', 'true', 'false']).default('1'),
     format: z.enum(['counts', 'counts16', 'png']).default('counts'),
     colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
-    scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('log'),
+    scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
     token: z.string().optional(),
   })
   // Tiles far outside the set are all zeros; a bound keeps coordinates sane at every zoom.
