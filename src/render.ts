@@ -13,7 +13,7 @@ import { deepInputOf } from './kernels/perturbation.js';
 import { getDeepKernel, getKernel } from './kernels/registry.js';
 import { chunkElements, DEFAULT_SCHEDULE, planChunks, type Schedule } from './plan.js';
 import { toRenderResult, type RenderResult } from './result.js';
-import { PHASE, TraceRecorder, type ChunkEvent } from './trace.js';
+import { PHASE, TraceRecorder, type ChunkEvent, type ChunkStart } from './trace.js';
 import { elementsOf } from './grid.js';
 import type { Workload } from './workload.js';
 
@@ -38,6 +38,8 @@ export interface RenderOptions {
   readonly onProgress?: (doneElements: number, totalElements: number) => void;
   /** Each chunk as it finishes (times on the recorder's clock; add `trace.originEpochMs` for epoch ms). */
   readonly onChunk?: (event: ChunkEvent) => void;
+  /** Each chunk as it starts, on the backends that report it (threads), before its onChunk. */
+  readonly onChunkStart?: (event: ChunkStart) => void;
   /** Lines worth telling the user while the render runs (the cluster backend: the render's id). */
   readonly onNote?: (note: string) => void;
   /**
@@ -76,6 +78,7 @@ export const RENDER_OPTIONS: readonly string[] = [
   'signal',
   'onProgress',
   'onChunk',
+  'onChunkStart',
   'onNote',
   'recorder',
   'into',
@@ -186,7 +189,7 @@ export async function withBackend<T>(
 /** What a render gives its backend to report to: each chunk traced, passed on, counted for progress. */
 export function runHooks(
   recorder: TraceRecorder,
-  options: Pick<RenderOptions, 'signal' | 'onChunk' | 'onProgress' | 'onNote'>,
+  options: Pick<RenderOptions, 'signal' | 'onChunk' | 'onChunkStart' | 'onProgress' | 'onNote'>,
   elements: number,
 ): RunHooks {
   let doneElements = 0;
@@ -194,6 +197,7 @@ export function runHooks(
     signal: options.signal,
     now: () => recorder.now(),
     ...(options.onNote ? { onNote: options.onNote } : {}),
+    ...(options.onChunkStart ? { onChunkStart: options.onChunkStart } : {}),
     onChunk: (event) => {
       recorder.chunk(event);
       options.onChunk?.(event);

@@ -57,6 +57,13 @@ export interface ChunkEvent {
   readonly bytesOut: number;
 }
 
+/** A chunk that has started and not yet finished: who runs it, since when. */
+export interface ChunkStart {
+  readonly chunk: Chunk;
+  readonly worker: string;
+  readonly startMs: number;
+}
+
 export interface PhaseEvent {
   readonly name: string;
   readonly startMs: number;

@@ -591,6 +591,76 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
       await browser.close();
     }
   });
+
+  it("dashboard: running chunks show as growing bars and busy lanes, rates come from the chunks, and the advice of 3 contiguous bands is --explain's", async () => {
+    type Dashboard = {
+      bars: { worker: string; end?: number; kind: string }[];
+      active?: Map<string, number>;
+      busy?: Map<string, number>;
+      iterationRates(): number[];
+    };
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(String(error)));
+      await page.goto(`${base}/dashboard`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      // The tutorial's lesson: 3 contiguous bands on 2 threads, brute force in js (a few seconds).
+      await page.fill('#size', '3600');
+      await page.fill('#wmaxiter', '5000');
+      await page.fill('#chunks', '3');
+      await page.selectOption('#schedule', 'contiguous');
+      await page.selectOption('#wkernel', 'js');
+      await page.click('#watch');
+      // While it runs: a bar with no end yet, its lane counted as running and busy.
+      await page.waitForFunction(
+        () => (window as unknown as { mandelDashboard: Dashboard }).mandelDashboard.bars.some((b) => b.end === undefined),
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      await page.waitForTimeout(400);
+      const during = await page.evaluate(() => {
+        const d = (window as unknown as { mandelDashboard: Dashboard }).mandelDashboard;
+        return {
+          active: [...(d.active ?? new Map()).values()].reduce((a, b) => a + b, 0),
+          busy: Math.max(0, ...(d.busy ?? new Map()).values()),
+          running: d.bars.filter((b) => b.end === undefined).length,
+          table: document.querySelector('#workers tbody')!.textContent,
+        };
+      });
+      assert.ok(during.running >= 1 && during.active >= 1, JSON.stringify(during));
+      assert.ok(during.busy > 200, `a running lane is busy: ${JSON.stringify(during)}`);
+      await page.screenshot({ path: join(screenshots, 'dashboard-running.png'), fullPage: true });
+      await page.waitForFunction(() => document.getElementById('explanation')!.textContent!.startsWith('Wall time'), null, {
+        timeout: 90_000,
+      });
+      const explanation = await page.textContent('#explanation');
+      const status = await page.textContent('#wstatus');
+      const legend = await page.textContent('#legend');
+      // The same function as --explain, from the same trace; on 3 bands its advice is interleaving.
+      assert.match(explanation!, /What would help most: .*--schedule interleaved/);
+      assert.doesNotMatch(`${status} ${legend}`, /\b1 chunks\b/);
+      // Every bar has ended; iterations/s is drawn from the chunks, each spread over its run: every
+      // second the render ran shows work, not only the seconds in which a band ended (3 of them).
+      await page.waitForTimeout(2200);
+      const after = await page.evaluate(() => {
+        const d = (window as unknown as { mandelDashboard: Dashboard }).mandelDashboard;
+        return { running: d.bars.filter((b) => b.end === undefined).length, rates: d.iterationRates() };
+      });
+      assert.equal(after.running, 0);
+      const computeSeconds = Number(/in (\d+) ms/.exec(status!)![1]) / 1000;
+      const working = after.rates.filter((rate) => rate > 0).length;
+      assert.ok(computeSeconds > 5, `the render took ${computeSeconds} s: too short to tell rates apart`);
+      assert.ok(working >= Math.floor(computeSeconds) - 1, `${working} seconds with work of a ${computeSeconds} s render: ${after.rates}`);
+      await page.screenshot({ path: join(screenshots, 'dashboard-done.png'), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
 });
 
 describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkipReason(), timeout: 120_000 }, () => {

@@ -62,6 +62,29 @@ describe('the threads backend', () => {
     assert.ok(result.trace.phases.some((phase) => phase.name === 'start workers'));
   });
 
+  it('reports each chunk as it starts, before its end, on the thread that ends it, at the time the end reports', async () => {
+    const starts: { id: number; worker: string; startMs: number; ended: boolean }[] = [];
+    const ended = new Set<number>();
+    const result = await render(tutorialWorkload({ size: 400, maxiter: 300 }), {
+      backend: pools.get(2)!,
+      chunks: 16,
+      kernel: 'js',
+      onChunkStart: (event) =>
+        starts.push({ id: event.chunk.id, worker: event.worker, startMs: event.startMs, ended: ended.has(event.chunk.id) }),
+      onChunk: (event) => ended.add(event.chunk.id),
+    });
+    assert.deepEqual(
+      starts.map((s) => s.id).sort((a, b) => a - b),
+      [...Array(16).keys()],
+    );
+    for (const event of result.trace.chunks) {
+      const start = starts.find((s) => s.id === event.chunk.id)!;
+      assert.equal(start.ended, false, `chunk ${start.id} started after it ended`);
+      assert.equal(start.worker, event.worker);
+      assert.ok(Math.abs(start.startMs - event.startMs) < 0.01, `${start.startMs} vs ${event.startMs}`);
+    }
+  });
+
   it('names the failing chunk when a kernel throws, and keeps serving afterwards', async () => {
     const backend = pools.get(2)!;
     await assert.rejects(

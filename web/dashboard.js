@@ -1,12 +1,17 @@
 // The dashboard: everything arrives over one Server-Sent Events stream (/api/events) —
-// every chunk as it finishes, and once a second the server's counters, memory and (on the
-// cluster) the workers connected, the queue and Redis's memory.
+// every chunk of a watched render as it starts (threads backend) and every chunk as it
+// finishes, and once a second the server's counters, memory and (on the cluster) the workers
+// connected, the queue and Redis's memory.
 import uPlot from '/static/uPlot.esm.js';
 import { formatBytes, formatRate, getJson, workerColour } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const WINDOW_MS = 10_000;
-const bars = []; // { worker, start, end, kind, id }
+/** How far back iterations/s is drawn, and kept. */
+const RATE_WINDOW_S = 120;
+const bars = []; // { worker, start, end (undefined while running), kind, id, chunk, iterations }
+/** Finished chunks of the last RATE_WINDOW_S: the iterations/s curve is drawn from them. */
+const finished = [];
 const lanes = new Map(); // worker → { chunks }
 const renderColours = new Map();
 const dashboard = { bars, lanes, renderChunks: 0, stats: undefined, watched: undefined };
@@ -16,18 +21,25 @@ const config = await getJson('/api/config');
 for (const name of config.kernels) $('wkernel').add(new Option(name, name));
 $('wkernel').value = config.kernels.includes('js') ? 'js' : config.kernels[0];
 
+// Legends name the series (no cursor values: "Time: --" says nothing).
 const rates = new uPlot(
   {
     width: 360,
     height: 180,
-    series: [{}, { label: 'tiles/s', stroke: '#4e79a7' }, { label: 'M iterations/s', stroke: '#f28e2b', scale: 'it' }],
+    legend: { live: false },
+    series: [{ label: 'time' }, { label: 'tiles/s', stroke: '#4e79a7' }, { label: 'M iterations/s', stroke: '#f28e2b', scale: 'it' }],
     axes: [{}, {}, { side: 1, scale: 'it' }],
   },
   [[], [], []],
   $('rates'),
 );
 const memory = new uPlot(
-  { width: 360, height: 180, series: [{}, { label: 'server RSS MiB', stroke: '#59a14f' }, { label: 'Redis MiB', stroke: '#b07aa1' }] },
+  {
+    width: 360,
+    height: 180,
+    legend: { live: false },
+    series: [{ label: 'time' }, { label: 'server RSS MiB', stroke: '#59a14f' }, { label: 'Redis MiB', stroke: '#b07aa1' }],
+  },
   [[], [], []],
   $('memory'),
 );
@@ -42,9 +54,31 @@ events.addEventListener('hello', (event) => {
   $('backend').textContent =
     `${hello.backend} backend · ${hello.threads} ${hello.backend === 'threads' ? 'threads' : 'worker threads seen'} · kernels ${hello.kernels.join(', ')}`;
 });
+/** The bar of a running chunk, found again when it ends. */
+const running = new Map(); // "render id/chunk id" → bar
+events.addEventListener('chunk-start', (event) => {
+  const start = JSON.parse(event.data);
+  const bar = { worker: start.worker, start: start.startEpochMs, end: undefined, kind: start.kind, id: start.id, chunk: start.chunk };
+  running.set(`${start.id}/${start.chunk.id}`, bar);
+  bars.push(bar);
+  if (!lanes.has(start.worker)) lanes.set(start.worker, { chunks: 0 });
+});
 events.addEventListener('chunk', (event) => {
   const chunk = JSON.parse(event.data);
-  bars.push({ worker: chunk.worker, start: chunk.startEpochMs, end: chunk.endEpochMs, kind: chunk.kind, id: chunk.id });
+  const key = `${chunk.id}/${chunk.chunk.id}`;
+  const bar = running.get(key);
+  running.delete(key);
+  if (bar) Object.assign(bar, { worker: chunk.worker, start: chunk.startEpochMs, end: chunk.endEpochMs });
+  else
+    bars.push({
+      worker: chunk.worker,
+      start: chunk.startEpochMs,
+      end: chunk.endEpochMs,
+      kind: chunk.kind,
+      id: chunk.id,
+      chunk: chunk.chunk,
+    });
+  finished.push({ start: chunk.startEpochMs, end: chunk.endEpochMs, iterations: chunk.iterations });
   const lane = lanes.get(chunk.worker) ?? { chunks: 0 };
   lane.chunks++;
   lanes.set(chunk.worker, lane);
@@ -63,7 +97,7 @@ events.addEventListener('stats', (event) => {
     [stats.cancelled, 'chunks cancelled'],
     [stats.rejected, 'answered 503'],
     [`${stats.tilesPerSecond.toFixed(1)}`, 'tiles/s'],
-    [formatRate(stats.iterationsPerSecond), 'iterations/s'],
+    [formatRate(meanRate() * 1e6), 'iterations/s (10 s)'],
     [formatBytes(stats.memory.rss), 'server RSS'],
   ];
   if (stats.queue) cards.push([`${stats.queue.waiting} / ${stats.queue.active}`, 'queue waiting / active']);
@@ -73,11 +107,12 @@ events.addEventListener('stats', (event) => {
   const t = stats.time / 1000;
   history.rates[0].push(t);
   history.rates[1].push(stats.tilesPerSecond);
-  history.rates[2].push(stats.iterationsPerSecond / 1e6);
+  history.rates[2].push(0); // drawn again below from the chunks themselves
   history.memory[0].push(t);
   history.memory[1].push(stats.memory.rss / 2 ** 20);
   history.memory[2].push(stats.redisMemoryBytes === undefined ? null : stats.redisMemoryBytes / 2 ** 20);
-  for (const series of [...history.rates, ...history.memory]) if (series.length > 120) series.shift();
+  for (const series of [...history.rates, ...history.memory]) if (series.length > RATE_WINDOW_S) series.shift();
+  history.rates[2] = iterationRates(history.rates[0]);
   rates.setData(history.rates);
   memory.setData(history.memory);
   if (stats.workers)
@@ -85,6 +120,33 @@ events.addEventListener('stats', (event) => {
       if (![...lanes.keys()].some((lane) => lane.startsWith(worker.name)))
         lanes.set(`${worker.name}`, lanes.get(worker.name) ?? { chunks: 0 });
 });
+/**
+ * Iterations per second in each second ending at `times` (s since the epoch), from the
+ * chunks that ran then: a chunk's iterations spread evenly over its run. A chunk is counted
+ * when it ends (its iterations are known then), so the seconds it ran through fill in
+ * afterwards instead of spiking at its end.
+ */
+function iterationRates(times) {
+  const oldest = (times[0] ?? Date.now() / 1000) * 1000 - 1000;
+  while (finished.length > 0 && finished[0].end < oldest) finished.shift();
+  return times.map((t) => {
+    const to = t * 1000;
+    const from = to - 1000;
+    let iterations = 0;
+    for (const chunk of finished) {
+      const overlap = Math.min(chunk.end, to) - Math.max(chunk.start, from);
+      if (overlap > 0) iterations += chunk.iterations * (overlap / Math.max(chunk.end - chunk.start, 1e-3));
+    }
+    return iterations / 1e6;
+  });
+}
+dashboard.iterationRates = () => iterationRates(history.rates[0]);
+/** The mean of the curve over its last 10 s (M iterations/s). */
+const meanRate = () => {
+  const last = history.rates[2].slice(-10);
+  return last.length > 0 ? last.reduce((a, b) => a + b, 0) / last.length : 0;
+};
+
 /** Events of a render not yet known to be ours, by render id (only the latest few kept). */
 const earlyEvents = new Map();
 function early(id) {
@@ -97,12 +159,12 @@ function early(id) {
 events.addEventListener('render-done', (event) => renderDone(JSON.parse(event.data)));
 function renderDone(done) {
   if (!dashboard.watched || done.id !== dashboard.watched.id) return void (early(done.id).done = done);
-  $('wstatus').textContent = `done: ${done.chunks} chunks in ${done.computeMs.toFixed(0)} ms, sum ${done.sum}`;
+  $('wstatus').textContent = `done: ${plural(done.chunks, 'chunk')} in ${done.computeMs.toFixed(0)} ms, sum ${done.sum}`;
   $('explanation').textContent = done.explanation;
   $('legend').innerHTML = done.lanes
     .map(
       (lane) =>
-        `<div><span class="swatch" style="background:${workerColour(lane.worker)}"></span>${lane.worker}: ${lane.chunks} chunks, ${Math.round(lane.utilisation * 100)}% busy</div>`,
+        `<div><span class="swatch" style="background:${workerColour(lane.worker)}"></span>${lane.worker}: ${plural(lane.chunks, 'chunk')}, ${Math.round(lane.utilisation * 100)}% busy</div>`,
     )
     .join('');
   const image = new Image();
@@ -122,6 +184,8 @@ function renderFailed(failed) {
   finishWatch();
 }
 events.addEventListener('bench-done', () => ($('benchstatus').innerHTML = 'done: <a href="/report" target="_blank">open the report</a>'));
+
+const plural = (n, noun) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 
 function paintChunk(chunk) {
   const watched = dashboard.watched;
@@ -160,7 +224,7 @@ $('watch').addEventListener('click', async () => {
     const canvas = $('painting');
     canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
     dashboard.renderChunks = 0;
-    $('wstatus').textContent = `running: ${body.chunks} chunks, ${body.schedule}`;
+    $('wstatus').textContent = `running: ${plural(body.chunks, 'chunk')}, ${body.schedule}`;
     $('explanation').textContent = '';
     $('legend').textContent = '';
     $('watch').disabled = true;
@@ -201,7 +265,8 @@ $('bench').addEventListener('click', async () => {
 // The task stream and the workers' table, redrawn every frame.
 function draw() {
   const now = Date.now();
-  while (bars.length > 0 && bars[0].end < now - WINDOW_MS) bars.shift();
+  // Finished bars leave when they scroll out; running ones stay (their end is now).
+  for (let i = bars.length - 1; i >= 0; i--) if (bars[i].end !== undefined && bars[i].end < now - WINDOW_MS) bars.splice(i, 1);
   const canvas = $('stream');
   const context = canvas.getContext('2d');
   const names = [...lanes.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -219,19 +284,30 @@ function draw() {
     context.fillRect(left, y, canvas.width - left - 10, 20);
   });
   const busy = new Map();
+  const active = new Map();
   for (const bar of bars) {
     const i = names.indexOf(bar.worker);
     if (i < 0) continue;
+    const end = bar.end ?? now;
     const x0 = Math.max(left, x(bar.start));
-    const x1 = Math.max(x0 + 1, x(bar.end));
+    const x1 = Math.max(x0 + 1, x(end));
     context.fillStyle = bar.kind === 'tile' ? '#4e79a7' : (renderColours.get(bar.id) ?? '#f28e2b');
     context.fillRect(x0, 10 + i * 26, x1 - x0, 20);
-    busy.set(bar.worker, (busy.get(bar.worker) ?? 0) + Math.max(0, Math.min(bar.end, now) - Math.max(bar.start, now - WINDOW_MS)));
+    if (bar.end === undefined) {
+      // Still running: an open right edge, growing with time.
+      context.fillStyle = '#fff';
+      context.fillRect(x1 - 2, 10 + i * 26, 2, 20);
+      active.set(bar.worker, (active.get(bar.worker) ?? 0) + 1);
+    }
+    busy.set(bar.worker, (busy.get(bar.worker) ?? 0) + Math.max(0, Math.min(end, now) - Math.max(bar.start, now - WINDOW_MS)));
   }
+  dashboard.busy = busy;
+  dashboard.active = active;
   $('workers').tBodies[0].innerHTML = names
     .map(
       (name) =>
-        `<tr><td><span class="swatch" style="background:${workerColour(name)}"></span>${name}</td><td>${lanes.get(name).chunks}</td><td>${Math.round((100 * (busy.get(name) ?? 0)) / WINDOW_MS)}%</td></tr>`,
+        `<tr><td><span class="swatch" style="background:${workerColour(name)}"></span>${name}</td><td>${lanes.get(name).chunks}</td>` +
+        `<td>${active.get(name) ?? 0}</td><td>${Math.round((100 * (busy.get(name) ?? 0)) / WINDOW_MS)}%</td></tr>`,
     )
     .join('');
   requestAnimationFrame(draw);

@@ -97,6 +97,11 @@ const times = (a: number, b: number) => `${(a / Math.max(b, 1e-9)).toFixed(1)}×
 
 /** An overhead is worth naming when it costs more than this share of the kernels' work. */
 const NAMED_OVERHEAD = 0.25;
+/**
+ * …and imbalance of contiguous bands from this share: its remedy, --schedule interleaved,
+ * costs nothing (the same chunks, the same hand-over), so a smaller gain is still worth it.
+ */
+const NAMED_CONTIGUOUS_IMBALANCE = 0.1;
 
 /**
  * The changes that would help most, worded from the numbers the explanation prints: each
@@ -113,8 +118,10 @@ function adviceFor(trace: Trace, parts: WallTimeParts, context: ExplainContext):
     ['reference', parts.referenceMs],
     ['skipTables', parts.skipTablesMs],
   ];
+  const contiguous = layoutOf(trace) === 'contiguous';
+  const threshold = (overhead: Overhead) => (overhead === 'imbalance' && contiguous ? NAMED_CONTIGUOUS_IMBALANCE : NAMED_OVERHEAD);
   const named = overheads
-    .filter(([, overheadMs]) => overheadMs > parts.workMs * NAMED_OVERHEAD)
+    .filter(([overhead, overheadMs]) => overheadMs > parts.workMs * threshold(overhead))
     .sort((a, b) => b[1] - a[1])
     .slice(0, 2)
     .map(([overhead, overheadMs]) => overheadAdvice(trace, parts, overhead, overheadMs));

@@ -122,19 +122,27 @@ export class ThreadsBackend implements Backend {
       cancel,
       ...(job.deep ? { deep: job.deep } : {}),
     };
-    await this.runAll(
-      job.chunks,
-      job.kernel,
-      job.workload.maxiter,
-      hooks,
-      descriptorBytes({ ...base, chunk: job.chunks[0] }),
-      {
-        post: (pool, chunk, signal) => pool.run({ ...base, chunk }, signal),
-        here: (chunk) => runChunk({ ...base, chunk }),
-      },
-      job.background === true,
-      cancel,
-    );
+    const board = hooks.onChunkStart ? new StartBoard(job.chunks, hooks, (id) => this.pool?.label(id) ?? `thread ${id}`) : undefined;
+    try {
+      await this.runAll(
+        job.chunks,
+        job.kernel,
+        job.workload.maxiter,
+        board?.hooks ?? hooks,
+        descriptorBytes({ ...base, chunk: job.chunks[0] }),
+        {
+          post: (pool, chunk, signal) => pool.run({ ...base, chunk, ...(board ? { started: board.slotOf(chunk) } : {}) }, signal),
+          here: (chunk) => {
+            board?.startedHere(chunk);
+            return runChunk({ ...base, chunk });
+          },
+        },
+        job.background === true,
+        cancel,
+      );
+    } finally {
+      board?.close();
+    }
   }
 
   async runBitmap(job: BitmapJob, bits: Uint8Array, hooks: RunHooks): Promise<void> {
@@ -256,6 +264,64 @@ export class ThreadsBackend implements Backend {
     this.isClosed = true;
     const pool = await this.loading?.catch(() => undefined);
     await pool?.close();
+  }
+}
+
+/**
+ * Running chunks, for a watcher (the dashboard's task stream): each thread writes its threadId
+ * and start time into the chunk's slot of one shared board as it starts; this thread reads the
+ * board every POLL_MS, and once more before each chunk's end is reported, so every start comes
+ * before its end. Piscina says nothing when a thread picks a task up: hence the board.
+ */
+class StartBoard {
+  static readonly POLL_MS = 50;
+  private readonly board: Float64Array;
+  private readonly slots = new Map<Chunk, number>();
+  private readonly reported: Uint8Array;
+  private readonly timer: NodeJS.Timeout;
+  readonly hooks: RunHooks;
+
+  constructor(
+    chunks: readonly Chunk[],
+    private readonly outer: RunHooks,
+    label: (threadId: number) => string,
+  ) {
+    this.board = new Float64Array(new SharedArrayBuffer(16 * Math.max(1, chunks.length)));
+    this.reported = new Uint8Array(chunks.length);
+    chunks.forEach((chunk, slot) => this.slots.set(chunk, slot));
+    const toMainClock = outer.now() - epochNow();
+    this.poll = () => {
+      for (let slot = 0; slot < chunks.length; slot++) {
+        if (this.reported[slot] || this.board[2 * slot] === 0) continue;
+        this.reported[slot] = 1;
+        outer.onChunkStart?.({ chunk: chunks[slot]!, worker: label(this.board[2 * slot]!), startMs: this.board[2 * slot + 1]! + toMainClock });
+      }
+    };
+    this.timer = setInterval(this.poll, StartBoard.POLL_MS).unref();
+    this.hooks = {
+      ...outer,
+      onChunk: (event) => {
+        this.poll();
+        outer.onChunk?.(event);
+      },
+    };
+  }
+
+  private readonly poll: () => void;
+
+  slotOf(chunk: Chunk): { board: Float64Array; slot: number } {
+    return { board: this.board, slot: this.slots.get(chunk)! };
+  }
+
+  /** A chunk this thread runs itself (before the threads start): its start, now. */
+  startedHere(chunk: Chunk): void {
+    const slot = this.slots.get(chunk)!;
+    this.reported[slot] = 1;
+    this.outer.onChunkStart?.({ chunk, worker: 'main', startMs: this.outer.now() });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { DeepInput } from '../kernels/types.js';
 import type { Chunk } from '../plan.js';
-import type { ChunkEvent } from '../trace.js';
+import type { ChunkEvent, ChunkStart } from '../trace.js';
 import type { Workload } from '../workload.js';
 
 /** One render for a backend: every chunk of the plan, with the kernel that computes them. */
@@ -42,6 +42,11 @@ export interface RunHooks {
   readonly now: () => number;
   /** Called once per finished chunk, in completion order. */
   readonly onChunk?: (event: ChunkEvent) => void;
+  /**
+   * Called when a chunk starts on a worker, before its onChunk (the threads backend; others
+   * do not report starts). Times on the render's clock.
+   */
+  readonly onChunkStart?: (event: ChunkStart) => void;
   /** A line worth telling the user while the render runs (the cluster: the render's id). */
   readonly onNote?: (note: string) => void;
 }

@@ -8,12 +8,18 @@ import { chunkBitmapInput, computeBitmap } from '../kernels/bitmap.js';
 import { chunkKernelInput } from '../kernels/chunk-input.js';
 import { computeDeep, getKernel } from '../kernels/registry.js';
 import { AbortError } from '../errors.js';
+import { threadId } from 'node:worker_threads';
 import { epochNow, type BitmapWork, type ChunkOutcome, type ChunkWork } from './thread-task.js';
 
 export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
   const kernel = getKernel(work.kernel);
   const { re, im } = axesOf(work.workload);
   const startEpochMs = epochNow();
+  if (work.started) {
+    // The time first, the thread last: the main thread reads a slot once its thread is set.
+    work.started.board[2 * work.started.slot + 1] = startEpochMs;
+    work.started.board[2 * work.started.slot] = threadId;
+  }
   const input = {
     ...chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed),
     ...(work.cancel ? { cancel: work.cancel } : {}),

@@ -133,7 +133,8 @@ export class ThreadPool {
     await this.pool.destroy();
   }
 
-  private label(threadId: number): string {
+  /** The label ("thread-2") of a thread, by its threadId: the same one its chunks report. */
+  label(threadId: number): string {
     let label = this.labels.get(threadId);
     if (!label) {
       label = `thread-${this.labels.size + 1}`;

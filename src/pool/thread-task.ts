@@ -22,6 +22,8 @@ export interface ChunkWork {
   readonly deep?: DeepInput;
   /** The render's cancel flag (KernelInput.cancel), set by the thread that cancels. */
   readonly cancel?: Int32Array;
+  /** Where the thread marks the chunk as started, for a watcher of running chunks (StartBoard). */
+  readonly started?: { readonly board: Float64Array; readonly slot: number };
 }
 
 export interface ChunkTask extends ChunkWork {

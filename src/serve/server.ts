@@ -155,6 +155,8 @@ interface WatchedRender {
   done: number;
   readonly total: number;
   result?: RenderResult;
+  /** What --explain would print for it (the same function, the same trace). */
+  explanation?: string;
   error?: string;
 }
 
@@ -433,6 +435,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       background: true,
       recorder,
       onProgress: (done) => (watched.done = done),
+      // Running chunks, for the task stream: a bar from its start that grows until it ends.
+      onChunkStart: (event) =>
+        broadcast('chunk-start', {
+          kind: 'render',
+          id: watched.id,
+          worker: event.worker,
+          startEpochMs: recorder.trace.originEpochMs + event.startMs,
+          chunk: event.chunk,
+        }),
       onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'render', watched.id, request.kernel),
     }).then(
       (result) => {
@@ -444,6 +455,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           workers: result.workers,
           cores: availableParallelism(),
         });
+        watched.explanation = explanation.text;
         broadcast('render-done', {
           id: watched.id,
           computeMs: result.computeMs,
@@ -471,6 +483,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(watched.result
       ? { computeMs: watched.result.computeMs, sum: watched.result.sum, rows: watched.result.rows, cols: watched.result.cols }
       : {}),
+    ...(watched.explanation ? { explanation: watched.explanation } : {}),
     ...(watched.error ? { error: watched.error } : {}),
   });
 
