@@ -10,6 +10,7 @@
 #include "perturb.h"
 #include "bitmap.h"
 #include "cancel.h"
+#include "orbit.h"
 
 _Thread_local const volatile int32_t *mandel_cancel_flag = NULL;
 
@@ -305,14 +306,99 @@ static napi_value isas(napi_env env, napi_callback_info info) {
   return list;
 }
 
+/*
+ * orbitStart(bits, crSign, crLimbs, ciSign, ciLimbs, narrow, scaleBits) → an ArrayBuffer holding
+ * the orbit's state at Z_0 = 0 (the centre as sign and little-endian 64-bit limbs, a
+ * BigUint64Array each). orbitAdvance(state, count, zr, zi, ext) → the stored length after up
+ * to `count` updates, negative once the orbit has escaped; ext is null or [mr, mi, exponent].
+ */
+static napi_value orbit_start(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 7) ARG_ERROR("orbitStart(bits, crSign, crLimbs, ciSign, ciLimbs, narrow, scaleBits)");
+  double bits, sr, si, narrow, scale_bits;
+  if (!integer(env, argv[0], &bits) || !integer(env, argv[1], &sr) || !integer(env, argv[3], &si) || !integer(env, argv[5], &narrow) ||
+      !integer(env, argv[6], &scale_bits))
+    ARG_ERROR("bits, signs, narrow and scaleBits must be integers");
+  uint64_t *cr, *ci;
+  size_t nr, ni;
+  if (!typed_array(env, argv[2], napi_biguint64_array, (void **)&cr, &nr) || !typed_array(env, argv[4], napi_biguint64_array, (void **)&ci, &ni))
+    ARG_ERROR("the centre's limbs must be BigUint64Arrays");
+  int limbs = ((int)bits + 8 + 63) / 64;
+  if (bits < 1 || limbs > MANDEL_ORBIT_MAX_LIMBS || nr > (size_t)limbs || ni > (size_t)limbs || narrow < 0 || scale_bits < 0)
+    ARG_ERROR("bits out of range, or a centre wider than the orbit's limbs");
+  void *data;
+  napi_value buffer;
+  CHECK(napi_create_arraybuffer(env, sizeof(mandel_orbit_state), &data, &buffer));
+  mandel_orbit_state *s = data;
+  memset(s, 0, sizeof *s);
+  s->limbs = limbs;
+  s->bits = (int)bits;
+  s->narrow = (int)narrow;
+  s->scale_bits = (int)scale_bits;
+  s->scr = sr != 0;
+  s->sci = si != 0;
+  memcpy(s->cr, cr, nr * sizeof(uint64_t));
+  memcpy(s->ci, ci, ni * sizeof(uint64_t));
+  s->length = 1;
+  return buffer;
+}
+
+static napi_value orbit_advance(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) ARG_ERROR("orbitAdvance(state, count, zr, zi, ext)");
+  bool is_buffer = false;
+  void *data;
+  size_t bytes;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok || bytes != sizeof(mandel_orbit_state))
+    ARG_ERROR("state must be the ArrayBuffer orbitStart returned");
+  mandel_orbit_state *s = data;
+  double count;
+  if (!integer(env, argv[1], &count) || count < 0) ARG_ERROR("count must be a whole number");
+  double *zr, *zi, *mr = NULL, *mi = NULL;
+  int32_t *ex = NULL;
+  size_t lr, li, lmr = 0, lmi = 0, lex = 0;
+  if (!typed_array(env, argv[2], napi_float64_array, (void **)&zr, &lr) || !typed_array(env, argv[3], napi_float64_array, (void **)&zi, &li))
+    ARG_ERROR("zr and zi must be Float64Arrays");
+  napi_valuetype type;
+  CHECK(napi_typeof(env, argv[4], &type));
+  if (type != napi_null) {
+    napi_value a, b, c;
+    if (!element(env, argv[4], 0, &a) || !element(env, argv[4], 1, &b) || !element(env, argv[4], 2, &c) ||
+        !typed_array(env, a, napi_float64_array, (void **)&mr, &lmr) || !typed_array(env, b, napi_float64_array, (void **)&mi, &lmi) ||
+        !typed_array(env, c, napi_int32_array, (void **)&ex, &lex))
+      ARG_ERROR("ext must be null or [mr, mi, exponent]");
+  }
+  size_t room = lr < li ? lr : li;
+  if (mr) {
+    room = room < lmr ? room : lmr;
+    room = room < lmi ? room : lmi;
+    room = room < lex ? room : lex;
+  }
+  if ((size_t)s->length + (size_t)count > room) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "the orbit's arrays cannot hold that many more values");
+    return NULL;
+  }
+  mandel_orbit_advance(s, (int)count, zr, zi, mr, mi, ex);
+  napi_value result;
+  CHECK(napi_create_int32(env, s->escaped ? -s->length : s->length, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"compute", NULL, compute, NULL, NULL, NULL, napi_default, NULL},
       {"isas", NULL, isas, NULL, NULL, NULL, napi_default, NULL},
       {"perturb", NULL, perturb, NULL, NULL, NULL, napi_default, NULL},
       {"bitmap", NULL, bitmap, NULL, NULL, NULL, napi_default, NULL},
+      {"orbitStart", NULL, orbit_start, NULL, NULL, NULL, napi_default, NULL},
+      {"orbitAdvance", NULL, orbit_advance, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 4, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 6, properties) != napi_ok) return NULL;
   return exports;
 }
 

@@ -213,7 +213,10 @@ describe('the explanation of a render', () => {
   it('names a smaller imbalance on contiguous bands (over 0.1× the work: interleaving costs nothing), not on interleaved rows (0.25×)', () => {
     // Lanes busy 100 and 76: average 88, imbalance 12 = 0.14× the average lane's work.
     const contiguous = explain(trace([bands('a', 0, 0, 100), bands('b', 1, 0, 40), bands('b', 2, 40, 76)], 100), context);
-    assert.match(contiguous.advice, /^workers idled 12\.0 ms while the busiest finished \(0\.1× the average lane's work\): .*--schedule interleaved/);
+    assert.match(
+      contiguous.advice,
+      /^workers idled 12\.0 ms while the busiest finished \(0\.1× the average lane's work\): .*--schedule interleaved/,
+    );
     const dealtRows = explain(trace([dealt('a', 0, 0, 100), dealt('b', 1, 0, 40), dealt('b', 2, 40, 76)], 100), context);
     assert.doesNotMatch(dealtRows.advice, /idled|--schedule|--chunks/);
     // Below 0.1×: lanes busy 100 and 84 (average 92, imbalance 8 = 0.09×): not named even on bands.

@@ -16,7 +16,9 @@ import { after, before, describe, it } from 'node:test';
 import { ThreadsBackend } from '../src/backends/threads.js';
 import { viewWorkload } from '../src/deep/view.js';
 import { axesOf } from '../src/axis.js';
-import { referenceOrbit } from '../src/deep/reference.js';
+import { referenceOrbit, referenceOrbitAsync } from '../src/deep/reference.js';
+import { parseDecimal } from '../src/deep/decimal.js';
+import { loadAddon } from '../src/native-addon.js';
 import { linearSeries } from '../src/deep/series.js';
 import { deepCentre, referenceBits } from '../src/deep/view.js';
 import { jsKernel } from '../src/kernels/js.js';
@@ -242,6 +244,73 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       render(viewWorkload(spec), { backend: 'serial', kernel: 'wasm' }),
       /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/,
     );
+  });
+});
+
+describe('the reference orbit in two arithmetics', { skip: nativeIsas().length === 0 ? 'the native addon is not built' : false }, () => {
+  const bits = [64, 65, 127, 200, 430, 999, 1000, 1001, 1100, 2048, 3418];
+  it('native limbs store the same doubles as BigInt, bit for bit, at every width (random centres, escaping ones too)', () => {
+    let seed = 1952;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
+    const centres: [string, string][] = [
+      ['0', '0'],
+      ['-2', '0'], // the tip: Z stays at 2
+      ['0.25', '0'], // the cusp: Z creeps to 1/2
+      ['-0.743643887037158704752191506114774', '0.131825904205311970493132056385139'],
+      ['0.3', '-0.5'], // escapes early
+      ['-1.25', '1e-300'],
+    ];
+    for (let k = 0; k < 14; k++)
+      centres.push([`${random() < 0.5 ? '-' : ''}${random() < 0.5 ? '0' : '1'}.${digits(40 + k * 60)}`, `-0.${digits(30 + k * 50)}`]);
+    let compared = 0;
+    for (const [re, im] of centres) {
+      for (const b of bits) {
+        const centre = { re: parseDecimal(re, 're'), im: parseDecimal(im, 'im') };
+        const maxiter = 600;
+        const big = referenceOrbit(centre, b, maxiter, undefined, 'bigint');
+        const native = referenceOrbit(centre, b, maxiter, undefined, 'native');
+        const where = `${re.slice(0, 20)}… ${im.slice(0, 20)}…, ${b} bits`;
+        assert.equal(native.length, big.length, where);
+        for (let i = 0; i < big.length; i++) {
+          assert.ok(
+            Object.is(native.zr[i], big.zr[i]) && Object.is(native.zi[i], big.zi[i]),
+            `${where}: Z_${i} ${native.zr[i]} vs ${big.zr[i]}`,
+          );
+          if (big.extended) {
+            assert.ok(
+              Object.is(native.extended!.mr[i], big.extended.mr[i]) && Object.is(native.extended!.mi[i], big.extended.mi[i]),
+              `${where}: ext ${i}`,
+            );
+            assert.equal(native.extended!.exponent[i], big.extended.exponent[i], `${where}: exponent ${i}`);
+          }
+          compared++;
+        }
+        assert.equal(native.extended === undefined, big.extended === undefined);
+      }
+    }
+    assert.ok(compared > 50_000, `${compared} values compared`);
+  });
+
+  it('the slices of an async orbit join into the same orbit, and a bad call into the addon throws instead of writing out of bounds', async () => {
+    const centre = {
+      re: parseDecimal('-0.743643887037158704752191506114774', 're'),
+      im: parseDecimal('0.131825904205311970493132056385139', 'im'),
+    };
+    const whole = referenceOrbit(centre, 1100, 5000, undefined, 'bigint');
+    const sliced = await referenceOrbitAsync(centre, 1100, 5000, { sliceMs: 0.01, arithmetic: 'native' });
+    assert.equal(sliced.length, whole.length);
+    assert.ok(sliced.zr.every((v, i) => Object.is(v, whole.zr[i])));
+    const addon = loadAddon();
+    assert.ok(!('reason' in addon));
+    const state = addon.orbitStart(200, 0, new BigUint64Array([1n]), 1, new BigUint64Array([2n]), 0, 200);
+    assert.throws(() => addon.orbitAdvance(state, 10, new Float64Array(5), new Float64Array(5), null), /cannot hold that many more values/);
+    assert.throws(
+      () => addon.orbitAdvance(new ArrayBuffer(16), 1, new Float64Array(5), new Float64Array(5), null),
+      /state must be the ArrayBuffer orbitStart returned/,
+    );
+    assert.throws(() => addon.orbitStart(5000, 0, new BigUint64Array(1), 0, new BigUint64Array(1), 0, 0), /bits out of range/);
+    assert.throws(() => addon.orbitStart(200, 0, new BigUint64Array(9), 0, new BigUint64Array(1), 0, 0), /wider than the orbit/);
   });
 });
 

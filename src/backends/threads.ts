@@ -294,7 +294,11 @@ class StartBoard {
       for (let slot = 0; slot < chunks.length; slot++) {
         if (this.reported[slot] || this.board[2 * slot] === 0) continue;
         this.reported[slot] = 1;
-        outer.onChunkStart?.({ chunk: chunks[slot]!, worker: label(this.board[2 * slot]!), startMs: this.board[2 * slot + 1]! + toMainClock });
+        outer.onChunkStart?.({
+          chunk: chunks[slot]!,
+          worker: label(this.board[2 * slot]!),
+          startMs: this.board[2 * slot + 1]! + toMainClock,
+        });
       }
     };
     this.timer = setInterval(this.poll, StartBoard.POLL_MS).unref();

@@ -4,72 +4,10 @@
  * the widest this CPU supports chosen at run time. It writes straight into `out`, shared
  * memory included. Optional: where it was not built, `auto` falls back to wasm.
  */
-import { createRequire } from 'node:module';
+import { loadAddon, type NativeIsa } from '../native-addon.js';
 import type { BitmapInput, DeepInput, Kernel, KernelInput } from './types.js';
 
-export interface NativeIsa {
-  readonly name: string;
-  readonly lanes: number;
-  readonly vectors: number;
-  readonly supported: boolean;
-}
-
-interface Addon {
-  compute(
-    re: Float64Array,
-    im: Float64Array,
-    maxiter: number,
-    out: Int32Array,
-    offset: number,
-    rowStride: number,
-    prune: boolean,
-    isa?: string,
-    cancel?: Int32Array,
-  ): number;
-  isas(): NativeIsa[];
-  bitmap(
-    re: Float64Array,
-    im: Float64Array,
-    maxiter: number,
-    out: Uint8Array,
-    offset: number,
-    rowBytes: number,
-    prune: boolean,
-    vector: boolean,
-  ): number;
-  perturb(
-    re: Float64Array,
-    im: Float64Array,
-    maxiter: number,
-    out: Int32Array,
-    offset: number,
-    rowStride: number,
-    zr: Float64Array,
-    zi: Float64Array,
-    length: number,
-    exponent: number,
-    ext: [Float64Array, Float64Array, Int32Array] | null,
-    series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
-    bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
-    isa?: string,
-    cancel?: Int32Array,
-  ): number;
-}
-
-export const NATIVE_FILE = new URL('../../build/Release/mandel_native.node', import.meta.url);
-
-let addon: Addon | { reason: string } | undefined;
-
-function loadAddon(): Addon | { reason: string } {
-  if (!addon) {
-    try {
-      addon = createRequire(import.meta.url)(NATIVE_FILE.pathname) as Addon;
-    } catch (error) {
-      addon = { reason: `cannot load ${NATIVE_FILE.pathname}: ${(error as Error).message.split('\n')[0]} (run npm run build:native)` };
-    }
-  }
-  return addon;
-}
+export { NATIVE_FILE, type NativeIsa } from '../native-addon.js';
 
 /** The instruction sets compiled into the addon, widest first; empty when it is not built. */
 export function nativeIsas(): NativeIsa[] {
