@@ -240,6 +240,12 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     assert.throws(() => viewWorkload({ ...spec, width: '-1e-5' }), /must be above 0/);
     assert.throws(() => viewWorkload({ ...spec, width: '1e-1001' }), /narrower than the 1e-1000 supported/);
     assert.throws(() => viewWorkload({ ...spec, center: { re: '5', im: '0' } }), /within −4 … 4/);
+    assert.throws(() => viewWorkload({ ...spec, cols: 0 }), /invalid view: width in points must be a whole number from 1/);
+    assert.throws(() => viewWorkload({ ...spec, rows: 2.5 }), /invalid view: height in points must be a whole number/);
+    assert.throws(() => viewWorkload({ ...spec, maxiter: -1 }), /invalid view: maxiter must be a whole number/);
+    assert.throws(() => viewWorkload({ ...spec, zoom: '1e-5' } as never), /invalid view: unknown option "zoom"/);
+    assert.throws(() => viewWorkload({ ...spec, center: { re: 1 } } as never), /invalid view: center must be \{ re, im \}/);
+    assert.throws(() => viewWorkload({ ...spec, perturbation: 'never' } as never), /invalid view: perturbation must be auto or always/);
     await assert.rejects(
       render(viewWorkload(spec), { backend: 'serial', kernel: 'wasm' }),
       /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/,

@@ -88,7 +88,8 @@ describe('start-up: what is loaded, and where', () => {
   });
 
   it('`mandel run` builds its grid and renders without the validation library (zod: ~100 ms to load)', () => {
-    for (const entry of ['src/cli/run.ts', 'src/grid.ts', 'src/render.ts', 'src/trace.ts']) {
+    // …and a deep view too (`--center … --zoom …`): its spec is checked by hand.
+    for (const entry of ['src/cli/run.ts', 'src/grid.ts', 'src/render.ts', 'src/trace.ts', 'src/deep/view.ts', 'src/analysis/notice.ts']) {
       const loaded = packagesLoadedBy(entry);
       assert.ok(!loaded.has('zod'), `${entry} loads zod through ${loaded.get('zod')}`);
     }

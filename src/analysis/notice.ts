@@ -34,13 +34,10 @@ function widthLog10(workload: Workload): number {
 
 export function viewNotice(counts: Int32Array, workload: Workload): ViewNotice | undefined {
   if (counts.length < 2) return undefined;
-  let low = counts[0]!;
-  let high = low;
-  for (const count of counts) {
-    if (count < low) low = count;
-    else if (count > high) high = count;
-  }
-  if (low !== high) return undefined;
+  // Indexed, and out at the first count that differs: a view with detail (nearly every view)
+  // costs a few comparisons; iterating 786,432 counts cold took 60 ms of `mandel run`.
+  const low = counts[0]!;
+  for (let i = 1; i < counts.length; i++) if (counts[i] !== low) return undefined;
   const { maxiter } = workload;
   const points = grouped(counts.length);
   if (low >= maxiter) {

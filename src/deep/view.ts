@@ -8,12 +8,10 @@
  * centre + (x − (cols−1)/2)·h + i((rows−1)/2 − y)·h with h = width / cols, so the switch
  * from one to the other moves no pixel.
  */
-import { z } from 'zod';
 import { InvalidOptionError } from '../errors.js';
-import { parseOrThrow, positiveInt } from '../schema.js';
+import { grouped } from '../format.js';
 import { DEFAULT_MAXITER } from '../defaults.js';
-import { checkMemory, DEFAULT_MAX_MEMORY_BYTES, deepBytesPerIteration } from '../grid.js';
-import { gridWorkload, type Workload } from '../workload.js';
+import { checkMemory, DEFAULT_MAX_MEMORY_BYTES, deepBytesPerIteration, generalGrid, MAX_ELEMENTS, type Workload } from '../grid.js';
 import { fixedToNumber, log10Of, parseDecimal, toFixed } from './decimal.js';
 
 import { EXTENDED_BITS, referenceBits } from './reference.js';
@@ -43,19 +41,49 @@ export interface ViewSpec {
   readonly maxMemoryBytes?: number;
 }
 
-const specSchema = z.strictObject({
-  center: z.strictObject({ re: z.string(), im: z.string() }),
-  width: z.string(),
-  cols: positiveInt('width in points'),
-  rows: positiveInt('height in points'),
-  maxiter: positiveInt('maxiter').default(DEFAULT_MAXITER),
-  perturbation: z.enum(['auto', 'always']).default('auto'),
-  maxMemoryBytes: z.number().positive().default(DEFAULT_MAX_MEMORY_BYTES),
-});
+const SPEC_KEYS = new Set(['center', 'width', 'cols', 'rows', 'maxiter', 'perturbation', 'maxMemoryBytes']);
+
+/**
+ * The spec checked, defaults filled in. By hand, not by zod: the schema library takes ~100 ms
+ * to load and ~25 ms to compile its first parse, a quarter of a deep `mandel run` (its grid
+ * path does without it too; test/sources.test.ts keeps it so).
+ */
+function checkSpec(spec: ViewSpec): Required<ViewSpec> {
+  const fail = (message: string): never => {
+    throw new InvalidOptionError(`invalid view: ${message}`);
+  };
+  if (typeof spec !== 'object' || spec === null) return fail('must be an object');
+  for (const key of Object.keys(spec)) if (!SPEC_KEYS.has(key)) fail(`unknown option "${key}"`);
+  const { center } = spec;
+  if (typeof center !== 'object' || center === null || typeof center.re !== 'string' || typeof center.im !== 'string') {
+    fail('center must be { re, im }, two decimal strings');
+  }
+  for (const key of Object.keys(center)) if (key !== 're' && key !== 'im') fail(`center: unknown option "${key}"`);
+  if (typeof spec.width !== 'string') fail('width must be a decimal string');
+  const whole = (value: unknown, what: string): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_ELEMENTS) {
+      return fail(`${what} must be a whole number from 1 to ${MAX_ELEMENTS}`);
+    }
+    return value;
+  };
+  const perturbation = spec.perturbation ?? 'auto';
+  if (perturbation !== 'auto' && perturbation !== 'always') fail('perturbation must be auto or always');
+  const maxMemoryBytes = spec.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes > 0)) fail('maxMemoryBytes must be a positive number');
+  return {
+    center: { re: center.re, im: center.im },
+    width: spec.width,
+    cols: whole(spec.cols, 'width in points'),
+    rows: whole(spec.rows, 'height in points'),
+    maxiter: whole(spec.maxiter ?? DEFAULT_MAXITER, 'maxiter'),
+    perturbation,
+    maxMemoryBytes,
+  };
+}
 
 /** The view's workload: a grid while doubles suffice, a deep workload below. */
 export function viewWorkload(spec: ViewSpec): Workload {
-  const checked = parseOrThrow(specSchema, spec, 'view');
+  const checked = checkSpec(spec);
   const re = parseDecimal(checked.center.re, 'the centre’s real part');
   const im = parseDecimal(checked.center.im, 'the centre’s imaginary part');
   const width = parseDecimal(checked.width, 'the zoom (the view’s width)');
@@ -84,13 +112,13 @@ export function viewWorkload(spec: ViewSpec): Workload {
   if (checked.perturbation === 'auto' && h >= DOUBLE_PIXEL_ULPS * ulp && exponent > -1000) {
     const x1 = centreRe - ((cols - 1) / 2) * h;
     const y2 = centreIm + ((rows - 1) / 2) * h;
-    return gridWorkload({ width: cols, height: rows, maxiter, maxMemoryBytes, region: { x1, x2: x1 + cols * h, y1: y2 - rows * h, y2 } });
+    return generalGrid({ width: cols, height: rows, maxiter, maxMemoryBytes, region: { x1, x2: x1 + cols * h, y1: y2 - rows * h, y2 } });
   }
   // The reference orbit and its tables are kept for the whole render: ~144 B an iteration.
   const extended = referenceBits({ re: '', im: '', exponent }) > EXTENDED_BITS;
   checkMemory(rows, cols, maxMemoryBytes, `${asked} -m ${maxiter}`, false, {
     bytes: (maxiter + 1) * deepBytesPerIteration(extended),
-    what: `a reference orbit of ${maxiter.toLocaleString('en-US')} iterations with its tables`,
+    what: `a reference orbit of ${grouped(maxiter)} iterations with its tables`,
   });
   return {
     re: { start: -((cols - 1) / 2) * hs, step: hs, count: cols, spacing: 'multiply' },
