@@ -4,6 +4,7 @@
 #   chromium      a real browser for the HTML pages (3D surface, report)
 #   redis-server  the broker of the cluster backend
 #   openssl       makes the throw-away certificate authority of the TLS test
+#   ffmpeg        encodes `mandel movie`'s video (and ffprobe decodes it back in its tests)
 # Needs root or passwordless sudo; does nothing when everything is already there.
 set -euo pipefail
 missing=()
@@ -11,6 +12,7 @@ command -v python3 >/dev/null || missing+=(python3)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0

@@ -17,7 +17,9 @@ export type MandelErrorCode =
   | 'ERR_CORRUPT_RESULT' // a stored chunk result does not decode to its chunk's counts
   | 'ERR_NOT_FOUND' // no such render in Redis (never submitted, or expired)
   | 'ERR_NOT_FINISHED' // the render's chunks are not all done yet
-  | 'ERR_RENDER_FAILED'; // a chunk of a cluster render failed for good
+  | 'ERR_RENDER_FAILED' // a chunk of a cluster render failed for good
+  | 'ERR_NO_FFMPEG' // mandel movie needs ffmpeg and cannot run it
+  | 'ERR_ENCODE'; // ffmpeg stopped while encoding a movie
 
 export class MandelError extends Error {
   readonly code: MandelErrorCode;

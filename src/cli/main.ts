@@ -10,6 +10,7 @@ import { isMandelError } from '../errors.js';
 import { removeTemporaryFiles } from '../outputs/write.js';
 import { benchCommand } from './bench.js';
 import { resultCommand, statusCommand, submitCommand } from './cluster.js';
+import { movieCommand } from './movie.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 import { runCommand } from './run.js';
@@ -53,6 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     resultCommand(controller.signal),
     benchCommand(),
     serveCommand(controller.signal),
+    movieCommand(controller.signal),
   ].map((command) => command.copyInheritedSettings(program));
   for (const command of commands) program.addCommand(command);
   if (argv.length <= 2) {

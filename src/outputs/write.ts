@@ -95,6 +95,12 @@ export function removeTemporaryFiles(): void {
   inFlight.clear();
 }
 
+/** A temporary file written by someone else (ffmpeg), removed with the others on a second Ctrl-C. */
+export function trackTemporaryFile(path: string): () => void {
+  inFlight.add(path);
+  return () => inFlight.delete(path);
+}
+
 /**
  * Writes `data` to `path` atomically; resolves with the bytes written. When `signal` fires
  * before the file is complete, the temporary file is removed and nothing replaces `path`.
