@@ -22,6 +22,7 @@ export { planChunks, SCHEDULES, DEFAULT_SCHEDULE, type Chunk, type Schedule, typ
 export { render, type RenderOptions } from './render.js';
 export { renderBitmap, bitmapPbm, type BitmapOptions, type BitmapResult } from './bitmap.js';
 export { viewWorkload, type ViewSpec } from './deep/view.js';
+export { renderMovie, type MovieOptions, type MovieResult } from './movie/movie.js';
 export { summarise, type RenderResult } from './result.js';
 export { createBackend, BACKENDS, type BackendName, type BackendOptions } from './create-backend.js';
 export type { Backend, RenderJob, RunHooks } from './backends/types.js';

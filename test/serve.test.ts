@@ -5,8 +5,8 @@
  * worker` processes. Every request goes to 127.0.0.x; every loop is bounded.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -662,6 +662,89 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
     }
   });
 });
+
+describe(
+  'mandel serve makes a zoom movie for the dashboard',
+  { skip: browserSkipReason() ?? (spawnSync('ffmpeg', ['-version']).status === 0 ? undefined : 'no ffmpeg'), timeout: 120_000 },
+  () => {
+    it('shows each keyframe as it finishes, then offers the video, which ffprobe decodes; bad requests get one line', async () => {
+      const backend = new ThreadsBackend({ workers: 2 });
+      const server = await startServer({ backend, port: 0 });
+      const base = `http://127.0.0.1:${server.port}`;
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+        const errors: string[] = [];
+        page.on('pageerror', (error) => errors.push(String(error)));
+        await page.goto(`${base}/dashboard`);
+        await page.waitForFunction(() => document.body.dataset.ready === 'true');
+        await page.fill('#mzoom', '1e-14'); // past doubles: the last keyframes are perturbation's
+        await page.fill('#mseconds', '2');
+        await page.selectOption('#msize', '320x180');
+        await page.click('#movie');
+        // 4 → 1e-14: keyframes 0 … 49, each shown as it finishes, in zoom order.
+        await page.waitForFunction(() => document.querySelectorAll('#keyframes img').length >= 10, null, { timeout: 60_000 });
+        await page.waitForFunction(() => document.querySelector('#mvideo a') !== null, null, { timeout: 90_000 });
+        const seen = await page.evaluate(() =>
+          Array.from(document.querySelectorAll<HTMLImageElement>('#keyframes img')).map((image) => ({
+            index: Number(image.dataset.index),
+            width: image.naturalWidth,
+            height: image.naturalHeight,
+          })),
+        );
+        assert.equal(seen.length, 50);
+        assert.deepEqual(
+          seen.map((k) => k.index),
+          [...Array(50).keys()],
+        );
+        assert.ok(
+          seen.every((k) => k.width === 320 && k.height === 180),
+          JSON.stringify(seen.slice(0, 3)),
+        );
+        assert.match((await page.textContent('#mstatus'))!, /^done in [\d.]+ s: 50 keyframes, 48 frames/);
+        await page.screenshot({ path: join(screenshots, 'dashboard-movie.png'), fullPage: true });
+        const href = await page.getAttribute('#mvideo a', 'href');
+        const video = await fetch(new URL(href!, base));
+        assert.equal(video.headers.get('content-type'), 'video/mp4');
+        const file = join(mkdtempSync(join(tmpdir(), 'mandel-served-movie-')), 'movie.mp4');
+        writeFileSync(file, Buffer.from(await video.arrayBuffer()));
+        const probe = spawnSync(
+          'ffprobe',
+          ['-v', 'error', '-count_frames', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'csv=p=0', file],
+          {
+            encoding: 'utf8',
+          },
+        );
+        assert.equal(probe.stdout.trim(), '320,180,48');
+        // A keyframe that is not there, a movie that is not, and requests out of bounds.
+        const movieId = /\/api\/movies\/([^/]+)\//.exec(href!)![1]!;
+        assert.equal((await fetch(`${base}/api/movies/${movieId}/keyframes/50.png`)).status, 404);
+        assert.equal((await fetch(`${base}/api/movies/nope/movie.mp4`)).status, 404);
+        for (const [body, message] of [
+          [{ center: { re: '0', im: '1' }, zoomTo: '1e-5', width: 4000 }, /width/],
+          [{ center: { re: '0', im: '1' }, zoomTo: '1e-5', seconds: 3600 }, /seconds/],
+          [{ center: { re: '0', im: '1' }, zoomTo: '1e-5', width: 321 }, /must be even/],
+          [{ center: { re: '0', im: '1' }, zoomTo: '10' }, /must be narrower than --zoom-from/],
+          [{ center: { re: '../etc', im: '1' }, zoomTo: '1e-5' }, /decimal number/],
+          [{ center: { re: '0', im: '1' }, zoomTo: '1e-5', output: '/tmp/x.mp4' }, /Unrecognized key/],
+        ] as const) {
+          const answer = await fetch(`${base}/api/movies`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          assert.equal(answer.status, 400, JSON.stringify(body));
+          assert.match(((await answer.json()) as { error: string }).error, message);
+        }
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        await server.close();
+        await backend.close();
+      }
+    });
+  },
+);
 
 describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkipReason(), timeout: 120_000 }, () => {
   it('the dashboard shows a lane per cluster worker thread, and tiles come back exact through Redis', async () => {

@@ -250,6 +250,84 @@ function finishWatch() {
   $('watch').disabled = false;
   $('cancel').disabled = true;
 }
+// A movie: keyframes as thumbnails as they finish, then the video. Events of another movie
+// (another dashboard started it) are shown too: there is one at a time.
+const movie = { id: undefined, keyframes: 0, total: 0, framesDone: 0, frames: 0, video: undefined };
+dashboard.movie = movie;
+const showMovie = (text) => ($('mstatus').textContent = text);
+events.addEventListener('movie-start', (event) => {
+  const start = JSON.parse(event.data);
+  Object.assign(movie, { id: start.id, keyframes: 0, total: start.total, framesDone: 0, frames: start.frames, video: undefined });
+  $('keyframes').textContent = '';
+  $('mvideo').textContent = '';
+  $('movie').disabled = true;
+  $('mcancel').disabled = false;
+  showMovie(`${plural(start.total, 'keyframe')}, ${plural(start.frames, 'frame')}, ${start.width} × ${start.height}`);
+});
+events.addEventListener('movie-keyframe', (event) => {
+  const keyframe = JSON.parse(event.data);
+  if (keyframe.id !== movie.id) return;
+  movie.keyframes = keyframe.done;
+  const image = new Image();
+  image.src = `/api/movies/${keyframe.id}/keyframes/${keyframe.index}.png`;
+  image.alt = image.title = `keyframe ${keyframe.index}: ${keyframe.width} wide, ${keyframe.ms.toFixed(0)} ms`;
+  image.dataset.index = String(keyframe.index);
+  $('keyframes').append(image);
+  showMovie(`keyframes ${keyframe.done} / ${keyframe.total} · frames ${movie.framesDone} / ${movie.frames}`);
+});
+events.addEventListener('movie-progress', (event) => {
+  const progress = JSON.parse(event.data);
+  if (progress.id !== movie.id) return;
+  movie.framesDone = progress.framesDone;
+  showMovie(`keyframes ${movie.keyframes} / ${movie.total} · frames ${progress.framesDone} / ${progress.frames}`);
+});
+events.addEventListener('movie-done', (event) => {
+  const done = JSON.parse(event.data);
+  if (done.id !== movie.id) return;
+  movie.video = done.video;
+  showMovie(`done in ${(done.wallMs / 1000).toFixed(1)} s: ${plural(movie.total, 'keyframe')}, ${plural(movie.frames, 'frame')}`);
+  const video = document.createElement('video');
+  video.controls = true;
+  video.src = done.video;
+  video.width = 480;
+  const link = document.createElement('a');
+  link.href = done.video;
+  link.download = 'mandel-zoom.mp4';
+  link.textContent = 'save the video';
+  $('mvideo').append(video, document.createElement('br'), link);
+  $('movie').disabled = false;
+  $('mcancel').disabled = true;
+});
+events.addEventListener('movie-failed', (event) => {
+  const failed = JSON.parse(event.data);
+  if (failed.id !== movie.id) return;
+  showMovie(`${failed.state}: ${failed.error}`);
+  $('movie').disabled = false;
+  $('mcancel').disabled = true;
+});
+$('movie').addEventListener('click', async () => {
+  const [re, im] = $('mcenter')
+    .value.split(',')
+    .map((part) => part.trim());
+  const [width, height] = $('msize').value.split('x').map(Number);
+  try {
+    await getJson('/api/movies', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        center: { re: re ?? '', im: im ?? '' },
+        zoomTo: $('mzoom').value.trim(),
+        seconds: Number($('mseconds').value),
+        width,
+        height,
+      }),
+    });
+  } catch (error) {
+    showMovie(String(error.message));
+  }
+});
+$('mcancel').addEventListener('click', () => movie.id && fetch(`/api/movies/${movie.id}`, { method: 'DELETE' }));
+
 $('bench').addEventListener('click', async () => {
   $('bench').disabled = true;
   $('benchstatus').textContent = 'running…';

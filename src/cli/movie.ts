@@ -28,6 +28,7 @@ interface MovieFlags {
   workers?: number;
   redis?: string;
   parallel?: number;
+  chunks?: number;
   keyframes?: string;
   out: string;
   progress: boolean;
@@ -56,6 +57,11 @@ export function movieCommand(signal: AbortSignal): Command {
     .option('-w, --workers <n>', 'threads of the threads backend (default: every core)', positiveInteger(2))
     .option('--redis <url>', "the cluster backend's Redis (default: $REDIS_URL)", process.env.REDIS_URL)
     .option('--parallel <n>', 'keyframes rendered at once (default: 1 on threads and serial, 4 on the cluster)', positiveInteger(4))
+    .option(
+      '--chunks <n>',
+      "chunks a keyframe is split into (default: the backend's, or 8 when several keyframes render at once)",
+      positiveInteger(8),
+    )
     .option('--keyframes <dir>', 'where keyframes are kept, to resume (default: <out>.keyframes)')
     .requiredOption('-o, --out <file.mp4>', 'the video (H.264 in MP4)')
     .option('--no-progress', 'never draw a progress bar')
@@ -89,6 +95,7 @@ async function movieAction(flags: MovieFlags, signal: AbortSignal): Promise<numb
       kernel: flags.kernel,
       prune: flags.prune,
       parallel: flags.parallel ?? (flags.backend === 'cluster' ? 4 : 1),
+      ...(flags.chunks !== undefined ? { chunks: flags.chunks } : {}),
       output: flags.out,
       ...(flags.keyframes ? { keyframesDir: flags.keyframes } : {}),
       signal,

@@ -19,38 +19,59 @@ export interface Picture {
 export function composeFrame(outer: Picture, inner: Picture | undefined, fraction: number, out: Uint8Array): void {
   const { cols, rows } = outer;
   const s = 2 ** -fraction; // 1 at the keyframe itself, → 1/2 just before the next
-  const cx = (cols - 1) / 2;
-  const cy = (rows - 1) / 2;
+  // Where each column and row of the frame falls in each keyframe: the same for every row
+  // (column) of the frame, so worked out once a frame, not once a pixel.
+  const outerX = axisSamples(cols, s);
+  const outerY = axisSamples(rows, s);
+  const innerX = inner ? axisSamples(cols, 2 * s) : undefined;
+  const innerY = inner ? axisSamples(rows, 2 * s) : undefined;
   for (let y = 0; y < rows; y++) {
-    const dy = (y - cy) * s;
-    const innerY = cy + 2 * dy;
-    const useInnerRow = inner !== undefined && innerY >= 0 && innerY <= rows - 1;
+    const useInnerRow = innerY !== undefined && innerY.inside[y] === 1;
     for (let x = 0; x < cols; x++) {
-      const dx = (x - cx) * s;
-      const innerX = cx + 2 * dx;
       const at = (y * cols + x) * 4;
-      if (useInnerRow && innerX >= 0 && innerX <= cols - 1) sample(inner!, innerX, innerY, out, at);
-      else sample(outer, cx + dx, cy + dy, out, at);
+      if (useInnerRow && innerX!.inside[x] === 1) blend(inner!, innerX!, x, innerY!, y, out, at);
+      else blend(outer, outerX, x, outerY, y, out, at);
     }
   }
 }
 
-/** The bilinear blend of the four pixels around (x, y), written at out[at…at+3]. */
-function sample(picture: Picture, x: number, y: number, out: Uint8Array, at: number): void {
-  const { rgba, cols, rows } = picture;
-  const x0 = Math.min(cols - 1, Math.max(0, Math.floor(x)));
-  const y0 = Math.min(rows - 1, Math.max(0, Math.floor(y)));
-  const x1 = Math.min(cols - 1, x0 + 1);
-  const y1 = Math.min(rows - 1, y0 + 1);
-  const fx = Math.min(1, Math.max(0, x - x0));
-  const fy = Math.min(1, Math.max(0, y - y0));
-  const a = (y0 * cols + x0) * 4;
-  const b = (y0 * cols + x1) * 4;
-  const c = (y1 * cols + x0) * 4;
-  const d = (y1 * cols + x1) * 4;
+/** For each pixel along an axis of n: the two neighbours it falls between, the weight of the second, and whether it lies within the picture. */
+interface AxisSamples {
+  readonly low: Int32Array;
+  readonly high: Int32Array;
+  readonly weight: Float64Array;
+  readonly inside: Uint8Array;
+}
+
+function axisSamples(n: number, scale: number): AxisSamples {
+  const centre = (n - 1) / 2;
+  const low = new Int32Array(n);
+  const high = new Int32Array(n);
+  const weight = new Float64Array(n);
+  const inside = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = centre + (i - centre) * scale;
+    inside[i] = at >= 0 && at <= n - 1 ? 1 : 0;
+    const l = Math.min(n - 1, Math.max(0, Math.floor(at)));
+    low[i] = l;
+    high[i] = Math.min(n - 1, l + 1);
+    weight[i] = Math.min(1, Math.max(0, at - l));
+  }
+  return { low, high, weight, inside };
+}
+
+/** The bilinear blend of the four pixels around frame pixel (x, y), written at out[at…at+3]. */
+function blend(picture: Picture, xs: AxisSamples, x: number, ys: AxisSamples, y: number, out: Uint8Array, at: number): void {
+  const { rgba, cols } = picture;
+  const fx = xs.weight[x]!;
+  const fy = ys.weight[y]!;
+  const a = (ys.low[y]! * cols + xs.low[x]!) * 4;
+  const b = (ys.low[y]! * cols + xs.high[x]!) * 4;
+  const c = (ys.high[y]! * cols + xs.low[x]!) * 4;
+  const d = (ys.high[y]! * cols + xs.high[x]!) * 4;
   for (let channel = 0; channel < 4; channel++) {
     const top = rgba[a + channel]! + (rgba[b + channel]! - rgba[a + channel]!) * fx;
     const bottom = rgba[c + channel]! + (rgba[d + channel]! - rgba[c + channel]!) * fx;
-    out[at + channel] = Math.round(top + (bottom - top) * fy);
+    out[at + channel] = (top + (bottom - top) * fy + 0.5) | 0; // Math.round, for the non-negative values here
   }
 }

@@ -27,8 +27,16 @@ export interface MovieOptions extends MoviePlanSpec {
   readonly backend: Backend;
   readonly kernel?: string;
   readonly prune?: boolean;
+  /** Let other renders on the backend go first (a server's tiles): RenderOptions.background. */
+  readonly background?: boolean;
   /** Keyframes rendered at once (default 1; the cluster wants a few). */
   readonly parallel?: number;
+  /**
+   * Chunks a keyframe is split into (default: the backend's own with one keyframe at a time;
+   * KEYFRAME_CHUNKS with several, whose chunks already keep every worker busy: the cluster's
+   * default 64 cost 10,880 queue jobs on a movie to 1e-50, for no better balance).
+   */
+  readonly chunks?: number;
   readonly signal?: AbortSignal;
   /** A keyframe done: rendered now (with its time) or found from an earlier run. */
   readonly onKeyframe?: (event: { keyframe: Keyframe; reused: boolean; ms: number; done: number; total: number }) => void;
@@ -44,6 +52,9 @@ export interface MovieResult {
   readonly wallMs: number;
   readonly keyframesDir: string;
 }
+
+/** Chunks a keyframe when several are in flight. */
+export const KEYFRAME_CHUNKS = 8;
 
 export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
   const started = performance.now();
@@ -74,6 +85,7 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
     ready.set(keyframe.index, new Promise<void>((resolve, reject) => resolvers.set(keyframe.index, { resolve, reject })));
     ready.get(keyframe.index)!.catch(() => {}); // awaited by the frames; a failure stops them there
   }
+  const chunks = options.chunks ?? ((options.parallel ?? 1) > 1 ? KEYFRAME_CHUNKS : undefined);
   let next = 0;
   const worker = async () => {
     while (next < queue.length && !stop.aborted) {
@@ -86,6 +98,8 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
           backend: options.backend,
           ...(options.kernel ? { kernel: options.kernel } : {}),
           prune: options.prune ?? true,
+          ...(chunks !== undefined ? { chunks } : {}),
+          ...(options.background ? { background: true } : {}),
           signal: stop,
         });
         await store.write(keyframe, result.counts, stop);

@@ -35,7 +35,8 @@ import { asset } from './assets.js';
 import { allow, authorise, bytesOf, guardRequest, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
 import { TileCache } from './tile-cache.js';
-import { DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
+import { movieRoutes } from './movies.js';
+import { decimalText, DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
 /**
  * What the dashboard shows of a cluster that the server cannot see from its own renders; a
@@ -106,12 +107,6 @@ const MAX_EVENT_CLIENTS = 32;
  */
 const EXPENSIVE_TILE = 2e9;
 /** The render that "watch a render" may ask for, at most. */
-/** A decimal as a person types it, of any length the deep views take (1e-1000: ~1,000 digits). */
-const decimalText = z
-  .string()
-  .max(1200, 'at most 1,200 characters')
-  .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,5})?$/, 'a decimal number such as -0.7453 or 1.5e-30');
-
 /**
  * A render the dashboard watches: the tutorial's grid (`size`), the demo of schedules, or a
  * view (`view`), the explorer's export at any depth. One at a time.
@@ -228,6 +223,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
     for (const client of clients) client.write(frame);
   };
+
+  const movies = movieRoutes(backend, broadcast);
 
   /** A chunk as the dashboard's task stream draws it: one bar per chunk, on its lane. */
   const chunkEvent = (origin: number, event: ChunkEvent, kind: 'tile' | 'render', id: string, kernel: string) => {
@@ -535,6 +532,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (tileRoute[4]) params.format = tileRoute[4];
       return tile(request, response, params, url.searchParams);
     }
+    if (path.startsWith('/api/movies') && (await movies.handle(path, method, request, response))) return;
     const renderRoute = /^\/api\/renders\/([A-Za-z0-9-]{1,64})(\/image\.png)?$/.exec(path);
     if (renderRoute) {
       const watched = renders.get(renderRoute[1]!);
@@ -629,6 +627,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       clearInterval(sampler);
       for (const watched of renders.values()) watched.controller.abort();
+      await movies.close();
       for (const client of clients) client.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

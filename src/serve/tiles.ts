@@ -11,6 +11,12 @@ import { COLORMAPS, SCALES } from '../defaults.js';
 import { viewWorkload } from '../deep/view.js';
 import { gridWorkload, type Region, type Workload } from '../workload.js';
 
+/** A decimal as a person types it, of any length the deep views take (1e-1000: ~1,000 digits). */
+export const decimalText = z
+  .string()
+  .max(1200, 'at most 1,200 characters')
+  .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,5})?$/, 'a decimal number such as -0.7453 or 1.5e-30');
+
 export const TILE_SIZE = 256;
 /** Real part of the left edge, imaginary part of the top edge, and side of the zoom-0 tile. */
 export const WORLD = { re: -2.5, im: 2, side: 4 } as const;
