@@ -12,7 +12,8 @@
  *
  *   npm run build && node --import tsx bench/cluster.ts [--size 8400] [--reps 3] [--tiny 4000]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startChild } from './child.js';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
@@ -34,15 +35,6 @@ const CONCURRENCY = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
-
-/** Starts a child process and resolves once it prints `marker`. */
-function startChild(args: string[], marker: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    child.stdout!.on('data', (text: Buffer) => text.includes(marker) && resolve(child));
-  });
-}
 
 const server = await RedisServer.start();
 const workers: ChildProcess[] = [];

@@ -14,7 +14,8 @@
  *
  *   npm run build && node --import tsx bench/movie.ts [--to 1e-50] [--width 1280] [--height 720] [--seconds 10] [--reps 1]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startChild } from './child.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,15 +51,6 @@ const movie = {
   cols: Number(values.width),
   rows: Number(values.height),
 };
-
-/** Starts a child process and resolves once it prints `marker`. */
-function startChild(args: string[], marker: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
-    child.stdout!.on('data', (text: Buffer) => text.includes(marker) && resolve(child));
-  });
-}
 
 const server = await RedisServer.start();
 const workers: ChildProcess[] = [];

@@ -24,6 +24,20 @@ const ffmpegSkip =
 if (ffmpegSkip && process.env.CI) throw new Error('CI=true but ffmpeg is missing: scripts/install-system-deps.sh should have installed it');
 const SEAHORSE = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
 const dir = mkdtempSync(join(tmpdir(), 'mandel-movie-'));
+/** The movie of the CLI tests: 4 → 1e-14 is log2(4e14) = 48.5 halvings, keyframes 0 … 49, the last ones past doubles (perturbation). */
+const MOVIE = [
+  `--center=${SEAHORSE.re},${SEAHORSE.im}`,
+  '--zoom-to',
+  '1e-14',
+  '--seconds',
+  '2',
+  '--fps',
+  '12',
+  '--width',
+  '96',
+  '--height',
+  '64',
+];
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a movie plan', () => {
@@ -155,21 +169,7 @@ const keyframeCounts = (folder: string, index: number) =>
   decodeNpyInt32(readFileSync(join(folder, `k${String(index).padStart(5, '0')}.npy`)));
 
 describe('mandel movie', { skip: ffmpegSkip, timeout: 300_000 }, () => {
-  // 4 → 1e-14: log2(4e14) = 48.5 halvings, keyframes 0 … 49, the last ones past doubles (perturbation).
-  const args = [
-    `--center=${SEAHORSE.re},${SEAHORSE.im}`,
-    '--zoom-to',
-    '1e-14',
-    '--seconds',
-    '2',
-    '--fps',
-    '12',
-    '--width',
-    '96',
-    '--height',
-    '64',
-    '--no-progress',
-  ];
+  const args = [...MOVIE, '--no-progress'];
 
   it('renders keyframes exactly as mandel run renders their views, and encodes frames ffmpeg decodes: size, count, not blank', async () => {
     const out = join(dir, 'zoom.mp4');
@@ -291,21 +291,7 @@ describe('mandel movie on the cluster', { skip: ffmpegSkip ?? redisSkipReason(),
       worker();
       const out = join(dir, 'cluster.mp4');
       const folder = `${out}.keyframes`;
-      const args = [
-        `--center=${SEAHORSE.re},${SEAHORSE.im}`,
-        '--zoom-to',
-        '1e-14',
-        '--seconds',
-        '2',
-        '--fps',
-        '12',
-        '--width',
-        '96',
-        '--height',
-        '64',
-        '-m',
-        '3000',
-      ];
+      const args = [...MOVIE, '-m', '3000'];
       const movie = mandel(['movie', ...args, '--backend', 'cluster', '--redis', redis.url, '--no-progress', '-o', out]);
       const deadline = Date.now() + 60_000;
       while ((!existsSync(folder) || readdirSync(folder).filter((f) => f.endsWith('.npy')).length < 5) && Date.now() < deadline) {

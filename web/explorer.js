@@ -251,17 +251,28 @@ function goTo(place) {
   const re = decimalToFixed(place.re, bits);
   const im = decimalToFixed(place.im, bits);
   navigating = true;
+  const local = showAt(re, im, bits, zoom);
+  typed = { reText: place.re, imText: place.im, z0: frame.z0, lat: local.lat, lng: local.lng };
+  navigating = false;
+  update();
+}
+/**
+ * The frame anchored LOCAL_DEPTH levels above `zoom` around (re, im), and the map there. The
+ * layer leaves while the map moves to the new frame, and comes back to draw it afresh (its
+ * tiles are the same absolute tiles: cached by the server). Not redraw(): in Leaflet 1.9 it
+ * takes the map's fractional zoom for the tiles' zoom.
+ */
+function showAt(re, im, bits, zoom) {
   layer.remove();
   frame = Frame.around(re, im, bits, Math.max(0, zoom - LOCAL_DEPTH));
   const local = frame.toLocal(re, im, bits);
   map.setMinZoom(frame.z0 === 0 ? -1 : 0);
   map.setMaxZoom(maxZoom - frame.z0);
   map.setView(L.latLng(local.lat, local.lng), zoom - frame.z0, { animate: false });
-  typed = { reText: place.re, imText: place.im, z0: frame.z0, lat: local.lat, lng: local.lng };
   layer.addTo(map);
-  navigating = false;
-  update();
+  return local;
 }
+
 /** True while the explorer moves the map itself (a link, back/forward): no history entry. */
 let navigating = false;
 
@@ -293,16 +304,7 @@ function reanchor() {
   const bits = bitsAt(zoom);
   const centre = map.getCenter();
   const { re, im } = frame.toFixed(centre.lng, centre.lat, bits);
-  // The layer leaves while the map moves to the new frame, and comes back to draw it afresh
-  // (its tiles are the same absolute tiles: cached by the server). Not redraw(): in Leaflet 1.9
-  // it takes the map's fractional zoom for the tiles' zoom.
-  layer.remove();
-  frame = Frame.around(re, im, bits, Math.max(0, zoom - LOCAL_DEPTH));
-  const next = frame.toLocal(re, im, bits);
-  map.setMinZoom(frame.z0 === 0 ? -1 : 0);
-  map.setMaxZoom(maxZoom - frame.z0);
-  map.setView(L.latLng(next.lat, next.lng), zoom - frame.z0, { animate: false });
-  layer.addTo(map);
+  showAt(re, im, bits, zoom);
   explorer.reanchored++;
   return true;
 }

@@ -76,14 +76,16 @@ export function movieRoutes(backend: Backend, broadcast: (event: string, data: u
     if (request.width % 2 !== 0 || request.height % 2 !== 0) {
       throw new HttpError(400, `width and height must be even for H.264 (got ${request.width} × ${request.height})`, 'ERR_INVALID_OPTION');
     }
-    const plan = moviePlan({
+    // The plan now, so a zoom that goes out is refused here, with a 400.
+    const spec = {
       center: request.center,
       from: request.zoomFrom,
       to: request.zoomTo,
       seconds: request.seconds,
       fps: request.fps,
       ...(request.maxiter ? { maxiter: request.maxiter } : {}),
-    });
+    };
+    const plan = moviePlan(spec);
     if (current) await rm(current.dir, { recursive: true, force: true });
     const dir = await mkdtemp(join(tmpdir(), 'mandel-serve-movie-'));
     const movie: Movie = {
@@ -102,12 +104,7 @@ export function movieRoutes(backend: Backend, broadcast: (event: string, data: u
     broadcast('movie-start', { id: movie.id, total: movie.total, frames: movie.frames, width: request.width, height: request.height });
     let lastProgress = 0;
     renderMovie({
-      center: request.center,
-      from: request.zoomFrom,
-      to: request.zoomTo,
-      seconds: request.seconds,
-      fps: request.fps,
-      ...(request.maxiter ? { maxiter: request.maxiter } : {}),
+      ...spec,
       cols: request.width,
       rows: request.height,
       output: movie.output,
