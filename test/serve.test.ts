@@ -702,6 +702,11 @@ describe(
           JSON.stringify(seen.slice(0, 3)),
         );
         assert.match((await page.textContent('#mstatus'))!, /^done in [\d.]+ s: 50 keyframes, 48 frames/);
+        // Its keyframes' chunks joined the task stream, as a watched render's do.
+        const chunks = await page.evaluate(
+          () => (window as unknown as { mandelDashboard: { movie: { chunks: number } } }).mandelDashboard.movie.chunks,
+        );
+        assert.ok(chunks >= 50, `${chunks} chunk events of the movie`);
         await page.screenshot({ path: join(screenshots, 'dashboard-movie.png'), fullPage: true });
         const href = await page.getAttribute('#mvideo a', 'href');
         const video = await fetch(new URL(href!, base));

@@ -16,6 +16,9 @@ const lanes = new Map(); // worker → { chunks }
 const renderColours = new Map();
 const dashboard = { bars, lanes, renderChunks: 0, stats: undefined, watched: undefined };
 window.mandelDashboard = dashboard;
+/** The movie being made (one at a time on a server), whoever started it. */
+const movie = { id: undefined, keyframes: 0, total: 0, framesDone: 0, frames: 0, video: undefined, chunks: 0 };
+dashboard.movie = movie;
 
 const config = await getJson('/api/config');
 for (const name of config.kernels) $('wkernel').add(new Option(name, name));
@@ -79,6 +82,7 @@ events.addEventListener('chunk', (event) => {
       chunk: chunk.chunk,
     });
   finished.push({ start: chunk.startEpochMs, end: chunk.endEpochMs, iterations: chunk.iterations });
+  if (movie.id && chunk.id.startsWith(`${movie.id}/`)) movie.chunks++; // a movie's keyframe: one id each
   const lane = lanes.get(chunk.worker) ?? { chunks: 0 };
   lane.chunks++;
   lanes.set(chunk.worker, lane);
@@ -252,12 +256,18 @@ function finishWatch() {
 }
 // A movie: keyframes as thumbnails as they finish, then the video. Events of another movie
 // (another dashboard started it) are shown too: there is one at a time.
-const movie = { id: undefined, keyframes: 0, total: 0, framesDone: 0, frames: 0, video: undefined };
-dashboard.movie = movie;
 const showMovie = (text) => ($('mstatus').textContent = text);
 events.addEventListener('movie-start', (event) => {
   const start = JSON.parse(event.data);
-  Object.assign(movie, { id: start.id, keyframes: 0, total: start.total, framesDone: 0, frames: start.frames, video: undefined });
+  Object.assign(movie, {
+    id: start.id,
+    keyframes: 0,
+    total: start.total,
+    framesDone: 0,
+    frames: start.frames,
+    video: undefined,
+    chunks: 0,
+  });
   $('keyframes').textContent = '';
   $('mvideo').textContent = '';
   $('movie').disabled = true;

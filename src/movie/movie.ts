@@ -10,6 +10,7 @@ import { viewWorkload } from '../deep/view.js';
 import { AbortError, InvalidOptionError } from '../errors.js';
 import { colourise, type ColormapName, type Scale } from '../outputs/colormap.js';
 import { render } from '../render.js';
+import { TraceRecorder, type ChunkEvent, type ChunkStart } from '../trace.js';
 import { Encoder, checkFfmpeg } from './encode.js';
 import { composeFrame, type Picture } from './frames.js';
 import { frameZoom, moviePlan, type Keyframe, type MoviePlan, type MoviePlanSpec } from './plan.js';
@@ -41,6 +42,9 @@ export interface MovieOptions extends MoviePlanSpec {
   /** A keyframe done: rendered now (with its time) or found from an earlier run. */
   readonly onKeyframe?: (event: { keyframe: Keyframe; reused: boolean; ms: number; done: number; total: number }) => void;
   readonly onFrame?: (done: number, total: number) => void;
+  /** A keyframe's chunk as it starts (threads backend) and as it ends, with its render's clock origin (epoch ms). */
+  readonly onChunkStart?: (keyframe: Keyframe, event: ChunkStart, originEpochMs: number) => void;
+  readonly onChunk?: (keyframe: Keyframe, event: ChunkEvent, originEpochMs: number) => void;
 }
 
 export interface MovieResult {
@@ -94,7 +98,12 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
       try {
         const begun = performance.now();
         const workload = viewWorkload({ center: options.center, width: keyframe.width, cols, rows, maxiter: keyframe.maxiter });
+        const recorder = new TraceRecorder();
+        const origin = () => recorder.trace.originEpochMs;
         const result = await render(workload, {
+          recorder,
+          ...(options.onChunk ? { onChunk: (event: ChunkEvent) => options.onChunk!(keyframe, event, origin()) } : {}),
+          ...(options.onChunkStart ? { onChunkStart: (event: ChunkStart) => options.onChunkStart!(keyframe, event, origin()) } : {}),
           backend: options.backend,
           ...(options.kernel ? { kernel: options.kernel } : {}),
           prune: options.prune ?? true,

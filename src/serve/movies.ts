@@ -19,6 +19,7 @@ import { fileName } from '../movie/store.js';
 import { decodeNpyInt32 } from '../outputs/npy.js';
 import { encodePng } from '../outputs/png.js';
 import { parseOrThrow } from '../schema.js';
+import type { ChunkEvent } from '../trace.js';
 import { allow, HttpError, readJson, send, sendJson } from './http.js';
 import { decimalText } from './tiles.js';
 
@@ -54,7 +55,12 @@ export interface MovieRoutes {
   close(): Promise<void>;
 }
 
-export function movieRoutes(backend: Backend, broadcast: (event: string, data: unknown) => void): MovieRoutes {
+export function movieRoutes(
+  backend: Backend,
+  broadcast: (event: string, data: unknown) => void,
+  /** The server's own chunk event, so a movie's chunks join the task stream (one id a keyframe). */
+  chunkEvent: (origin: number, event: ChunkEvent, kind: 'render', id: string, kernel: string) => void,
+): MovieRoutes {
   let current: Movie | undefined;
 
   const status = (movie: Movie) => ({
@@ -113,6 +119,15 @@ export function movieRoutes(backend: Backend, broadcast: (event: string, data: u
       // The explorer's tiles go between a keyframe's chunks.
       background: true,
       signal: movie.controller.signal,
+      onChunk: (keyframe, event, origin) => chunkEvent(origin, event, 'render', `${movie.id}/k${keyframe.index}`, 'auto'),
+      onChunkStart: (keyframe, event, origin) =>
+        broadcast('chunk-start', {
+          kind: 'render',
+          id: `${movie.id}/k${keyframe.index}`,
+          worker: event.worker,
+          startEpochMs: origin + event.startMs,
+          chunk: event.chunk,
+        }),
       onKeyframe: ({ keyframe, ms }) => {
         movie.keyframes.push({ index: keyframe.index, width: keyframe.width, maxiter: keyframe.maxiter, ms });
         broadcast('movie-keyframe', {

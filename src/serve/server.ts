@@ -224,8 +224,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     for (const client of clients) client.write(frame);
   };
 
-  const movies = movieRoutes(backend, broadcast);
-
   /** A chunk as the dashboard's task stream draws it: one bar per chunk, on its lane. */
   const chunkEvent = (origin: number, event: ChunkEvent, kind: 'tile' | 'render', id: string, kernel: string) => {
     counters.iterations += event.iterations;
@@ -240,6 +238,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       chunk: event.chunk,
     });
   };
+
+  const movies = movieRoutes(backend, broadcast, chunkEvent);
 
   /** The server's counters and memory, as /api/stats answers and the dashboard's samples carry. */
   const snapshot = () => ({
