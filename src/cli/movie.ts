@@ -6,8 +6,8 @@
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { BACKENDS, COLORMAPS, SCALES, type BackendName, type ColormapName, type Scale } from '../defaults.js';
-import { InvalidOptionError } from '../errors.js';
 import { formatBytes, grouped } from '../format.js';
+import { centerFlag } from './options.js';
 import { positiveInteger, positiveNumber } from './parse.js';
 import { createProgress } from './progress.js';
 
@@ -71,17 +71,15 @@ export function movieCommand(signal: AbortSignal): Command {
 }
 
 async function movieAction(flags: MovieFlags, signal: AbortSignal): Promise<number> {
-  const parts = flags.center.split(',');
-  if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${flags.center}")`);
-  if (!/\.mp4$/i.test(flags.out)) throw new InvalidOptionError(`-o ${flags.out}: writes an MP4 video, so the name must end in .mp4`);
+  const center = centerFlag(flags.center);
   const { checkOutputPath } = await import('../outputs/write.js');
-  checkOutputPath(flags.out.replace(/\.mp4$/i, '.png'), 'png', '-o'); // the folder exists and is writable
+  checkOutputPath(flags.out, 'video', '-o'); // an .mp4 name, in a folder that exists and is writable
   const [{ renderMovie }, { createBackend }] = await Promise.all([import('../movie/movie.js'), import('../create-backend.js')]);
   const backend = await createBackend(flags.backend, { workers: flags.workers, redis: flags.redis });
   const progress = createProgress(flags.progress, 'frames', 300, 'frames');
   try {
     const result = await renderMovie({
-      center: { re: parts[0]!.trim(), im: parts[1]!.trim() },
+      center,
       from: flags.zoomFrom,
       to: flags.zoomTo,
       seconds: flags.seconds,

@@ -193,10 +193,15 @@ export async function viewFromFlags(
   zoom: string,
   grid: { cols: number; rows: number; maxiter: number; perturbation?: 'auto' | 'always'; maxMemoryBytes?: number },
 ): Promise<Workload> {
+  const { viewWorkload } = await import('../deep/view.js');
+  return viewWorkload({ center: centerFlag(center), width: zoom, ...grid });
+}
+
+/** `--center RE,IM` as its two decimals (checked as numbers where the view is built). */
+export function centerFlag(center: string): { re: string; im: string } {
   const parts = center.split(',');
   if (parts.length !== 2) throw new InvalidOptionError(`--center takes RE,IM: two decimals and a comma (got "${center}")`);
-  const { viewWorkload } = await import('../deep/view.js');
-  return viewWorkload({ center: { re: parts[0]!, im: parts[1]! }, width: zoom, ...grid });
+  return { re: parts[0]!.trim(), im: parts[1]!.trim() };
 }
 
 /** The outputs the flags ask for, every path checked before any work starts. */

@@ -420,8 +420,8 @@ const PILOT_SIDE = 8;
 export const BLA_STEP_COST = 8;
 
 /**
- * Whether BLA pays on this view, by cost: the js kernel runs 8 × 8 points spread over it
- * with the table, and the table is kept when those steps, at BLA_STEP_COST each, cost less
+ * Whether BLA pays on this view, by cost: 8 × 8 points spread over it run with the table
+ * (sampleCounts), and the table is kept when those steps, at BLA_STEP_COST each, cost less
  * than the updates the points would perform without it. Skipped counts alone misled: in
  * Seahorse Valley at 1e-20 the table skips 37% of the updates and made the render 4.7×
  * slower (11.4 s against 2.4 s); where it skips 97% (1e-30) it is 3.2× faster. Deterministic:

@@ -5,11 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { AbortError, MandelError } from '../errors.js';
-import { trackTemporaryFile } from '../outputs/write.js';
+import { temporaryFile } from '../outputs/write.js';
 
 /** Throws, in one line naming the package, when ffmpeg cannot be run. */
 export function checkFfmpeg(command = 'ffmpeg'): void {
@@ -35,7 +33,9 @@ export class Encoder {
     private readonly rows: number,
     fps: number,
   ) {
-    this.temporary = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const temporary = temporaryFile(output);
+    this.temporary = temporary.path;
+    this.untrack = temporary.release;
     // yuv420p for players everywhere; CRF 18 keeps a deep zoom's fine filaments.
     const args = [
       '-hide_banner',
@@ -68,7 +68,6 @@ export class Encoder {
       'mp4',
       this.temporary,
     );
-    this.untrack = trackTemporaryFile(this.temporary);
     this.child = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
     this.child.stdin!.on('error', () => {}); // a dead ffmpeg is reported by finish() with its own words

@@ -70,7 +70,6 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
   const keyframesDir = options.keyframesDir ?? `${options.output}.keyframes`;
   const store = await KeyframeStore.open(keyframesDir, { center: options.center, cols, rows }, plan.keyframes, signal);
   const total = plan.keyframes.length;
-  const reused = plan.keyframes.filter((k) => store.has(k.index)).length;
   let done = 0;
   const keyframeMs = new Map<number, number>();
   // One promise per keyframe, settled when it is on disk; renders start in zoom order.
@@ -78,6 +77,7 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
   const controller = new AbortController();
   const stop = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
   const queue = plan.keyframes.filter((k) => !store.has(k.index));
+  const reused = total - queue.length;
   for (const keyframe of plan.keyframes) {
     if (store.has(keyframe.index)) {
       ready.set(keyframe.index, Promise.resolve());

@@ -35,7 +35,7 @@ export class KeyframeStore {
   private constructor(
     readonly dir: string,
     private readonly view: MovieView,
-    private manifest: Manifest,
+    private readonly manifest: Manifest,
     /** Keyframes on disk that are this plan's (same width and maxiter). */
     private readonly stored: Set<number>,
   ) {}
@@ -92,10 +92,6 @@ export class KeyframeStore {
     return this.stored.has(index);
   }
 
-  get count(): number {
-    return this.stored.size;
-  }
-
   async read(index: number): Promise<Int32Array> {
     const file = join(this.dir, fileName(index));
     const { rows, cols, counts } = decodeNpyInt32(await readFile(file));
@@ -108,10 +104,7 @@ export class KeyframeStore {
   /** Stores a keyframe's counts, then records it in the manifest: a crash between the two costs a render, never a wrong frame. */
   async write(keyframe: Keyframe, counts: Int32Array, signal?: AbortSignal): Promise<void> {
     await writeOutput(join(this.dir, fileName(keyframe.index)), encodeNpyInt32(counts, this.view.rows, this.view.cols), signal);
-    this.manifest = {
-      ...this.manifest,
-      keyframes: { ...this.manifest.keyframes, [keyframe.index]: { width: keyframe.width, maxiter: keyframe.maxiter } },
-    };
+    this.manifest.keyframes[String(keyframe.index)] = { width: keyframe.width, maxiter: keyframe.maxiter };
     this.stored.add(keyframe.index);
     await this.saveManifest(signal);
   }

@@ -19,6 +19,7 @@ export const OUTPUT_EXTENSIONS = {
   trace: ['.json'],
   timeline: ['.svg'],
   report: ['.html', '.htm'],
+  video: ['.mp4'],
 } as const;
 const FORMAT_NAMES: Record<keyof typeof OUTPUT_EXTENSIONS, string> = {
   png: 'a PNG image',
@@ -28,6 +29,7 @@ const FORMAT_NAMES: Record<keyof typeof OUTPUT_EXTENSIONS, string> = {
   trace: 'JSON',
   timeline: 'an SVG drawing',
   report: 'an HTML page',
+  video: 'an MP4 video',
 };
 export type OutputKind = keyof typeof OUTPUT_EXTENSIONS;
 
@@ -95,10 +97,15 @@ export function removeTemporaryFiles(): void {
   inFlight.clear();
 }
 
-/** A temporary file written by someone else (ffmpeg), removed with the others on a second Ctrl-C. */
-export function trackTemporaryFile(path: string): () => void {
-  inFlight.add(path);
-  return () => inFlight.delete(path);
+/**
+ * A temporary name beside `path`, hidden and unique to this process and call, registered so a
+ * second Ctrl-C removes it; `release()` once it is renamed into place or removed. For writers
+ * of their own (ffmpeg) as for writeOutput.
+ */
+export function temporaryFile(path: string): { path: string; release(): void } {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  inFlight.add(temporary);
+  return { path: temporary, release: () => inFlight.delete(temporary) };
 }
 
 /**
@@ -112,8 +119,7 @@ export async function writeOutput(
 ): Promise<number> {
   if (signal?.aborted) throw new AbortError();
   const parts = Array.isArray(data) ? (data as readonly (Buffer | string)[]) : [data as Buffer | string];
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  inFlight.add(temporary);
+  const { path: temporary, release } = temporaryFile(path);
   try {
     await writeFile(temporary, parts, signal ? { signal } : {});
     if (signal?.aborted) throw new AbortError();
@@ -123,7 +129,7 @@ export async function writeOutput(
     if (error instanceof AbortError || signal?.aborted) throw new AbortError();
     throw new MandelError('ERR_OUTPUT', `cannot write ${path}: ${(error as Error).message}`, { cause: error });
   } finally {
-    inFlight.delete(temporary);
+    release();
   }
   return parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
 }

@@ -19,7 +19,7 @@ import { fileName } from '../movie/store.js';
 import { decodeNpyInt32 } from '../outputs/npy.js';
 import { encodePng } from '../outputs/png.js';
 import { parseOrThrow } from '../schema.js';
-import type { ChunkEvent } from '../trace.js';
+import type { ChunkEvent, ChunkStart } from '../trace.js';
 import { allow, HttpError, readJson, send, sendJson } from './http.js';
 import { decimalText } from './tiles.js';
 
@@ -60,6 +60,7 @@ export function movieRoutes(
   broadcast: (event: string, data: unknown) => void,
   /** The server's own chunk event, so a movie's chunks join the task stream (one id a keyframe). */
   chunkEvent: (origin: number, event: ChunkEvent, kind: 'render', id: string, kernel: string) => void,
+  chunkStartEvent: (origin: number, event: ChunkStart, id: string) => void,
 ): MovieRoutes {
   let current: Movie | undefined;
 
@@ -120,14 +121,7 @@ export function movieRoutes(
       background: true,
       signal: movie.controller.signal,
       onChunk: (keyframe, event, origin) => chunkEvent(origin, event, 'render', `${movie.id}/k${keyframe.index}`, 'auto'),
-      onChunkStart: (keyframe, event, origin) =>
-        broadcast('chunk-start', {
-          kind: 'render',
-          id: `${movie.id}/k${keyframe.index}`,
-          worker: event.worker,
-          startEpochMs: origin + event.startMs,
-          chunk: event.chunk,
-        }),
+      onChunkStart: (keyframe, event, origin) => chunkStartEvent(origin, event, `${movie.id}/k${keyframe.index}`),
       onKeyframe: ({ keyframe, ms }) => {
         movie.keyframes.push({ index: keyframe.index, width: keyframe.width, maxiter: keyframe.maxiter, ms });
         broadcast('movie-keyframe', {

@@ -22,21 +22,21 @@ import { viewWorkload } from '../deep/view.js';
 import type { Backend } from '../backends/types.js';
 import { AbortError, isMandelError } from '../errors.js';
 import { getDeepKernel, getKernel, kernelNames } from '../kernels/registry.js';
-import { COLORMAPS, colormapTable, SCALES } from '../outputs/colormap.js';
+import { COLORMAPS, colormapTable } from '../outputs/colormap.js';
 import { encodePng } from '../outputs/png.js';
 import { sampleGrid } from '../outputs/surface3d.js';
 import { SCHEDULES } from '../plan.js';
 import { render } from '../render.js';
 import type { RenderResult } from '../result.js';
 import { parseOrThrow } from '../schema.js';
-import { laneSummaries, TraceRecorder, type ChunkEvent } from '../trace.js';
+import { laneSummaries, TraceRecorder, type ChunkEvent, type ChunkStart } from '../trace.js';
 import { tutorialWorkload, type Workload } from '../workload.js';
 import { asset } from './assets.js';
 import { allow, authorise, bytesOf, guardRequest, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
 import { TileCache } from './tile-cache.js';
 import { movieRoutes } from './movies.js';
-import { decimalText, DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
+import { colourFields, decimalText, DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
 /**
  * What the dashboard shows of a cluster that the server cannot see from its own renders; a
@@ -106,7 +106,6 @@ const MAX_EVENT_CLIENTS = 32;
  * kernel) is cancelled even while it runs, at the price of a thread restart (~50 ms).
  */
 const EXPENSIVE_TILE = 2e9;
-/** The render that "watch a render" may ask for, at most. */
 /**
  * A render the dashboard watches: the tutorial's grid (`size`), the demo of schedules, or a
  * view (`view`), the explorer's export at any depth. One at a time.
@@ -132,11 +131,7 @@ const renderRequestSchema = z.strictObject({
     .optional(),
 });
 /** The colours of a watched render's PNG: those of the explorer that asked for it. */
-const imageQuerySchema = z.strictObject({
-  colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
-  scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
-  token: z.string().optional(),
-});
+const imageQuerySchema = z.strictObject({ ...colourFields, token: z.string().optional() });
 
 /** The tutorial's grid is a demo of schedules: its maxiter stays where a render takes seconds. */
 const TUTORIAL_MAXITER = 5000;
@@ -239,7 +234,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   };
 
-  const movies = movieRoutes(backend, broadcast, chunkEvent);
+  /** A chunk as it starts (threads backend): a bar from its start that grows until it ends. */
+  const chunkStartEvent = (origin: number, event: ChunkStart, id: string) =>
+    broadcast('chunk-start', { kind: 'render', id, worker: event.worker, startEpochMs: origin + event.startMs, chunk: event.chunk });
+
+  const movies = movieRoutes(backend, broadcast, chunkEvent, chunkStartEvent);
 
   /** The server's counters and memory, as /api/stats answers and the dashboard's samples carry. */
   const snapshot = () => ({
@@ -432,15 +431,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       background: true,
       recorder,
       onProgress: (done) => (watched.done = done),
-      // Running chunks, for the task stream: a bar from its start that grows until it ends.
-      onChunkStart: (event) =>
-        broadcast('chunk-start', {
-          kind: 'render',
-          id: watched.id,
-          worker: event.worker,
-          startEpochMs: recorder.trace.originEpochMs + event.startMs,
-          chunk: event.chunk,
-        }),
+      onChunkStart: (event) => chunkStartEvent(recorder.trace.originEpochMs, event, watched.id),
       onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'render', watched.id, request.kernel),
     }).then(
       (result) => {

@@ -17,6 +17,12 @@ export const decimalText = z
   .max(1200, 'at most 1,200 characters')
   .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,5})?$/, 'a decimal number such as -0.7453 or 1.5e-30');
 
+/** How counts are coloured in a PNG the server draws: a tile's or a watched render's. */
+export const colourFields = {
+  colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
+  scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
+};
+
 export const TILE_SIZE = 256;
 /** Real part of the left edge, imaginary part of the top edge, and side of the zoom-0 tile. */
 export const WORLD = { re: -2.5, im: 2, side: 4 } as const;
@@ -109,8 +115,7 @@ export const tileQuerySchema = z
       .default('auto'),
     prune: z.enum(['0', '1', 'true', 'false']).default('1'),
     format: z.enum(['counts', 'counts16', 'png']).default('counts'),
-    colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
-    scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
+    ...colourFields,
     token: z.string().optional(),
   })
   // Tiles far outside the set are all zeros; a bound keeps coordinates sane at every zoom.
