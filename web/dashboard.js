@@ -10,8 +10,6 @@ const WINDOW_MS = 10_000;
 /** How far back iterations/s is drawn, and kept. */
 const RATE_WINDOW_S = 120;
 const bars = []; // { worker, start, end (undefined while running), kind, id, chunk, iterations }
-/** Finished chunks of the last RATE_WINDOW_S: the iterations/s curve is drawn from them. */
-const finished = [];
 const lanes = new Map(); // worker → { chunks }
 const renderColours = new Map();
 const dashboard = { bars, lanes, renderChunks: 0, stats: undefined, watched: undefined };
@@ -81,7 +79,7 @@ events.addEventListener('chunk', (event) => {
       id: chunk.id,
       chunk: chunk.chunk,
     });
-  finished.push({ start: chunk.startEpochMs, end: chunk.endEpochMs, iterations: chunk.iterations });
+  spreadOver(chunk.startEpochMs, chunk.endEpochMs, chunk.iterations);
   if (movie.id && chunk.id.startsWith(`${movie.id}/`)) movie.chunks++; // a movie's keyframe: one id each
   const lane = lanes.get(chunk.worker) ?? { chunks: 0 };
   lane.chunks++;
@@ -125,24 +123,29 @@ events.addEventListener('stats', (event) => {
         lanes.set(`${worker.name}`, lanes.get(worker.name) ?? { chunks: 0 });
 });
 /**
- * Iterations per second in each second ending at `times` (s since the epoch), from the
- * chunks that ran then: a chunk's iterations spread evenly over its run. A chunk is counted
- * when it ends (its iterations are known then), so the seconds it ran through fill in
- * afterwards instead of spiking at its end.
+ * Iterations per second of each whole second (epoch s → iterations), from the chunks that ran
+ * then: a chunk's iterations spread evenly over its run. A chunk is counted when it ends (its
+ * iterations are known then), so the seconds it ran through fill in afterwards instead of
+ * spiking at its end. Filled once per chunk, read once per sample: the dashboard's cost does not
+ * grow with the chunks of the last two minutes (thousands, while tiles are served).
  */
+const perSecond = new Map();
+function spreadOver(start, end, iterations) {
+  const add = (second, share) => perSecond.set(second, (perSecond.get(second) ?? 0) + share);
+  if (end <= start) {
+    add(Math.floor(start / 1000), iterations);
+    return;
+  }
+  for (let second = Math.floor(start / 1000); second * 1000 < end; second++) {
+    const overlap = Math.min(end, (second + 1) * 1000) - Math.max(start, second * 1000);
+    add(second, (iterations * overlap) / (end - start));
+  }
+}
+/** The rate of the last whole second before each sample time `times` (s since the epoch), in M iterations/s. */
 function iterationRates(times) {
-  const oldest = (times[0] ?? Date.now() / 1000) * 1000 - 1000;
-  while (finished.length > 0 && finished[0].end < oldest) finished.shift();
-  return times.map((t) => {
-    const to = t * 1000;
-    const from = to - 1000;
-    let iterations = 0;
-    for (const chunk of finished) {
-      const overlap = Math.min(chunk.end, to) - Math.max(chunk.start, from);
-      if (overlap > 0) iterations += chunk.iterations * (overlap / Math.max(chunk.end - chunk.start, 1e-3));
-    }
-    return iterations / 1e6;
-  });
+  const oldest = Math.floor(times[0] ?? Date.now() / 1000) - 1;
+  for (const second of perSecond.keys()) if (second < oldest) perSecond.delete(second);
+  return times.map((t) => (perSecond.get(Math.floor(t) - 1) ?? 0) / 1e6);
 }
 dashboard.iterationRates = () => iterationRates(history.rates[0]);
 /** The mean of the curve over its last 10 s (M iterations/s). */
