@@ -16,10 +16,11 @@ const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-4
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
 const GROUP: i32 = 8;
 
-// Scratch of a pruning group: the points' real parts, their columns, their counts.
+// Scratch of a pruning group: the points' real parts, their columns, their counts, their smooth fractions.
 const CR: usize = memory.data(GROUP * 8, 16);
 const IDX: usize = memory.data(GROUP * 4, 16);
 const COUNTS: usize = memory.data(GROUP * 4, 16);
+const FRACTIONS: usize = memory.data(GROUP * 4, 16);
 
 /** glibc's hypot (≥ 2.35, no FMA), as src/kernels/escape.ts. */
 function correctedHypot(ax: f64, ay: f64): f64 {
@@ -65,6 +66,40 @@ export function libmHypot(x: f64, y: f64): f64 {
 @inline
 function escaped(re: f64, im: f64, m2: f64): bool {
   return m2 > BAND_HIGH || libmHypot(re, im) > 2.0;
+}
+
+// Smooth colouring (src/kernels/smooth.ts, which says why): where each escaping point's
+// fraction goes, as a distance from its count's address; 0 when none is asked for.
+let smoothDelta: usize = 0;
+
+/** log2(x) for x ≥ 1 by the same double operations as src/kernels/smooth.ts, bit for bit. */
+function portableLog2(x: f64): f64 {
+  const bits = reinterpret<u64>(x);
+  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
+  let m = reinterpret<f64>((bits & 0x800fffffffffffff) | 0x3ff0000000000000);
+  if (m > 1.4142135623730951) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  const s = (m - 1.0) / (m + 1.0);
+  const z = s * s;
+  const series = 1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z / 17.0)))))));
+  return <f64>e + 2.0 * s * series * 1.4426950408889634;
+}
+
+/** The fraction μ − n of a point c whose z escaped at its count n. */
+function smoothFraction(zr: f64, zi: f64, cr: f64, ci: f64): f32 {
+  let m2 = zr * zr + zi * zi;
+  let k = 0;
+  while (m2 <= 65536.0 && k < 64) {
+    const t = zr * zi;
+    zr = zr * zr - zi * zi + cr;
+    zi = t + t + ci;
+    m2 = zr * zr + zi * zi;
+    k++;
+  }
+  if (!(m2 < Infinity)) return 0;
+  return <f32>(<f64>(k + 2) - portableLog2(portableLog2(m2)));
 }
 
 // @ts-ignore: decorator
@@ -205,6 +240,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it0 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out0 + smoothDelta, smoothFraction(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(cr0, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out0 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(cr0, 1), ci));
+          }
           v128.store64_lane(out0, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out0), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act0 = v128.andnot(act0, esc);
@@ -240,6 +279,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it1 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out1 + smoothDelta, smoothFraction(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(cr1, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out1 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(cr1, 1), ci));
+          }
           v128.store64_lane(out1, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out1), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act1 = v128.andnot(act1, esc);
@@ -275,6 +318,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it2 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out2 + smoothDelta, smoothFraction(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(cr2, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out2 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(cr2, 1), ci));
+          }
           v128.store64_lane(out2, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out2), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act2 = v128.andnot(act2, esc);
@@ -310,6 +357,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it3 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out3 + smoothDelta, smoothFraction(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(cr3, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out3 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(cr3, 1), ci));
+          }
           v128.store64_lane(out3, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out3), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act3 = v128.andnot(act3, esc);
@@ -345,6 +396,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it4 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0), f64x2.extract_lane(cr4, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out4 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1), f64x2.extract_lane(cr4, 1), ci));
+          }
           v128.store64_lane(out4, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out4), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act4 = v128.andnot(act4, esc);
@@ -716,6 +771,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it0 - 12 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out0 + smoothDelta, smoothFraction(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(cr0, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out0 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(cr0, 1), ci));
+          }
           v128.store64_lane(out0, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out0), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act0 = v128.andnot(act0, esc);
@@ -735,6 +794,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it1 - 12 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out1 + smoothDelta, smoothFraction(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(cr1, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out1 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(cr1, 1), ci));
+          }
           v128.store64_lane(out1, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out1), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act1 = v128.andnot(act1, esc);
@@ -754,6 +817,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it2 - 12 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out2 + smoothDelta, smoothFraction(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(cr2, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out2 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(cr2, 1), ci));
+          }
           v128.store64_lane(out2, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out2), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act2 = v128.andnot(act2, esc);
@@ -773,6 +840,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it3 - 12 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out3 + smoothDelta, smoothFraction(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(cr3, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out3 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(cr3, 1), ci));
+          }
           v128.store64_lane(out3, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out3), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act3 = v128.andnot(act3, esc);
@@ -792,6 +863,10 @@ function bruteRow(rePtr: usize, cols: i32, ci: f64, maxiter: i32, line: usize): 
           }
           const cnt = it4 - 12 + k;
           const n = <i32>popcnt(i64x2.bitmask(esc));
+          if (smoothDelta != 0 && n > 0) {
+            if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr4, 0), f64x2.extract_lane(zi4, 0), f64x2.extract_lane(cr4, 0), ci));
+            if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out4 + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr4, 1), f64x2.extract_lane(zi4, 1), f64x2.extract_lane(cr4, 1), ci));
+          }
           v128.store64_lane(out4, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out4), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
           total += <f64>((cnt + 1) * n);
           act4 = v128.andnot(act4, esc);
@@ -903,6 +978,7 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
   for (let j = 0; j < 8; j++) {
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
     store<i32>(COUNTS + (<usize>j << 2), maxiter);
+    store<f32>(FRACTIONS + (<usize>j << 2), 0);
   }
   const cr0 = v128.load(CR + 0 * 16);
   const cr1 = v128.load(CR + 1 * 16);
@@ -1147,12 +1223,14 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
               if (v128.any_true(v128.and(f64x2.gt(m2, low), act0))) {
                 if (i64x2.extract_lane(act0, 0) != 0 && escaped(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 0, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 0, smoothFraction(f64x2.extract_lane(zr0, 0), f64x2.extract_lane(zi0, 0), f64x2.extract_lane(cr0, 0), ci));
               act0 = i64x2.replace_lane(act0, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
                 if (i64x2.extract_lane(act0, 1) != 0 && escaped(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 4, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 4, smoothFraction(f64x2.extract_lane(zr0, 1), f64x2.extract_lane(zi0, 1), f64x2.extract_lane(cr0, 1), ci));
               act0 = i64x2.replace_lane(act0, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
@@ -1162,12 +1240,14 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
               if (v128.any_true(v128.and(f64x2.gt(m2, low), act1))) {
                 if (i64x2.extract_lane(act1, 0) != 0 && escaped(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 8, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 8, smoothFraction(f64x2.extract_lane(zr1, 0), f64x2.extract_lane(zi1, 0), f64x2.extract_lane(cr1, 0), ci));
               act1 = i64x2.replace_lane(act1, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
                 if (i64x2.extract_lane(act1, 1) != 0 && escaped(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 12, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 12, smoothFraction(f64x2.extract_lane(zr1, 1), f64x2.extract_lane(zi1, 1), f64x2.extract_lane(cr1, 1), ci));
               act1 = i64x2.replace_lane(act1, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
@@ -1177,12 +1257,14 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
               if (v128.any_true(v128.and(f64x2.gt(m2, low), act2))) {
                 if (i64x2.extract_lane(act2, 0) != 0 && escaped(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 16, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 16, smoothFraction(f64x2.extract_lane(zr2, 0), f64x2.extract_lane(zi2, 0), f64x2.extract_lane(cr2, 0), ci));
               act2 = i64x2.replace_lane(act2, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
                 if (i64x2.extract_lane(act2, 1) != 0 && escaped(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 20, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 20, smoothFraction(f64x2.extract_lane(zr2, 1), f64x2.extract_lane(zi2, 1), f64x2.extract_lane(cr2, 1), ci));
               act2 = i64x2.replace_lane(act2, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
@@ -1192,12 +1274,14 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
               if (v128.any_true(v128.and(f64x2.gt(m2, low), act3))) {
                 if (i64x2.extract_lane(act3, 0) != 0 && escaped(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(m2, 0))) {
               store<i32>(COUNTS + 24, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 24, smoothFraction(f64x2.extract_lane(zr3, 0), f64x2.extract_lane(zi3, 0), f64x2.extract_lane(cr3, 0), ci));
               act3 = i64x2.replace_lane(act3, 0, 0);
               remaining--;
               total += <f64>(it + k + 1);
             }
                 if (i64x2.extract_lane(act3, 1) != 0 && escaped(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(m2, 1))) {
               store<i32>(COUNTS + 28, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + 28, smoothFraction(f64x2.extract_lane(zr3, 1), f64x2.extract_lane(zi3, 1), f64x2.extract_lane(cr3, 1), ci));
               act3 = i64x2.replace_lane(act3, 1, 0);
               remaining--;
               total += <f64>(it + k + 1);
@@ -1273,10 +1357,13 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {
 
 /**
  * Counts of the rows × cols points (re at rePtr, im at imPtr), written contiguously at
- * outPtr; returns the z updates performed.
+ * outPtr; their smooth fractions at smoothPtr, unless it is 0; returns the z updates performed.
  */
-export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
+export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool, smoothPtr: usize): f64 {
   let total: f64 = 0;
+  smoothDelta = smoothPtr == 0 ? 0 : smoothPtr - outPtr;
+  // Fractions start at 0, the value of a point that never escapes: escapes overwrite theirs.
+  if (smoothPtr != 0) memory.fill(smoothPtr, 0, (<usize>rows * <usize>cols) << 2);
   if (!prune) {
     // Counts start at maxiter: bruteRow writes only those of points that escape.
     const points = <usize>rows * <usize>cols;
@@ -1304,16 +1391,25 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
       n++;
       if (n == GROUP) {
         total += groupPrune(n, ci, maxiter);
-        for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+        storeGroup(line, n);
         n = 0;
       }
     }
     if (n > 0) {
       total += groupPrune(n, ci, maxiter);
-      for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+      storeGroup(line, n);
     }
   }
   return total;
+}
+
+/** A pruning group's counts (and fractions) into their columns of the row at line. */
+function storeGroup(line: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const at = line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2);
+    store<i32>(at, load<i32>(COUNTS + (<usize>j << 2)));
+    if (smoothDelta != 0) store<f32>(at + smoothDelta, load<f32>(FRACTIONS + (<usize>j << 2)));
+  }
 }
 
 /**

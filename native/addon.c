@@ -45,17 +45,27 @@ static int cancel_flag(napi_env env, napi_value value, const volatile int32_t **
   return 1;
 }
 
+/* The optional smooth output: undefined or null, or a Float32Array indexed as out (as long at least). */
+static int smooth_array(napi_env env, napi_value value, size_t out_length, float **smooth) {
+  napi_valuetype type;
+  size_t length;
+  *smooth = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (type == napi_undefined || type == napi_null) return 1;
+  return typed_array(env, value, napi_float32_array, (void **)smooth, &length) && length >= out_length;
+}
+
 static int integer(napi_env env, napi_value value, double *out) {
   if (napi_get_value_double(env, value, out) != napi_ok) return 0;
   return *out == (double)(long long)*out;
 }
 
 static napi_value compute(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "compute(re, im, maxiter, out, offset, rowStride, prune[, isa[, cancel]])");
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "compute(re, im, maxiter, out, offset, rowStride, prune[, isa[, cancel[, smooth]]])");
     return NULL;
   }
   double *re, *im;
@@ -107,10 +117,15 @@ static napi_value compute(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG", "cancel must be an Int32Array of at least one element");
     return NULL;
   }
+  float *smooth = NULL;
+  if (argc >= 10 && !smooth_array(env, argv[9], out_length, &smooth)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG", "smooth must be a Float32Array as long as out");
+    return NULL;
+  }
   double iterations = 0;
   if (rows > 0 && cols > 0) {
     mandel_cancel_flag = cancel;
-    iterations = isa->fn(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, prune);
+    iterations = isa->fn(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, prune, smooth);
     mandel_cancel_flag = NULL;
   }
   napi_value result;
@@ -136,10 +151,11 @@ static int element(napi_env env, napi_value array, uint32_t index, napi_value *o
  * least limit + 1). Every length is checked before any memory is read.
  */
 static napi_value perturb(napi_env env, napi_callback_info info) {
-  size_t argc = 15;
-  napi_value argv[15];
+  size_t argc = 16;
+  napi_value argv[16];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 13) ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series, bla[, isa[, cancel]])");
+  if (argc < 13)
+    ARG_ERROR("perturb(re, im, maxiter, out, offset, rowStride, zr, zi, length, exponent, ext, series, bla[, isa[, cancel[, smooth]]])");
   double *re, *im, *zr, *zi;
   int32_t *out;
   size_t cols, rows, out_length, zr_length, zi_length;
@@ -236,11 +252,13 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
   }
   const volatile int32_t *cancel = NULL;
   if (argc >= 15 && !cancel_flag(env, argv[14], &cancel)) ARG_ERROR("cancel must be an Int32Array of at least one element");
+  float *smooth = NULL;
+  if (argc >= 16 && !smooth_array(env, argv[15], out_length, &smooth)) ARG_ERROR("smooth must be a Float32Array as long as out");
   double updates = 0;
   if (rows > 0 && cols > 0) {
     mandel_cancel_flag = cancel;
     updates = mandel_perturb(re, (int)cols, im, (int)rows, (int)maxiter, out, (ptrdiff_t)offset, (ptrdiff_t)row_stride, &ref,
-                             (int)exponent, has_series ? &series : NULL, has_bla ? &bla : NULL, isa[0] ? isa : NULL);
+                             (int)exponent, has_series ? &series : NULL, has_bla ? &bla : NULL, isa[0] ? isa : NULL, smooth);
     mandel_cancel_flag = NULL;
   }
   napi_value result;

@@ -62,4 +62,38 @@ static inline int mandel_known_inside(double x, double y) {
   return xb * xb + y2 < 0.0625 - 1e-9;
 }
 
+/*
+ * Smooth colouring (src/kernels/smooth.ts, which says why): the fraction μ − n of a point whose
+ * z escaped at its count n, by the same double operations as there, bit for bit — log2 too, by
+ * the same series (C's log2 and JavaScript's differ in the last bit now and then).
+ */
+static inline double mandel_portable_log2(double x) {
+  int e;
+  double m = frexp(x, &e) * 2.0; /* [1, 2): exact */
+  e -= 1;
+  if (m > 1.4142135623730951) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  double s = (m - 1) / (m + 1);
+  double z = s * s;
+  double series =
+      1 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z * (1.0 / 9 + z * (1.0 / 11 + z * (1.0 / 13 + z * (1.0 / 15 + z / 17)))))));
+  return (double)e + 2 * s * series * 1.4426950408889634;
+}
+
+static inline float mandel_smooth_fraction(double zr, double zi, double cr, double ci) {
+  double m2 = zr * zr + zi * zi;
+  int k = 0;
+  while (m2 <= 65536.0 && k < 64) {
+    double t = zr * zi;
+    zr = zr * zr - zi * zi + cr;
+    zi = t + t + ci;
+    m2 = zr * zr + zi * zi;
+    k++;
+  }
+  if (!(m2 < INFINITY)) return 0.0f;
+  return (float)((double)(k + 2) - mandel_portable_log2(mandel_portable_log2(m2)));
+}
+
 #endif

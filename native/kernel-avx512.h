@@ -45,6 +45,7 @@ typedef struct {
   int cols, rows, row, col, maxiter;
   int32_t *out;
   ptrdiff_t offset, row_stride;
+  float *smooth; /* NULL, or smooth fractions, indexed as out */
 } bf_cursor;
 
 /* The next (up to) 8 points of the current row into a group: z = 0, no iteration done. */
@@ -55,6 +56,8 @@ static inline __attribute__((always_inline)) __mmask8 bf_take(bf_cursor *c, __m5
   *cr = _mm512_maskz_loadu_pd(lanes, c->re + c->col);
   *ci = _mm512_set1_pd(c->im[c->row]);
   *at = c->offset + (ptrdiff_t)c->row * c->row_stride + c->col;
+  if (c->smooth)
+    for (int l = 0; l < n; l++) c->smooth[*at + l] = 0.0f; /* until the lane escapes */
   c->col += n;
   if (c->col == c->cols) {
     c->col = 0;
@@ -99,6 +102,17 @@ static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512
         if (!mandel_escaped(rr[l], ii[l], mm[l])) escaped &= (__mmask8) ~(1u << l);
       }
     }
+    if (c->smooth && escaped) {
+      double rr[8], ii[8], cc[8], dd[8];
+      _mm512_storeu_pd(rr, r);
+      _mm512_storeu_pd(ii, i);
+      _mm512_storeu_pd(cc, *cr);
+      _mm512_storeu_pd(dd, *ci);
+      for (unsigned bits = escaped; bits; bits &= bits - 1) {
+        const int l = __builtin_ctz(bits);
+        c->smooth[*at + l] = mandel_smooth_fraction(rr[l], ii[l], cc[l], dd[l]);
+      }
+    }
     result = _mm512_mask_mov_epi64(result, escaped, _mm512_set1_epi64(k));
     *updates += (k + 1) * __builtin_popcount(escaped);
     run &= (__mmask8)~escaped;
@@ -135,8 +149,8 @@ static inline __attribute__((always_inline)) void bf_check(bf_cursor *c, __m512d
 }
 
 static double kernel_avx512_brute(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out,
-                                  ptrdiff_t offset, ptrdiff_t row_stride) {
-  bf_cursor c = {re, im, cols, rows, 0, 0, maxiter, out, offset, row_stride};
+                                  ptrdiff_t offset, ptrdiff_t row_stride, float *smooth) {
+  bf_cursor c = {re, im, cols, rows, 0, 0, maxiter, out, offset, row_stride, smooth};
   if (cols <= 0) return 0;
   BF_GROUP(a);
   BF_GROUP(b);

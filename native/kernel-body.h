@@ -14,7 +14,7 @@
  */
 #define GROUP_SIZE (LANES * VECTORS)
 
-static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int prune, int32_t *counts) {
+static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int prune, int32_t *counts, float *smooth) {
   VD cr[VECTORS], zr[VECTORS], zi[VECTORS], sr[VECTORS], si[VECTORS];
   /* z ← z² + c from z alone: zr², zi² are recomputed, not carried, so the live state per
      vector is zr, zi, cr and four vectors stay in registers even with 16 of them (SSE2). */
@@ -32,6 +32,8 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
     zr[v] = zi[v] = sr[v] = si[v] = (VD){0};
   }
   for (int j = 0; j < GROUP_SIZE; j++) counts[j] = maxiter;
+  if (smooth)
+    for (int j = 0; j < GROUP_SIZE; j++) smooth[j] = 0.0f;
 
   int it = 0;
   long block = 0;
@@ -73,6 +75,7 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
           for (int l = 0; l < LANES; l++) {
             if (near[l] && mandel_escaped(zr[v][l], zi[v][l], m2[l])) {
               counts[v * LANES + l] = it + k;
+              if (smooth) smooth[v * LANES + l] = mandel_smooth_fraction(zr[v][l], zi[v][l], cr[v][l], ci);
               active[v][l] = 0;
               remaining--;
               total += it + k + 1;
@@ -106,34 +109,43 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
   return total;
 }
 
+/* smooth_out: NULL, or where each point's smooth fraction goes, indexed as out. */
 static double KERNEL_NAME(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out,
-                          ptrdiff_t offset, ptrdiff_t row_stride, int prune) {
+                          ptrdiff_t offset, ptrdiff_t row_stride, int prune, float *smooth_out) {
   double total = 0;
   double cr[GROUP_SIZE];
   int idx[GROUP_SIZE];
   int32_t counts[GROUP_SIZE];
+  float fractions[GROUP_SIZE];
+  float *smooth = smooth_out ? fractions : NULL;
   for (int row = 0; row < rows; row++) {
     if (mandel_cancelled()) break; /* and before every group below */
     const double ci = im[row];
     int32_t *line = out + offset + (ptrdiff_t)row * row_stride;
+    float *smooth_line = smooth_out ? smooth_out + offset + (ptrdiff_t)row * row_stride : NULL;
     int n = 0;
     for (int col = 0; col < cols; col++) {
       if (prune && mandel_known_inside(re[col], ci)) {
         line[col] = maxiter;
+        if (smooth_line) smooth_line[col] = 0.0f;
         continue;
       }
       cr[n] = re[col];
       idx[n++] = col;
       if (n == GROUP_SIZE) {
         if (mandel_cancelled()) return total;
-        total += GROUP_NAME(cr, n, ci, maxiter, prune, counts);
+        total += GROUP_NAME(cr, n, ci, maxiter, prune, counts, smooth);
         for (int j = 0; j < n; j++) line[idx[j]] = counts[j];
+        if (smooth_line)
+          for (int j = 0; j < n; j++) smooth_line[idx[j]] = fractions[j];
         n = 0;
       }
     }
     if (n > 0) {
-      total += GROUP_NAME(cr, n, ci, maxiter, prune, counts);
+      total += GROUP_NAME(cr, n, ci, maxiter, prune, counts, smooth);
       for (int j = 0; j < n; j++) line[idx[j]] = counts[j];
+      if (smooth_line)
+        for (int j = 0; j < n; j++) smooth_line[idx[j]] = fractions[j];
     }
   }
   return total;

@@ -41,9 +41,9 @@ typedef long long vl8 __attribute__((vector_size(64)));
 
 /* Brute force by kernel-avx512.h; pruning (cycle detection per group) by the generic body. */
 static double kernel_avx512(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                            ptrdiff_t row_stride, int prune) {
-  if (prune) return kernel_avx512_generic(re, cols, im, rows, maxiter, out, offset, row_stride, prune);
-  return kernel_avx512_brute(re, cols, im, rows, maxiter, out, offset, row_stride);
+                            ptrdiff_t row_stride, int prune, float *smooth) {
+  if (prune) return kernel_avx512_generic(re, cols, im, rows, maxiter, out, offset, row_stride, prune, smooth);
+  return kernel_avx512_brute(re, cols, im, rows, maxiter, out, offset, row_stride, smooth);
 }
 #pragma GCC pop_options
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 typedef double (*mandel_kernel_fn)(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out,
-                                    ptrdiff_t offset, ptrdiff_t row_stride, int prune);
+                                    ptrdiff_t offset, ptrdiff_t row_stride, int prune, float *smooth);
 
 typedef struct {
   const char *name;    /* "avx512", "avx2", "sse2" */

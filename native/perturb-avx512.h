@@ -44,6 +44,7 @@ typedef struct {
   int cols, total, maxiter, exponent, next, active;
   int32_t *out;
   ptrdiff_t offset, row_stride;
+  float *smooth; /* NULL, or smooth fractions, indexed as out */
   const mandel_reference *ref;
   const mandel_series *series;
   double unit, updates;
@@ -71,6 +72,7 @@ static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, d
       if (big == 0 || exponent_of(big) + te <= DOUBLE_FROM) {
         counted done = iterate_extended(cr, ci, c->exponent, c->ref, c->maxiter, s - 1, s, tr, ti, te, 1, NULL);
         c->out[c->offset + (p / c->cols) * c->row_stride + p % c->cols] = done.count;
+        if (c->smooth) c->smooth[c->offset + (p / c->cols) * c->row_stride + p % c->cols] = mandel_perturb_smooth(c->ref, done, c->maxiter);
         c->updates += done.updates;
         continue;
       }
@@ -121,13 +123,15 @@ static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now,
        whatever happens there, its point did not escape in time. */
     const long long n_end = n0[l] < c->maxiter ? n0[l] : c->maxiter - 1;
     const double updates = (double)(n_end - meta->start[l] + 2);
-    counted done;
+    counted done = {0, 0, 0, 0};
     if (n0[l] >= c->maxiter) {
       done.count = c->maxiter;
       done.updates = updates;
     } else if (esc >> l & 1) {
       done.count = (int)n0[l];
       done.updates = updates;
+      done.er = c->ref->zr[m0[l]] + dr0[l]; /* as the step computed it */
+      done.ei = c->ref->zi[m0[l]] + di0[l];
     } else if (extended >> l & 1) {
       double cr = c->re[p % c->cols], ci = c->im[p / c->cols];
       done = iterate_extended(cr, ci, c->exponent, c->ref, c->maxiter, (int)n0[l], (int)m0[l], dr0[l], di0[l], 0, updates, NULL);
@@ -136,6 +140,7 @@ static __attribute__((noinline)) void lanes8_events(perturb_ctx *c, lanes8 *now,
       done.updates = updates;
     }
     c->out[c->offset + (p / c->cols) * c->row_stride + p % c->cols] = done.count;
+    if (c->smooth) c->smooth[c->offset + (p / c->cols) * c->row_stride + p % c->cols] = mandel_perturb_smooth(c->ref, done, c->maxiter);
     c->updates += done.updates;
     c->active--;
     lanes8_refill(c, dr, di, dcr, dci, m, n, meta, l, shift, deep);
@@ -233,14 +238,15 @@ static inline __attribute__((always_inline)) void perturb_avx512_body(perturb_ct
 }
 
 static double perturb_avx512(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                             ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
+                             ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
+                             float *smooth) {
   zpair *Z = malloc(sizeof(zpair) * (size_t)ref->length);
-  if (!Z) return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, NULL);
+  if (!Z) return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, NULL, smooth);
   for (int k = 0; k < ref->length; k++) {
     Z[k].r = ref->zr[k];
     Z[k].i = ref->zi[k];
   }
-  perturb_ctx c = {re, im, cols, rows * cols, maxiter, exponent, 0, 0, out, offset, row_stride, ref, series, pow2(exponent), 0};
+  perturb_ctx c = {re, im, cols, rows * cols, maxiter, exponent, 0, 0, out, offset, row_stride, smooth, ref, series, pow2(exponent), 0};
   if (exponent < DOUBLE_DC_FROM) perturb_avx512_body(&c, Z, 1);
   else perturb_avx512_body(&c, Z, 0);
   free(Z);

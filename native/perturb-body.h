@@ -13,7 +13,8 @@
 #define BLEND(mask, a, b) ((VD)(((VL)(a) & (mask)) | ((VL)(b) & ~(mask))))
 
 static double PERTURB_NAME(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
-                           ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series) {
+                           ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
+                           float *smooth) {
   const int total = rows * cols;
   const int last = ref->length - 1;
   const int deep_dc = exponent < DOUBLE_DC_FROM;
@@ -47,6 +48,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
         if (big == 0 || exponent_of(big) + te <= DOUBLE_FROM) {                                                   \
           counted done = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1, NULL);               \
           out[offset + (p / cols) * row_stride + p % cols] = done.count;                                          \
+          if (smooth) smooth[offset + (p / cols) * row_stride + p % cols] = mandel_perturb_smooth(ref, done, maxiter); \
           updates += done.updates;                                                                                \
           continue;                                                                                               \
         }                                                                                                         \
@@ -124,10 +126,12 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
         for (int l = 0; l < LANES; l++) {
           if (!event[l] || point[v][l] < 0) continue;
           int p = point[v][l];
-          counted done;
+          counted done = {0, 0, 0, 0};
           if (esc[l]) {
             done.count = (int)n0[l];
             done.updates = upd0[l];
+            done.er = xr[l];
+            done.ei = xi[l];
           } else if (tiny[l] || small[l]) {
             double cr = re[p % cols], ci = im[p / cols];
             done = iterate_extended(cr, ci, exponent, ref, maxiter, (int)n0[l], (int)m0[l], dr0[l], di0[l], 0, upd0[l], NULL);
@@ -136,6 +140,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
             done.updates = upd0[l];
           }
           out[offset + (p / cols) * row_stride + p % cols] = done.count;
+          if (smooth) smooth[offset + (p / cols) * row_stride + p % cols] = mandel_perturb_smooth(ref, done, maxiter);
           updates += done.updates;
           active--;
           REFILL(v, l);

@@ -14,6 +14,7 @@
 #endif
 #include "perturb.h"
 #include "cancel.h"
+#include "escape.h"
 
 #define DOUBLE_DC_FROM (-1000)
 #define DOUBLE_FROM (-460)
@@ -47,6 +48,7 @@ static int skip_to(const mandel_series *s, double cr, double ci, int ce) {
 typedef struct {
   int count;
   double updates;
+  double er, ei; /* z = Z_m + δ where it escaped, for the smooth fraction */
 } counted;
 
 /* The entry of the longest BLA block from m (levels >= 1) that ends before maxiter and whose
@@ -77,7 +79,7 @@ static inline void to_extended(double xr, double xi, int ce, double *dr, double 
 
 static counted iterate_double(double dcr, double dci, const double *zr, const double *zi, int last, int maxiter, int n, int m,
                               double dr, double di, double updates, const mandel_bla *bla) {
-  counted out;
+  counted out = {0, 0, 0, 0};
   unsigned steps = 0;
   for (;;) {
     /* A point can take maxiter updates (10^6 and more): a cancelled call stops inside it too. */
@@ -90,6 +92,8 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
     double z2 = xr * xr + xi * xi;
     if (z2 > 4) {
       out.count = n;
+      out.er = xr;
+      out.ei = xi;
       break;
     }
     if (z2 < dr * dr + di * di || m == last) {
@@ -130,7 +134,7 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
                                 double di0, int de0, double updates0, const mandel_bla *bla) {
   const double *zr = ref->zr, *zi = ref->zi;
   const int last = ref->length - 1;
-  counted out;
+  counted out = {0, 0, 0, 0};
   double big0 = fmax(fabs(dr0), fabs(di0));
   int k0 = big0 == 0 ? 0 : exponent_of(big0);
   double dr = dr0 * pow2(-k0), di = di0 * pow2(-k0);
@@ -151,6 +155,8 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
       double xr = zr[m], xi = zi[m];
       if (xr * xr + xi * xi > 4) {
         out.count = n;
+        out.er = xr;
+        out.ei = xi;
         break;
       }
       if (m == last) {
@@ -218,6 +224,8 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
       double z2 = xr * xr + xi * xi;
       if (z2 > 4) {
         out.count = n;
+        out.er = xr;
+        out.ei = xi;
         break;
       }
       double d2 = dr * dr + di * di;
@@ -270,9 +278,14 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
   return out;
 }
 
+/* A point's smooth fraction: c past |z| = 2 is the centre's (Z_1), dc being far below its last bit. */
+static inline float mandel_perturb_smooth(const mandel_reference *ref, counted point, int maxiter) {
+  return point.count < maxiter ? mandel_smooth_fraction(point.er, point.ei, ref->zr[1], ref->zi[1]) : 0.0f;
+}
+
 double mandel_perturb_scalar(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
                              ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
-                             const mandel_bla *bla) {
+                             const mandel_bla *bla, float *smooth) {
   const int last = ref->length - 1;
   const int double_dc = exponent >= DOUBLE_DC_FROM;
   const double unit = pow2(exponent);
@@ -293,6 +306,7 @@ double mandel_perturb_scalar(const double *re, int cols, const double *im, int r
         point = iterate_extended(cr, ci, exponent, ref, maxiter, s - 1, s, tr, ti, te, 1, bla);
       }
       out[offset + row * row_stride + col] = point.count;
+      if (smooth) smooth[offset + row * row_stride + col] = mandel_perturb_smooth(ref, point, maxiter);
       updates += point.updates;
     }
   }
@@ -342,17 +356,17 @@ typedef long long pvl4 __attribute__((vector_size(32)));
 
 double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
                       ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
-                      const mandel_bla *bla, const char *isa) {
+                      const mandel_bla *bla, const char *isa, float *smooth) {
   /* Blocks of different lengths per lane would leave the lanes out of step: BLA runs point by point. */
   if (bla || (isa && strcmp(isa, "scalar") == 0))
-    return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, bla);
+    return mandel_perturb_scalar(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, bla, smooth);
 #if defined(__x86_64__)
   __builtin_cpu_init();
   if ((!isa || strcmp(isa, "avx512") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
       __builtin_cpu_supports("avx512vl"))
-    return perturb_avx512(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+    return perturb_avx512(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, smooth);
   if ((!isa || strcmp(isa, "avx2") == 0 || strcmp(isa, "avx512") == 0) && __builtin_cpu_supports("avx2"))
-    return perturb_avx2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+    return perturb_avx2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, smooth);
 #endif
-  return perturb_sse2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series);
+  return perturb_sse2(re, cols, im, rows, maxiter, out, offset, row_stride, ref, exponent, series, smooth);
 }

@@ -25,8 +25,10 @@ typedef struct {
   const double *ar, *ai, *br, *bi, *r2;
 } mandel_bla;
 
+/* isa: "avx512", "avx2", "sse2", "scalar"… ; smooth: NULL, or each point's smooth fraction
+   (src/kernels/smooth.ts), indexed as out. */
 /* isa: "avx512", "avx2", "sse2", "scalar", or NULL for the widest this CPU has. */
 double mandel_perturb(const double *re, int cols, const double *im, int rows, int maxiter, int32_t *out, ptrdiff_t offset,
                       ptrdiff_t row_stride, const mandel_reference *ref, int exponent, const mandel_series *series,
-                      const mandel_bla *bla, const char *isa);
+                      const mandel_bla *bla, const char *isa, float *smooth);
 #endif

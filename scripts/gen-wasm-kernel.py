@@ -25,10 +25,11 @@ const BAND_LOW: f64 = 4.0 - 2.8421709430404007434844970703125e-14; // 4 − 2^-4
 const BAND_HIGH: f64 = 4.0 + 2.8421709430404007434844970703125e-14; // 4 + 2^-45
 const GROUP: i32 = 8;
 
-// Scratch of a pruning group: the points' real parts, their columns, their counts.
+// Scratch of a pruning group: the points' real parts, their columns, their counts, their smooth fractions.
 const CR: usize = memory.data(GROUP * 8, 16);
 const IDX: usize = memory.data(GROUP * 4, 16);
 const COUNTS: usize = memory.data(GROUP * 4, 16);
+const FRACTIONS: usize = memory.data(GROUP * 4, 16);
 
 /** glibc's hypot (≥ 2.35, no FMA), as src/kernels/escape.ts. */
 function correctedHypot(ax: f64, ay: f64): f64 {
@@ -76,6 +77,40 @@ function escaped(re: f64, im: f64, m2: f64): bool {
   return m2 > BAND_HIGH || libmHypot(re, im) > 2.0;
 }
 
+// Smooth colouring (src/kernels/smooth.ts, which says why): where each escaping point's
+// fraction goes, as a distance from its count's address; 0 when none is asked for.
+let smoothDelta: usize = 0;
+
+/** log2(x) for x ≥ 1 by the same double operations as src/kernels/smooth.ts, bit for bit. */
+function portableLog2(x: f64): f64 {
+  const bits = reinterpret<u64>(x);
+  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
+  let m = reinterpret<f64>((bits & 0x800fffffffffffff) | 0x3ff0000000000000);
+  if (m > 1.4142135623730951) {
+    m = m * 0.5;
+    e = e + 1;
+  }
+  const s = (m - 1.0) / (m + 1.0);
+  const z = s * s;
+  const series = 1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (1.0 / 13.0 + z * (1.0 / 15.0 + z / 17.0)))))));
+  return <f64>e + 2.0 * s * series * 1.4426950408889634;
+}
+
+/** The fraction μ − n of a point c whose z escaped at its count n. */
+function smoothFraction(zr: f64, zi: f64, cr: f64, ci: f64): f32 {
+  let m2 = zr * zr + zi * zi;
+  let k = 0;
+  while (m2 <= 65536.0 && k < 64) {
+    const t = zr * zi;
+    zr = zr * zr - zi * zi + cr;
+    zi = t + t + ci;
+    m2 = zr * zr + zi * zi;
+    k++;
+  }
+  if (!(m2 < Infinity)) return 0;
+  return <f32>(<f64>(k + 2) - portableLog2(portableLog2(m2)));
+}
+
 // @ts-ignore: decorator
 @inline
 function knownInside(x: f64, y: f64): bool {
@@ -91,10 +126,13 @@ function knownInside(x: f64, y: f64): bool {
 TAIL = r'''
 /**
  * Counts of the rows × cols points (re at rePtr, im at imPtr), written contiguously at
- * outPtr; returns the z updates performed.
+ * outPtr; their smooth fractions at smoothPtr, unless it is 0; returns the z updates performed.
  */
-export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool): f64 {
+export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxiter: i32, outPtr: usize, prune: bool, smoothPtr: usize): f64 {
   let total: f64 = 0;
+  smoothDelta = smoothPtr == 0 ? 0 : smoothPtr - outPtr;
+  // Fractions start at 0, the value of a point that never escapes: escapes overwrite theirs.
+  if (smoothPtr != 0) memory.fill(smoothPtr, 0, (<usize>rows * <usize>cols) << 2);
   if (!prune) {
     // Counts start at maxiter: bruteRow writes only those of points that escape.
     const points = <usize>rows * <usize>cols;
@@ -122,16 +160,25 @@ export function compute(rePtr: usize, cols: i32, imPtr: usize, rows: i32, maxite
       n++;
       if (n == GROUP) {
         total += groupPrune(n, ci, maxiter);
-        for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+        storeGroup(line, n);
         n = 0;
       }
     }
     if (n > 0) {
       total += groupPrune(n, ci, maxiter);
-      for (let j = 0; j < n; j++) store<i32>(line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2), load<i32>(COUNTS + (<usize>j << 2)));
+      storeGroup(line, n);
     }
   }
   return total;
+}
+
+/** A pruning group's counts (and fractions) into their columns of the row at line. */
+function storeGroup(line: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const at = line + (<usize>load<i32>(IDX + (<usize>j << 2)) << 2);
+    store<i32>(at, load<i32>(COUNTS + (<usize>j << 2)));
+    if (smoothDelta != 0) store<f32>(at + smoothDelta, load<f32>(FRACTIONS + (<usize>j << 2)));
+  }
 }
 
 /**
@@ -175,6 +222,7 @@ def squares(ind, vectors):
 def lane_escape(v, lane):
     return f"""            if (i64x2.extract_lane(act{v}, {lane}) != 0 && escaped(f64x2.extract_lane(zr{v}, {lane}), f64x2.extract_lane(zi{v}, {lane}), f64x2.extract_lane(m2, {lane}))) {{
               store<i32>(COUNTS + {(2 * v + lane) * 4}, it + k);
+              if (smoothDelta != 0) store<f32>(FRACTIONS + {(2 * v + lane) * 4}, smoothFraction(f64x2.extract_lane(zr{v}, {lane}), f64x2.extract_lane(zi{v}, {lane}), f64x2.extract_lane(cr{v}, {lane}), ci));
               act{v} = i64x2.replace_lane(act{v}, {lane}, 0);
               remaining--;
               total += <f64>(it + k + 1);
@@ -216,6 +264,7 @@ function groupPrune(n: i32, ci: f64, maxiter: i32): f64 {{
   for (let j = 0; j < {2 * V}; j++) {{
     if (j >= n) store<f64>(CR + (<usize>j << 3), 0.0);
     store<i32>(COUNTS + (<usize>j << 2), maxiter);
+    store<f32>(FRACTIONS + (<usize>j << 2), 0);
   }}
 {each("  const cr{v} = v128.load(CR + {v} * 16);", V)}
 {each("  let act{v} = i64x2.replace_lane(i64x2.replace_lane(off, 0, 2 * {v} < n ? -1 : 0), 1, 2 * {v} + 1 < n ? -1 : 0);", V)}
@@ -306,6 +355,10 @@ if (v128.any_true(band)) {{
 }}
 const cnt = {count};
 const n = <i32>popcnt(i64x2.bitmask(esc));
+if (smoothDelta != 0 && n > 0) {{
+  if (i64x2.extract_lane(esc, 0) != 0) store<f32>(out{v} + smoothDelta, smoothFraction(f64x2.extract_lane(zr{v}, 0), f64x2.extract_lane(zi{v}, 0), f64x2.extract_lane(cr{v}, 0), ci));
+  if (i64x2.extract_lane(esc, 1) != 0) store<f32>(out{v} + 4 + smoothDelta, smoothFraction(f64x2.extract_lane(zr{v}, 1), f64x2.extract_lane(zi{v}, 1), f64x2.extract_lane(cr{v}, 1), ci));
+}}
 v128.store64_lane(out{v}, v128.bitselect(i32x4.splat(cnt), v128.load64_zero(out{v}), v128.shuffle<i32>(esc, esc, 0, 2, 0, 2)), 0);
 total += <f64>((cnt + 1) * n);
 act{v} = v128.andnot(act{v}, esc);""", ind)

@@ -25,6 +25,7 @@ export interface Addon {
     prune: boolean,
     isa?: string,
     cancel?: Int32Array,
+    smooth?: Float32Array,
   ): number;
   isas(): NativeIsa[];
   bitmap(
@@ -53,6 +54,7 @@ export interface Addon {
     bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
     isa?: string,
     cancel?: Int32Array,
+    smooth?: Float32Array,
   ): number;
   orbitStart(
     bits: number,

@@ -10,7 +10,12 @@
  */
 import { ESCAPE_BAND_HIGH, ESCAPE_BAND_LOW, escapes } from './escape.js';
 import { computePerturbedChunk } from './perturbation.js';
+import { smoothFraction } from './smooth.js';
 import type { Kernel, KernelInput } from './types.js';
+
+/** z just past 2 for the point escapeCount or escapeCountPruned counted last (smooth colouring). */
+let escapedRe = 0;
+let escapedIm = 0;
 
 /** One point: the index of the iteration after which |z| > 2, or maxiter if it never escapes. */
 export function escapeCount(cr: number, ci: number, maxiter: number): number {
@@ -25,7 +30,11 @@ export function escapeCount(cr: number, ci: number, maxiter: number): number {
     zr2 = zr * zr;
     zi2 = zi * zi;
     const magnitude2 = zr2 + zi2;
-    if (magnitude2 > ESCAPE_BAND_LOW && (magnitude2 > ESCAPE_BAND_HIGH || escapes(zr, zi))) return iteration;
+    if (magnitude2 > ESCAPE_BAND_LOW && (magnitude2 > ESCAPE_BAND_HIGH || escapes(zr, zi))) {
+      escapedRe = zr;
+      escapedIm = zi;
+      return iteration;
+    }
   }
   return maxiter;
 }
@@ -68,6 +77,8 @@ function escapeCountPruned(cr: number, ci: number, maxiter: number, performed: {
     const magnitude2 = zr2 + zi2;
     if (magnitude2 > ESCAPE_BAND_LOW && (magnitude2 > ESCAPE_BAND_HIGH || escapes(zr, zi))) {
       performed.iterations += iteration + 1;
+      escapedRe = zr;
+      escapedIm = zi;
       return iteration;
     }
     if (zr === savedR && zi === savedI) {
@@ -87,7 +98,7 @@ function escapeCountPruned(cr: number, ci: number, maxiter: number, performed: {
 
 /** Every point of the chunk; returns the z updates performed. */
 function compute(input: KernelInput): number {
-  const { re, im, maxiter, out, offset, rowStride, prune } = input;
+  const { re, im, maxiter, out, offset, rowStride, prune, smooth } = input;
   let iterations = 0;
   const performed = { iterations: 0 };
   for (let row = 0; row < im.length; row++) {
@@ -95,13 +106,15 @@ function compute(input: KernelInput): number {
     const base = offset + row * rowStride;
     for (let col = 0; col < re.length; col++) {
       const cr = re[col]!;
+      let count: number;
       if (prune) {
-        out[base + col] = knownInside(cr, ci) ? maxiter : escapeCountPruned(cr, ci, maxiter, performed);
+        count = knownInside(cr, ci) ? maxiter : escapeCountPruned(cr, ci, maxiter, performed);
       } else {
-        const count = escapeCount(cr, ci, maxiter);
-        out[base + col] = count;
+        count = escapeCount(cr, ci, maxiter);
         iterations += count < maxiter ? count + 1 : maxiter;
       }
+      out[base + col] = count;
+      if (smooth) smooth[base + col] = count < maxiter ? smoothFraction(escapedRe, escapedIm, cr, ci) : 0;
     }
   }
   return iterations + performed.iterations;

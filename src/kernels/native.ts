@@ -29,10 +29,21 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
       name: isaName ? `native-${name}` : 'native',
       description: `native N-API addon, ${name}: ${isa.vectors} vectors of ${isa.lanes} points in flight`,
       compute: (input: KernelInput) =>
-        loaded.compute(input.re, input.im, input.maxiter, input.out, input.offset, input.rowStride, input.prune, name, input.cancel),
+        loaded.compute(
+          input.re,
+          input.im,
+          input.maxiter,
+          input.out,
+          input.offset,
+          input.rowStride,
+          input.prune,
+          name,
+          input.cancel,
+          input.smooth,
+        ),
       // Perturbation in C (native/perturb.c): the js kernel's algorithm operation for operation,
       // on SIMD lanes that take the next point as soon as theirs is done.
-      computeDeep: ({ re, im, maxiter, out, offset, rowStride, cancel }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
+      computeDeep: ({ re, im, maxiter, out, offset, rowStride, cancel, smooth }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
         loaded.perturb(
           re,
           im,
@@ -49,6 +60,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2] : null,
           name,
           cancel,
+          smooth,
         ),
       // Membership bits by their own AVX-512 loop (native/bitmap.c); narrower ISAs have none
       // there, and their count loop with a threshold is faster than one point at a time.

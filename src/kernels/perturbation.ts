@@ -24,6 +24,7 @@ import { BLA_EPSILON, BLA_EPSILON_LOOSE, blaApplies, blaTable, deepDcMax, deepDc
 import { linearSeries, skipTo } from '../deep/series.js';
 import type { Workload } from '../workload.js';
 import { loadNativeKernel } from './native.js';
+import { smoothFraction } from './smooth.js';
 import type { DeepInput, KernelInput } from './types.js';
 
 /** The length of the block blaBlock found last. */
@@ -61,8 +62,12 @@ function pow2(k: number): number {
 
 /** Writes every count of the chunk; returns the updates performed. */
 export function computePerturbedChunk(input: KernelInput, deep: DeepInput): number {
-  const { re, im, maxiter, out, offset, rowStride } = input;
+  const { re, im, maxiter, out, offset, rowStride, smooth } = input;
   const { zr, zi, length } = deep.reference;
+  // c for the smooth fraction's updates past |z| = 2: the centre's (Z_1 = c), as a double —
+  // dc is far below its last bit there.
+  const ccr = length > 1 ? zr[1]! : 0;
+  const cci = length > 1 ? zi[1]! : 0;
   const last = length - 1;
   const doubleDc = deep.exponent >= DOUBLE_DC_FROM;
   const unit = pow2(deep.exponent);
@@ -89,6 +94,7 @@ export function computePerturbedChunk(input: KernelInput, deep: DeepInput): numb
         point = iterateExtended(cr, ci, deep.exponent, deep.reference, maxiter, s - 1, s, tr, ti, te, deep.bla);
       }
       out[offset + row * rowStride + col] = point.count;
+      if (smooth) smooth[offset + row * rowStride + col] = point.count < maxiter ? smoothFraction(point.er, point.ei, ccr, cci) : 0;
       updates += point.updates;
     }
   }
@@ -101,8 +107,11 @@ const DOUBLE_DC_FROM = -1000;
 interface Counted {
   count: number;
   updates: number;
+  /** z = Z_m + δ where it escaped (when count < maxiter), for the smooth fraction. */
+  er: number;
+  ei: number;
 }
-const result: Counted = { count: 0, updates: 0 };
+const result: Counted = { count: 0, updates: 0, er: 0, ei: 0 };
 
 /**
  * One point, dc a double, from the state after update `n`: z = Z_m + δ, `updates` done so far.
@@ -126,6 +135,8 @@ function iterateDouble(
     const z2 = xr * xr + xi * xi;
     if (z2 > 4) {
       result.count = n;
+      result.er = xr;
+      result.ei = xi;
       break;
     }
     if (z2 < dr * dr + di * di || m === last) {
@@ -174,6 +185,8 @@ function iterateDoubleBla(
     const z2 = xr * xr + xi * xi;
     if (z2 > 4) {
       result.count = n;
+      result.er = xr;
+      result.ei = xi;
       break;
     }
     if (z2 < dr * dr + di * di || m === last) {
@@ -256,6 +269,8 @@ function iterateExtended(
       const xi = zi[m]!;
       if (xr * xr + xi * xi > 4) {
         result.count = n;
+        result.er = xr;
+        result.ei = xi;
         break;
       }
       if (m === last) {
@@ -331,6 +346,8 @@ function iterateExtended(
       let z2 = xr * xr + xi * xi;
       if (z2 > 4) {
         result.count = n;
+        result.er = xr;
+        result.ei = xi;
         break;
       }
       let d2 = dr * dr + di * di;

@@ -24,6 +24,12 @@ export interface KernelInput {
   /** Skip work that provably cannot change a count (cardioid, bulb, cycles). */
   readonly prune: boolean;
   /**
+   * Where to write each point's smooth fraction (kernels/smooth.ts), at the same places as its
+   * count in `out`: μ = count + fraction, 0 for a point that never escapes. Without it, none is
+   * computed. Every kernel writes the same fraction, bit for bit.
+   */
+  readonly smooth?: Float32Array;
+  /**
    * One element on shared memory that another thread sets to non-zero to stop the kernel: a
    * kernel that reads it (the native one, every block) returns early, its counts incomplete —
    * the caller, who cancelled, discards them. Terminating a thread stops JavaScript, not C.

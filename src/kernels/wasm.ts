@@ -10,7 +10,7 @@ import type { Kernel, KernelInput } from './types.js';
 interface WasmExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   reserve(bytes: number): number;
-  compute(rePtr: number, cols: number, imPtr: number, rows: number, maxiter: number, outPtr: number, prune: number): number;
+  compute(rePtr: number, cols: number, imPtr: number, rows: number, maxiter: number, outPtr: number, prune: number, smoothPtr: number): number;
   libmHypot(x: number, y: number): number;
 }
 
@@ -47,21 +47,26 @@ export function loadWasmKernel(): { kernel: Kernel } | { reason: string } {
     return { reason: `cannot load ${WASM_FILE.pathname}: ${(error as Error).message} (run npm run build:wasm)` };
   }
   const compute = (input: KernelInput): number => {
-    const { re, im, maxiter, out, offset, rowStride, prune } = input;
+    const { re, im, maxiter, out, offset, rowStride, prune, smooth } = input;
     const cols = re.length;
     if (cols === 0) return 0;
     const batchRows = Math.max(1, Math.min(im.length, Math.floor(BATCH_POINTS / cols)));
     let iterations = 0;
     for (let row0 = 0; row0 < im.length; row0 += batchRows) {
       const rows = Math.min(batchRows, im.length - row0);
-      const base = wasm.reserve((cols + rows) * 8 + rows * cols * 4);
+      const base = wasm.reserve((cols + rows) * 8 + rows * cols * (smooth ? 8 : 4));
       const memory = wasm.memory.buffer; // read after reserve: growing replaces the buffer
       new Float64Array(memory, base, cols).set(re);
       new Float64Array(memory, base + cols * 8, rows).set(im.subarray(row0, row0 + rows));
       const outPtr = base + (cols + rows) * 8;
-      iterations += wasm.compute(base, cols, base + cols * 8, rows, maxiter, outPtr, prune ? 1 : 0);
+      const smoothPtr = smooth ? outPtr + rows * cols * 4 : 0;
+      iterations += wasm.compute(base, cols, base + cols * 8, rows, maxiter, outPtr, prune ? 1 : 0, smoothPtr);
       const counts = new Int32Array(wasm.memory.buffer, outPtr, rows * cols);
       for (let r = 0; r < rows; r++) out.set(counts.subarray(r * cols, (r + 1) * cols), offset + (row0 + r) * rowStride);
+      if (smooth) {
+        const fractions = new Float32Array(wasm.memory.buffer, smoothPtr, rows * cols);
+        for (let r = 0; r < rows; r++) smooth.set(fractions.subarray(r * cols, (r + 1) * cols), offset + (row0 + r) * rowStride);
+      }
     }
     return iterations;
   };
