@@ -30,6 +30,11 @@ export interface RenderOptions {
   readonly kernel?: string;
   /** Skip work that provably cannot change a count (default true); false for brute force. */
   readonly prune?: boolean;
+  /**
+   * Also compute each point's smooth fraction (kernels/smooth.ts): the result's `smooth`, μ =
+   * count + fraction, for colours without steps. Counts are the same either way. Default false.
+   */
+  readonly smooth?: boolean;
   readonly schedule?: Schedule;
   /** Default: the backend's own rule (threads: 4 per worker, more for big renders). */
   readonly chunks?: number;
@@ -73,6 +78,7 @@ export const RENDER_OPTIONS: readonly string[] = [
   'redis',
   'kernel',
   'prune',
+  'smooth',
   'schedule',
   'chunks',
   'signal',
@@ -133,6 +139,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       if (options.into) return checkInto(options.into, elements, backend);
       return new Int32Array(allocate(elements * Int32Array.BYTES_PER_ELEMENT));
     });
+    const smooth = options.smooth ? new Float32Array(allocate(elements * Float32Array.BYTES_PER_ELEMENT)) : undefined;
     await recorder.phase(PHASE.compute, () =>
       backend.run(
         {
@@ -145,6 +152,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
         },
         counts,
         runHooks(recorder, options, elements),
+        smooth,
       ),
     );
     checkEveryChunk(recorder, chunks.length, backend);
@@ -152,6 +160,7 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       toRenderResult({
         workload,
         counts,
+        ...(smooth ? { smooth } : {}),
         trace: recorder.trace,
         backend: backend.name,
         kernel: kernel.name,

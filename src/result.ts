@@ -15,6 +15,11 @@ export interface RenderResult {
   readonly maxiter: number;
   /** Escape counts, row-major, top row first (on a SharedArrayBuffer for the threads backend). */
   readonly counts: Int32Array;
+  /**
+   * Each point's smooth fraction, laid out as `counts`, when the render asked for it (`smooth`):
+   * its continuous count μ = count + fraction (kernels/smooth.ts), 0 for points inside.
+   */
+  readonly smooth?: Float32Array;
   /** The tutorial's validation figure: the sum of all counts. */
   readonly sum: number;
   /** z updates performed. */
@@ -34,6 +39,7 @@ export interface RenderResult {
 export interface ResultParts {
   readonly workload: Workload;
   readonly counts: Int32Array;
+  readonly smooth?: Float32Array;
   /** Its chunk events give the iterations performed, the chunk count and (by default) the workers. */
   readonly trace: Trace;
   readonly backend: string;
@@ -56,6 +62,7 @@ export function toRenderResult(parts: ResultParts): RenderResult {
     elements: counts.length,
     maxiter: workload.maxiter,
     counts,
+    ...(parts.smooth ? { smooth: parts.smooth } : {}),
     sum,
     iterations,
     bruteForceIterations,

@@ -36,12 +36,12 @@ export class SerialBackend implements Backend {
     return SERIAL_CHUNKS;
   }
 
-  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
+  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks, smooth?: Float32Array): Promise<void> {
     const kernel = getKernel(job.kernel);
     const { re, im } = axesOf(job.workload);
     const cols = job.workload.re.count;
     await runInTurn(job.chunks, kernel.name, hooks, (chunk) => {
-      const input = chunkKernelInput(chunk, re, im, cols, job.workload.maxiter, counts, job.prune);
+      const input = chunkKernelInput(chunk, re, im, cols, job.workload.maxiter, counts, job.prune, false, smooth);
       return job.deep ? computeDeep(kernel, input, job.deep) : kernel.compute(input);
     });
   }

@@ -107,9 +107,9 @@ export class ThreadsBackend implements Backend {
     return pool;
   }
 
-  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
-    if (!(counts.buffer instanceof SharedArrayBuffer)) {
-      throw new InvalidOptionError('the threads backend writes into shared memory: counts must be on a SharedArrayBuffer');
+  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks, smooth?: Float32Array): Promise<void> {
+    if (!(counts.buffer instanceof SharedArrayBuffer) || (smooth && !(smooth.buffer instanceof SharedArrayBuffer))) {
+      throw new InvalidOptionError('the threads backend writes into shared memory: counts and smooth must be on a SharedArrayBuffer');
     }
     // Set when the render is cancelled or a chunk fails: the native kernel then stops within a
     // block, where terminating its thread alone would leave the C loop running to its end.
@@ -119,6 +119,7 @@ export class ThreadsBackend implements Backend {
       kernel: job.kernel,
       prune: job.prune,
       counts,
+      ...(smooth ? { smooth } : {}),
       cancel,
       ...(job.deep ? { deep: job.deep } : {}),
     };
@@ -335,7 +336,7 @@ class StartBoard {
  */
 function descriptorBytes(task: object): number {
   return Buffer.byteLength(
-    JSON.stringify({ type: 'chunk', ...task, counts: undefined, bits: undefined, deep: undefined, cancel: undefined }),
+    JSON.stringify({ type: 'chunk', ...task, counts: undefined, smooth: undefined, bits: undefined, deep: undefined, cancel: undefined }),
   );
 }
 

@@ -66,8 +66,12 @@ export interface Backend {
   defaultChunks(elements: number, maxiter: number): number;
   /** Starts threads or connections ahead of the first run, so start-up is timed apart. */
   start?(): Promise<void>;
-  /** Computes every chunk into `counts` (row-major, rows × cols); rejects if any chunk fails. */
-  run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void>;
+  /**
+   * Computes every chunk into `counts` (row-major, rows × cols), and each point's smooth fraction
+   * into `smooth` when given (kernels/smooth.ts; laid out as counts, shared like them);
+   * rejects if any chunk fails.
+   */
+  run(job: RenderJob, counts: Int32Array, hooks: RunHooks, smooth?: Float32Array): Promise<void>;
   /**
    * Computes every chunk's membership bits into `bits` (a row every ⌈cols / 8⌉ bytes, on a
    * SharedArrayBuffer when `sharedMemory`). Backends without it render counts only.

@@ -53,11 +53,12 @@ export class ClusterBackend implements Backend {
     return this.client.connect();
   }
 
-  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks): Promise<void> {
+  async run(job: RenderJob, counts: Int32Array, hooks: RunHooks, smooth?: Float32Array): Promise<void> {
     const queuedMs = hooks.now();
     const record = await this.client.submit(job.workload, {
       kernel: job.kernel,
       prune: job.prune,
+      ...(smooth ? { smooth: true } : {}),
       chunks: job.chunks,
       ttl: this.options.ttl,
       ...(job.background ? { priority: BACKGROUND_PRIORITY } : {}),
@@ -74,6 +75,7 @@ export class ClusterBackend implements Backend {
     try {
       await this.client.collect(record, {
         counts,
+        ...(smooth ? { smooth } : {}),
         signal: hooks.signal,
         onChunk: (event) => {
           lanes.add(event.worker);

@@ -55,6 +55,8 @@ export interface ClusterClientOptions {
 export interface SubmitOptions {
   readonly kernel: string;
   readonly prune: boolean;
+  /** Workers store each point's smooth fraction after the chunk's counts (RenderOptions.smooth). */
+  readonly smooth?: boolean;
   /** The plan; default: planned here from `chunkCount` and `schedule`. */
   readonly chunks?: readonly Chunk[];
   readonly chunkCount?: number;
@@ -92,6 +94,8 @@ export interface ClusterResult extends RenderResult {
 export interface CollectOptions {
   /** Where to assemble (rows × cols); allocated when not given. */
   readonly counts?: Int32Array;
+  /** Where to assemble the smooth fractions of a render that has them (laid out as counts); else they are not read. */
+  readonly smooth?: Float32Array;
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
   /** Each chunk once, in arrival order; times in ms since the epoch, bytesOut = compressed bytes read. */
@@ -169,6 +173,7 @@ export class ClusterClient {
       workload: checked,
       kernel: options.kernel,
       prune: options.prune,
+      ...(options.smooth ? { smooth: true } : {}),
       plan,
       ttl: options.ttl ?? DEFAULT_TTL_SECONDS,
       ...(reference ? { referenceSha256: referenceChecksum(reference) } : {}),
@@ -319,16 +324,19 @@ export class ClusterClient {
     }
     const recorder = options.recorder ?? new TraceRecorder();
     const toRecorderClock = recorder.now() - Date.now();
-    const { record, counts } = await recorder.phase(PHASE.fetch, async () => {
+    const { record, counts, smooth } = await recorder.phase(PHASE.fetch, async () => {
       const record = await this.record(id);
+      const smooth = record.smooth ? new Float32Array(record.workload.re.count * record.workload.im.count) : undefined;
       const counts = await this.collect(record, {
+        ...(smooth ? { smooth } : {}),
         onChunk: (event) => recorder.chunk({ ...event, startMs: event.startMs + toRecorderClock, endMs: event.endMs + toRecorderClock }),
       });
-      return { record, counts };
+      return { record, counts, smooth };
     });
     const result = toRenderResult({
       workload: record.workload,
       counts,
+      ...(smooth ? { smooth } : {}),
       trace: recorder.trace,
       backend: 'cluster',
       kernel: record.kernel,
@@ -344,7 +352,8 @@ export class ClusterClient {
    * result that is corrupt. Takes the record a submit returned (or reads it back by id).
    */
   async collect(render: RenderRecord | string, options: CollectOptions = {}): Promise<Int32Array> {
-    const { id, workload, plan } = typeof render === 'string' ? await this.record(render) : render;
+    const { id, workload, plan, smooth: hasSmooth } = typeof render === 'string' ? await this.record(render) : render;
+    const smooth = hasSmooth ? options.smooth : undefined;
     await this.connect();
     const k = keys(this.prefix, id);
     const cols = workload.re.count;
@@ -414,12 +423,15 @@ export class ClusterClient {
             }
             const where = `render ${id}, chunk ${chunk.id}`;
             const meta = parseMeta(metaText, where);
-            const values = decodeCounts(data, chunkElements(chunk), where);
+            const elements = chunkElements(chunk);
+            const values = decodeCounts(data, hasSmooth ? 2 * elements : elements, where);
+            const fractions = smooth ? new Float32Array(values.buffer, values.byteOffset + elements * 4, elements) : undefined;
             // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
             // element (10× slower), which is why the counts here are not shared.
             for (let r = 0; r < chunk.rowCount; r++) {
               const row = chunk.row0 + r * chunk.rowStep;
               counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+              smooth?.set(fractions!.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
             }
             seen.add(chunk.id);
             options.onChunk?.({

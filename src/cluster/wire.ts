@@ -5,11 +5,13 @@
  * against each other).
  *
  *   BullMQ queue   <prefix>:chunks …            one job per chunk, data = {"v":2,"render":id,"chunk":n}
- *   hash           <prefix>:render:<id>          the render record: workload, kernel, prune, plan, ttl (+ error)
+ *   hash           <prefix>:render:<id>          the render record: workload, kernel, prune, smooth, plan, ttl (+ error)
  *   set            <prefix>:render:<id>:done     chunk ids whose result is stored
  *   hash           <prefix>:render:<id>:meta     chunk id → JSON ChunkMeta (worker, times, iterations)
  *   hash           <prefix>:render:<id>:results  chunk id → the chunk's counts: int32 little-endian,
- *                                                row-major over the chunk, raw-deflate compressed
+ *                                                row-major over the chunk, then (a render with smooth)
+ *                                                its smooth fractions, float32 little-endian, the same
+ *                                                way; raw-deflate compressed
  *   string         <prefix>:render:<id>:reference  a deep render's reference orbit (binary, below),
  *                                                written once by the submitter, read once per worker
  *
@@ -89,6 +91,8 @@ export interface RenderRecord {
   readonly workload: Workload;
   readonly kernel: string;
   readonly prune: boolean;
+  /** Whether each chunk's result holds the points' smooth fractions after their counts. */
+  readonly smooth?: boolean;
   readonly plan: readonly Chunk[];
   /** Seconds the render's keys live after its last stored chunk. */
   readonly ttl: number;
@@ -105,6 +109,7 @@ const recordSchema = z
     workload: workloadSchema,
     kernel: z.string().regex(KERNEL_NAME, 'kernel must be a registered kernel name'),
     prune: z.boolean(),
+    smooth: z.boolean().optional(),
     plan: z.array(chunkSchema).min(1).max(MAX_CHUNKS),
     ttl: positiveInt('ttl'),
     referenceSha256: z
@@ -142,6 +147,7 @@ export function encodeRenderRecord(record: RenderRecord, createdEpochMs: number)
     workload: JSON.stringify(record.workload),
     kernel: record.kernel,
     prune: record.prune ? '1' : '0',
+    ...(record.smooth ? { smooth: '1' } : {}),
     chunks: String(record.plan.length),
     chunkPlan: JSON.stringify(record.plan),
     ttl: String(record.ttl),
@@ -179,6 +185,7 @@ export function parseRenderRecord(id: string, hash: Record<string, string>): Ren
       workload: json('workload'),
       kernel: hash.kernel,
       prune: hash.prune === '1',
+      ...(hash.smooth === '1' ? { smooth: true } : {}),
       plan: json('chunkPlan'),
       ttl: Number(hash.ttl),
       ...(hash.referenceSha256 !== undefined ? { referenceSha256: hash.referenceSha256 } : {}),

@@ -210,9 +210,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const signal = options.chunkTimeoutMs ? AbortSignal.timeout(options.chunkTimeoutMs) : undefined;
     // Reuse result buffers: fresh memory costs page faults on every chunk, which on a
     // small VM take time from the kernels themselves.
+    // The result: the counts, then (a render with smooth) the fractions, in one buffer as stored.
     const elements = chunkElements(chunk);
+    const values = record.smooth ? 2 * elements : elements;
     let buffer = buffers.pop();
-    if (!buffer || buffer.length < elements) buffer = new Int32Array(new SharedArrayBuffer(elements * 4));
+    if (!buffer || buffer.length < values) buffer = new Int32Array(new SharedArrayBuffer(values * 4));
     const counts = buffer.subarray(0, elements);
     const work = {
       workload: record.workload,
@@ -220,6 +222,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       kernel: record.kernel,
       prune: record.prune,
       counts,
+      ...(record.smooth ? { smooth: new Float32Array(buffer.buffer, elements * 4, elements) } : {}),
       packed: true,
       ...(deep ? { deep } : {}),
     };
@@ -235,7 +238,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       throw error; // retried (attempts), e.g. a thread that died
     }
-    const encoded = encodeCounts(counts);
+    const encoded = encodeCounts(buffer.subarray(0, values));
     buffers.push(buffer);
     const meta: ChunkMeta = {
       worker: `${name}/${result.worker}`,

@@ -15,6 +15,8 @@ export function chunkKernelInput(
   prune: boolean,
   /** Write into a buffer of the chunk alone (row-major, colCount wide) instead of the image. */
   packed = false,
+  /** Where the smooth fractions go, laid out as `counts`; none computed without it. */
+  smooth?: Float32Array,
 ): KernelInput {
   const chunkRe = re.subarray(chunk.col0, chunk.col0 + chunk.colCount);
   let chunkIm: Float64Array;
@@ -32,5 +34,6 @@ export function chunkKernelInput(
     offset: packed ? 0 : chunk.row0 * cols + chunk.col0,
     rowStride: packed ? chunk.colCount : chunk.rowStep * cols,
     prune,
+    ...(smooth ? { smooth } : {}),
   };
 }

@@ -21,7 +21,17 @@ export function runChunk(work: ChunkWork): Omit<ChunkOutcome, 'threadId'> {
     work.started.board[2 * work.started.slot] = threadId;
   }
   const input = {
-    ...chunkKernelInput(work.chunk, re, im, work.workload.re.count, work.workload.maxiter, work.counts, work.prune, work.packed),
+    ...chunkKernelInput(
+      work.chunk,
+      re,
+      im,
+      work.workload.re.count,
+      work.workload.maxiter,
+      work.counts,
+      work.prune,
+      work.packed,
+      work.smooth,
+    ),
     ...(work.cancel ? { cancel: work.cancel } : {}),
   };
   const iterations = work.deep ? computeDeep(kernel, input, work.deep) : kernel.compute(input);

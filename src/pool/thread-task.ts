@@ -17,6 +17,8 @@ export interface ChunkWork {
   readonly prune: boolean;
   /** The full counts, rows × cols, on shared memory; or the chunk's alone when `packed`. */
   readonly counts: Int32Array;
+  /** The smooth fractions (KernelInput.smooth), laid out as `counts`, when the render asks for them. */
+  readonly smooth?: Float32Array;
   readonly packed?: boolean;
   /** A deep workload's reference orbit (shared memory) and scale. */
   readonly deep?: DeepInput;
