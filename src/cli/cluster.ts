@@ -4,6 +4,7 @@
  * `result` (assemble a finished render and write its outputs). `REDIS_URL` stands in for
  * --redis. Every command takes --json.
  */
+import { InvalidOptionError } from '../errors.js';
 import { Command } from 'commander';
 import type { ClusterClient } from '../cluster/client.js';
 import { DEFAULT_TTL_SECONDS } from '../defaults.js';
@@ -40,6 +41,7 @@ const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : 
 
 interface SubmitFlags extends WorkloadFlags, ComputeFlags, RedisFlags {
   ttl: number;
+  smooth?: boolean;
   wait?: boolean;
   progress: boolean;
 }
@@ -51,6 +53,7 @@ export function submitCommand(signal: AbortSignal): Command {
   addRedisOptions(command);
   return command
     .option('--ttl <seconds>', 'how long the render and its results stay in Redis', positiveInteger(86_400), DEFAULT_TTL_SECONDS)
+    .option('--smooth', 'workers also store each point\'s smooth fraction (for mandel result --smooth)')
     .option('--wait', 'wait until every chunk is done, with a progress bar')
     .option('--json', 'print {"id": …} as one JSON line (and, with --wait, the summary as a second)')
     .option('--no-progress', 'never draw a progress bar')
@@ -61,6 +64,7 @@ export function submitCommand(signal: AbortSignal): Command {
         const { id, plan } = await cluster.submit(workload, {
           kernel: kernelName,
           prune: flags.prune,
+          ...(flags.smooth ? { smooth: true } : {}),
           chunkCount: flags.chunks,
           schedule: flags.schedule,
           ttl: flags.ttl,
@@ -122,6 +126,9 @@ export function resultCommand(signal: AbortSignal): Command {
     await withClient(flags, async (cluster) => {
       const recorder = new TraceRecorder();
       const result = await cluster.result(id, { recorder });
+      if (flags.smooth !== undefined && !result.smooth) {
+        throw new InvalidOptionError(`render ${id} was submitted without --smooth: it has counts only (submit it again with --smooth)`);
+      }
       const files = await writeOutputs(result, { ...outputs, signal }, recorder);
       const context = { kernelChoice: result.kernel, files };
       out(flags.json ? JSON.stringify({ id, ...jsonReport(result, context) }) : textReport(result, context));

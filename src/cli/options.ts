@@ -24,7 +24,8 @@ import type { OutputOptions } from '../outputs/index.js';
 import { checkOutputs } from '../outputs/write.js';
 import { SCHEDULES, type Schedule } from '../plan.js';
 import type { Region, Workload } from '../workload.js';
-import { positiveInteger, positiveNumber, region } from './parse.js';
+import { DENSITY_MAX, DENSITY_MIN } from '../../web/scale.js';
+import { numberIn, positiveInteger, positiveNumber, region } from './parse.js';
 
 export interface WorkloadFlags {
   size?: number;
@@ -52,6 +53,9 @@ export interface OutputFlags {
   out?: string;
   colormap: ColormapName;
   scale: Scale;
+  smooth?: string | boolean;
+  density?: number;
+  offset?: number;
   counts?: string;
   pbm?: string;
   plot3d?: string | boolean;
@@ -110,6 +114,12 @@ export function addOutputOptions(command: Command): Command {
     .option('-o, --out <file.png>', 'write the image as PNG')
     .addOption(new Option('--colormap <name>', 'colour map of the image').choices(COLORMAPS).default('viridis'))
     .addOption(new Option('--scale <kind>', 'how counts map to colours').choices(SCALES).default('auto'))
+    .option(
+      '--smooth [file.npy]',
+      'colour by the continuous count μ = count + smooth fraction (no bands; counts unchanged); with a file, also write μ as NumPy float32',
+    )
+    .option('--density <x>', `colours per unit of the scale: the colour map ${DENSITY_MIN}–${DENSITY_MAX} times as often (default 1)`, numberIn(DENSITY_MIN, DENSITY_MAX))
+    .option('--offset <cycles>', 'shift the colour map along, in cycles (0.5: the map run backwards; default 0)', numberIn(-1e6, 1e6))
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
     .option('--pbm <file.pbm>', 'write a bitmap (PBM P4) of the points that never escaped')
     .option('--plot3d [file.html]', `write an interactive 3D surface (default file ${DEFAULT_SURFACE_FILE})`)
@@ -211,6 +221,9 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
     png: flags.out,
     colormap: flags.colormap,
     scale: flags.scale,
+    ...(typeof flags.smooth === 'string' ? { smooth: flags.smooth } : {}),
+    ...(flags.density !== undefined ? { density: flags.density } : {}),
+    ...(flags.offset !== undefined ? { offset: flags.offset } : {}),
     npy: flags.counts,
     pbm: flags.pbm,
     surface: surface === undefined || surface === false ? undefined : surface === true ? DEFAULT_SURFACE_FILE : surface,
@@ -220,6 +233,7 @@ export function outputOptions(flags: OutputFlags): OutputOptions {
   };
   checkOutputs(options, {
     png: '--out',
+    smooth: '--smooth',
     npy: '--counts',
     pbm: '--pbm',
     surface: flags.plot3D !== undefined ? '--plot3D' : '--plot3d',

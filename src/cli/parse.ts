@@ -22,6 +22,17 @@ export function positiveNumber(text: string): number {
   return value;
 }
 
+/** A parser for a number from min to max; its error names the range. */
+export function numberIn(min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
 /** "x1,x2,y1,y2": real part x1..x2, imaginary part y1 (bottom)..y2 (top). */
 export function region(text: string): Region {
   const parts = text.split(',').map((part) => part.trim());

@@ -60,7 +60,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
   // milliseconds of module loading, more than the default workload's compute.
   const outputs = outputOptions(flags); // every path checked now, not after minutes of compute
   // Files besides the bitmap: they are written from a render of counts (writeOutputs).
-  const otherFiles = (['png', 'npy', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
+  const otherFiles = (['png', 'npy', 'smooth', 'surface', 'trace', 'timeline'] as const).some((kind) => outputs[kind] !== undefined);
   const writesFiles = otherFiles || outputs.pbm !== undefined;
   // A bitmap is all that is asked for: render one bit a point, never the counts (bitmap.ts).
   const bitmapOnly =
@@ -135,6 +135,7 @@ async function runAction(flags: RunFlags, signal: AbortSignal): Promise<number> 
       render(workload, {
         ...shared,
         redis: flags.redis,
+        smooth: flags.smooth !== undefined,
         // A deep view has one kernel so far (render() refuses another by name): auto means it.
         kernel: workload.deep && flags.kernel === 'auto' ? 'auto' : kernelName,
         onNote: (note) => process.stderr.write(`mandel: ${note}\n`),

@@ -77,14 +77,29 @@ export function colormapTable(name: ColormapName): Uint8Array {
   return table;
 }
 
-/** RGBA pixels of the counts, one per point, row-major. */
-export function colourise(counts: Int32Array, maxiter: number, colormap: ColormapName, scale: Scale): Uint8Array {
+/**
+ * RGBA pixels of the counts, one per point, row-major; by μ = count + fraction where the smooth
+ * fractions are given, under the palette's density and offset (web/scale.js).
+ */
+export function colourise(
+  counts: Int32Array,
+  maxiter: number,
+  colormap: ColormapName,
+  scale: Scale,
+  options: { readonly smooth?: Float32Array; readonly density?: number; readonly offset?: number } = {},
+): Uint8Array {
   const table = colormapTable(colormap);
-  const { index: indexOf } = colourScale([counts], maxiter, scale);
+  let indexOf: (count: number, fraction?: number) => number;
+  try {
+    indexOf = colourScale([counts], maxiter, scale, { density: options.density, offset: options.offset }).index;
+  } catch (error) {
+    throw new InvalidOptionError((error as Error).message);
+  }
+  const smooth = options.smooth;
   const rgba = new Uint8Array(counts.length * 4);
   for (let i = 0; i < counts.length; i++) {
     rgba[i * 4 + 3] = 255;
-    const index = indexOf(counts[i]!);
+    const index = smooth ? indexOf(counts[i]!, smooth[i]!) : indexOf(counts[i]!);
     if (index === INTERIOR) continue; // the set itself: black, in every image and in the explorer
     rgba[i * 4] = table[index * 3]!;
     rgba[i * 4 + 1] = table[index * 3 + 1]!;

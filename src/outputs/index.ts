@@ -2,10 +2,11 @@
  * Writing a render's outputs: image, 3D surface, NumPy counts. Each is one traced phase, so
  * encode time and memory show in the same report as compute.
  */
+import { InvalidOptionError } from '../errors.js';
 import type { RenderResult } from '../result.js';
 import { PHASE, TraceRecorder } from '../trace.js';
 import type { ColormapName, Scale } from './colormap.js';
-import { encodeNpyInt32 } from './npy.js';
+import { encodeNpyFloat32, encodeNpyInt32 } from './npy.js';
 import { encodePbm } from './pbm.js';
 import { encodePng } from './png.js';
 import { surfaceHtml, type SurfaceHeight } from './surface3d.js';
@@ -19,6 +20,14 @@ export interface OutputOptions {
   readonly colormap?: ColormapName;
   readonly scale?: Scale;
   readonly npy?: string;
+  /**
+   * The continuous counts μ = count + smooth fraction as float32 .npy (a render with `smooth`;
+   * float32 keeps 24 bits: steps of 1/512 near count 10,000, 1/16 near 1,000,000).
+   */
+  readonly smooth?: string;
+  /** The palette of the image (web/scale.js): the map `density` times as often, shifted by `offset` cycles. */
+  readonly density?: number;
+  readonly offset?: number;
   /** A bitmap of the points that never escaped (PBM P4: the Benchmarks Game's output format). */
   readonly pbm?: string;
   readonly surface?: string;
@@ -34,7 +43,7 @@ export interface OutputOptions {
 }
 
 export interface WrittenFile {
-  readonly kind: 'png' | 'npy' | 'pbm' | 'surface' | 'trace' | 'timeline';
+  readonly kind: 'png' | 'npy' | 'smooth' | 'pbm' | 'surface' | 'trace' | 'timeline';
   readonly path: string;
   readonly bytes: number;
 }
@@ -49,9 +58,28 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
   const { png, npy, surface } = options;
   if (png) {
     const bytes = await recorder.phase(PHASE.encodePng, () =>
-      save(png, encodePng(result.counts, result.rows, result.cols, result.maxiter, options), options.signal),
+      save(
+        png,
+        encodePng(result.counts, result.rows, result.cols, result.maxiter, {
+          colormap: options.colormap,
+          scale: options.scale,
+          density: options.density,
+          offset: options.offset,
+          ...(result.smooth ? { smooth: result.smooth } : {}),
+        }),
+        options.signal,
+      ),
     );
     written.push({ kind: 'png', path: png, bytes });
+  }
+  if (options.smooth) {
+    const path = options.smooth;
+    const fractions = result.smooth;
+    if (!fractions) throw new InvalidOptionError('a smooth .npy needs a render with smooth fractions (render({ smooth: true }))');
+    const mu = new Float32Array(result.counts.length);
+    for (let i = 0; i < mu.length; i++) mu[i] = result.counts[i]! + fractions[i]!;
+    const bytes = await recorder.phase(PHASE.encodeNpy, () => save(path, encodeNpyFloat32(mu, result.rows, result.cols), options.signal));
+    written.push({ kind: 'smooth', path, bytes });
   }
   if (npy) {
     const bytes = await recorder.phase(PHASE.encodeNpy, () =>

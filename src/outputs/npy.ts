@@ -25,6 +25,13 @@ export function encodeNpyInt32(counts: Int32Array, rows: number, cols: number): 
   return [npyHeader('<i4', [rows, cols]), data];
 }
 
+/** A float32 array of shape rows × cols, C order (the continuous counts μ of `--smooth`). */
+export function encodeNpyFloat32(values: Float32Array, rows: number, cols: number): Buffer[] {
+  let data = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  if (endianness() === 'BE') data = Buffer.from(data).swap32();
+  return [npyHeader('<f4', [rows, cols]), data];
+}
+
 /** Reads back what encodeNpyInt32 writes (and any C-order little-endian int32 .npy). */
 export function decodeNpyInt32(file: Buffer): { rows: number; cols: number; counts: Int32Array } {
   if (!file.subarray(0, 6).equals(MAGIC.subarray(0, 6))) throw new Error('not a .npy file');

@@ -14,6 +14,7 @@ import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
 export const OUTPUT_EXTENSIONS = {
   png: ['.png'],
   npy: ['.npy'],
+  smooth: ['.npy'],
   pbm: ['.pbm'],
   surface: ['.html', '.htm'],
   trace: ['.json'],
@@ -24,6 +25,7 @@ export const OUTPUT_EXTENSIONS = {
 const FORMAT_NAMES: Record<keyof typeof OUTPUT_EXTENSIONS, string> = {
   png: 'a PNG image',
   npy: 'a NumPy .npy array',
+  smooth: 'a NumPy .npy array',
   pbm: 'a PBM bitmap',
   surface: 'an HTML page',
   trace: 'JSON',
