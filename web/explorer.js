@@ -5,7 +5,7 @@
 // aborts its request (and the server cancels its chunk).
 import { getJson, workerColour } from './common.js';
 import { bitsAt, decimalToFixed, fixedToDecimal, Frame, log2Of, widthText } from './plane.js';
-import { colourScale, INTERIOR, SCALES } from './scale.js';
+import { colourScale, DENSITY_MAX, DENSITY_MIN, INTERIOR, SCALES } from './scale.js';
 
 /* global L */
 const config = await getJson('/api/config');
@@ -82,6 +82,13 @@ const explorer = { loaded, requests: 0, aborted: 0, errors: [], reanchored: 0, r
 window.mandelExplorer = explorer;
 
 const TileLayer = L.GridLayer.extend({
+  // One pixel larger than the grid, each tile overlapping the next: at a zoom between whole
+  // levels Leaflet scales the tiles, and their edges, rounded apart, showed hairline seams.
+  _initTile(tile) {
+    L.GridLayer.prototype._initTile.call(this, tile);
+    tile.style.width = `${tileSize + 1}px`;
+    tile.style.height = `${tileSize + 1}px`;
+  },
   createTile(coords, done) {
     const canvas = document.createElement('canvas');
     canvas.width = canvas.height = tileSize;
@@ -93,12 +100,13 @@ const TileLayer = L.GridLayer.extend({
     const format = maxiter <= 0xffff ? 'counts16' : 'counts';
     // Past double precision every tile is perturbation's: the server picks the best kernel with it.
     const kernel = tile.z > doubleZoom ? 'auto' : $('kernel').value;
-    const query = new URLSearchParams({ maxiter: String(maxiter), kernel, prune: $('prune').checked ? '1' : '0', format });
+    // Always with the smooth fractions: switching smooth colour on or off then costs no request.
+    const query = new URLSearchParams({ maxiter: String(maxiter), kernel, prune: $('prune').checked ? '1' : '0', format, smooth: '1' });
     const key = `${tile.z}/${tile.x}/${tile.y}`;
     explorer.requests++;
     fetchTile(`/api/tile/${key}?${query}`, format, controller.signal)
-      .then(({ counts, worker }) => {
-        loaded.set(key, { counts, worker, maxiter });
+      .then(({ counts, smooth, worker }) => {
+        loaded.set(key, { counts, smooth, worker, maxiter });
         canvas.mandelKey = key;
         paint(canvas, loaded.get(key));
         done(null, canvas);
@@ -121,11 +129,12 @@ async function fetchTile(url, format, signal) {
       continue;
     }
     if (!response.ok) throw new Error((await response.json()).error);
+    // The counts, then (X-Mandel-Smooth) each point's smooth fraction as float32.
     const bytes = await response.arrayBuffer();
-    return {
-      counts: format === 'counts16' ? new Uint16Array(bytes) : new Int32Array(bytes),
-      worker: response.headers.get('X-Mandel-Worker') ?? '?',
-    };
+    const points = tileSize * tileSize;
+    const counts = format === 'counts16' ? new Uint16Array(bytes, 0, points) : new Int32Array(bytes, 0, points);
+    const smooth = response.headers.get('X-Mandel-Smooth') ? new Float32Array(bytes, counts.byteLength, points) : undefined;
+    return { counts, smooth, worker: response.headers.get('X-Mandel-Worker') ?? '?' };
   }
 }
 
@@ -142,12 +151,19 @@ function tilesOnScreen() {
   return tiles;
 }
 
+/** The palette of the panel: density (its slider is log2 of it) and offset, in cycles. */
+function palette() {
+  const density = Math.min(DENSITY_MAX, Math.max(DENSITY_MIN, 2 ** Number($('density').value)));
+  return { density, offset: Number($('offset').value) };
+}
+
 /** The scale from every tile on screen; one tile's own until there are others at its maxiter. */
 function scaleFor(tile) {
-  if (!viewScale || viewScale.maxiter !== tile.maxiter || viewScale.asked !== $('scale').value) {
+  const asked = `${$('scale').value} ${$('density').value} ${$('offset').value}`;
+  if (!viewScale || viewScale.maxiter !== tile.maxiter || viewScale.asked !== asked) {
     const tiles = tilesOnScreen().filter((t) => t.tile.maxiter === tile.maxiter);
     const counts = tiles.length > 0 ? tiles.map((t) => t.tile.counts) : [tile.counts];
-    viewScale = { ...colourScale(counts, tile.maxiter, $('scale').value), maxiter: tile.maxiter, asked: $('scale').value };
+    viewScale = { ...colourScale(counts, tile.maxiter, $('scale').value, palette()), maxiter: tile.maxiter, asked };
   }
   return viewScale;
 }
@@ -156,11 +172,12 @@ function paint(canvas, tile) {
   const table = config.colormaps[$('colormap').value];
   const { index: indexOf } = scaleFor(tile);
   const { counts } = tile;
+  const fractions = $('smooth').checked ? tile.smooth : undefined;
   const context = canvas.getContext('2d');
   const image = context.createImageData(tileSize, tileSize);
   for (let i = 0; i < counts.length; i++) {
     image.data[i * 4 + 3] = 255;
-    const index = indexOf(counts[i]);
+    const index = fractions ? indexOf(counts[i], fractions[i]) : indexOf(counts[i]);
     if (index === INTERIOR) continue; // the set itself: black, as in `mandel run`'s images
     image.data[i * 4] = table[index * 3];
     image.data[i * 4 + 1] = table[index * 3 + 1];
@@ -323,13 +340,21 @@ function update() {
   line('width', `width ${view.widthText} · zoom ${view.zoom.toFixed(2)}`);
   const scale = $('scale').value === 'auto' && viewScale ? `auto: ${viewScale.scale}` : $('scale').value;
   line('iterations', `maxiter ${maxiter.toLocaleString('en-US')}${deep ? ' · perturbation' : ''}`);
-  line('colours', `colours ${$('colormap').value}, ${scale}`);
+  const { density, offset } = palette();
+  $('density-value').textContent = density >= 1 ? String(Math.round(density * 100) / 100) : `1/${Math.round(1 / density)}`;
+  $('offset-value').textContent = offset.toFixed(2);
+  line(
+    'colours',
+    `colours ${$('colormap').value}, ${scale}${$('smooth').checked ? ', smooth' : ''}` +
+      `${density !== 1 ? ` ×${$('density-value').textContent}` : ''}${offset !== 0 ? ` +${offset.toFixed(2)}` : ''}`,
+  );
   // Under auto the field shows the value in use and cannot be edited; untick auto to set one.
   $('maxiter').disabled = $('auto').checked;
   if ($('auto').checked) $('maxiter').value = String(maxiter);
   $('limit').classList.toggle('hidden', view.zoom <= doubleZoom);
   $('command').value = runCommand(view, maxiter);
-  writeHash(view);
+  // Not while colours cycle: browsers refuse a page's history calls past ~100 in 10 s.
+  if (!$('cycle').checked) writeHash(view);
 }
 map.on('moveend zoomend', update);
 // A move the person makes starts a new history entry (Back returns to where it began); the
@@ -347,7 +372,32 @@ window.addEventListener('popstate', () => {
   goTo(state);
 });
 for (const id of ['maxiter', 'auto', 'kernel', 'prune']) $(id).addEventListener('change', () => (reload(), update()));
-for (const id of ['colormap', 'scale', 'byworker']) $(id).addEventListener('change', () => (repaint(), update()));
+for (const id of ['colormap', 'scale', 'byworker', 'smooth']) $(id).addEventListener('change', () => (repaint(), update()));
+for (const id of ['density', 'offset']) $(id).addEventListener('input', () => (repaint(), update()));
+$('cycle').addEventListener('change', () => {
+  if ($('cycle').checked) requestAnimationFrame(cycle);
+  update();
+});
+
+/** Colour cycling: the offset runs once round the palette every CYCLE_SECONDS, repainted from the counts in hand. */
+const CYCLE_SECONDS = 10;
+let cycledAt;
+function cycle(now) {
+  if (!$('cycle').checked) {
+    cycledAt = undefined;
+    return;
+  }
+  // At most ~20 repaints a second: each colours every tile on screen again.
+  if (cycledAt === undefined || now - cycledAt >= 50) {
+    const step = cycledAt === undefined ? 0 : (now - cycledAt) / 1000 / CYCLE_SECONDS;
+    $('offset').value = String((Number($('offset').value) + step) % 1);
+    cycledAt = now;
+    repaint();
+    update();
+    explorer.cycles = (explorer.cycles ?? 0) + 1;
+  }
+  requestAnimationFrame(cycle);
+}
 $('places').addEventListener('change', () => {
   const place = PLACES[Number($('places').value)];
   $('places').value = '';
@@ -389,9 +439,13 @@ function runCommand(view, maxiter) {
   const rows = exportSize('export-height', 1080);
   const kernel = view.zoom <= doubleZoom && $('kernel').value !== 'auto' ? ` --kernel ${$('kernel').value}` : '';
   const prune = $('prune').checked ? '' : ' --no-prune';
+  const { density, offset } = palette();
+  const colours =
+    `${$('smooth').checked ? ' --smooth' : ''}${density !== 1 ? ` --density ${density}` : ''}` +
+    `${offset !== 0 ? ` --offset ${offset}` : ''}`;
   return (
     `mandel run --center=${view.reText},${view.imText} --zoom ${view.widthText} --width ${cols} --height ${rows} -m ${maxiter}` +
-    `${kernel}${prune} --colormap ${$('colormap').value} --scale ${$('scale').value} -o mandel-view.png`
+    `${kernel}${prune} --colormap ${$('colormap').value} --scale ${$('scale').value}${colours} -o mandel-view.png`
   );
 }
 
@@ -420,6 +474,7 @@ async function exportPng() {
       maxiter: maxiterAt(Math.round(view.zoom)),
       kernel: view.zoom <= doubleZoom ? $('kernel').value : 'auto',
       prune: $('prune').checked,
+      smooth: $('smooth').checked,
     };
     let render = await getJson('/api/renders', {
       method: 'POST',
@@ -434,7 +489,14 @@ async function exportPng() {
     }
     if (render.state !== 'done') throw new Error(render.error ?? render.state);
     bar.value = 1;
-    const query = new URLSearchParams({ colormap: $('colormap').value, scale: $('scale').value });
+    const { density, offset } = palette();
+    const query = new URLSearchParams({
+      colormap: $('colormap').value,
+      scale: $('scale').value,
+      smooth: $('smooth').checked ? '1' : '0',
+      density: String(density),
+      offset: String(offset),
+    });
     const link = $('export-link');
     link.href = `/api/renders/${render.id}/image.png?${query}`;
     link.download = `mandel-${cols}x${rows}.png`;
@@ -465,6 +527,10 @@ function readHash() {
     kernel: oneOf(p.get('k'), KERNELS, 'auto'),
     prune: p.get('p') !== '0',
     byWorker: p.get('by') === 'worker',
+    smooth: p.get('sm') !== '0',
+    // log2 of the density, as its slider holds it, within the slider's range.
+    density: Math.min(10, Math.max(-6, Math.log2(number('d', 1) > 0 ? number('d', 1) : 1))),
+    offset: ((number('o', 0) % 1) + 1) % 1,
   };
 }
 
@@ -481,6 +547,9 @@ function setControls(state) {
   $('kernel').value = state.kernel;
   $('prune').checked = state.prune;
   $('byworker').checked = state.byWorker;
+  $('smooth').checked = state.smooth;
+  $('density').value = String(state.density);
+  $('offset').value = String(state.offset);
 }
 
 function writeHash(view) {
@@ -494,6 +563,9 @@ function writeHash(view) {
     k: $('kernel').value,
     p: $('prune').checked ? '1' : '0',
     by: $('byworker').checked ? 'worker' : 'count',
+    sm: $('smooth').checked ? '1' : '0',
+    d: String(palette().density),
+    o: String(palette().offset),
   });
   history.replaceState(null, '', `${location.pathname}${location.search}#${p}`);
 }

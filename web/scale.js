@@ -96,7 +96,8 @@ export function colourScale(parts, maxiter, scale, palette = PALETTE) {
     for (const count of present) {
       const from = placeOf.get(previous);
       const to = placeOf.get(count);
-      for (let c = previous; c <= count; c++) at[c - lowest] = count === previous ? to : from + ((to - from) * (c - previous)) / (count - previous);
+      for (let c = previous; c <= count; c++)
+        at[c - lowest] = count === previous ? to : from + ((to - from) * (c - previous)) / (count - previous);
       previous = count;
     }
     continuous = (mu) => {

@@ -53,7 +53,7 @@ export function submitCommand(signal: AbortSignal): Command {
   addRedisOptions(command);
   return command
     .option('--ttl <seconds>', 'how long the render and its results stay in Redis', positiveInteger(86_400), DEFAULT_TTL_SECONDS)
-    .option('--smooth', 'workers also store each point\'s smooth fraction (for mandel result --smooth)')
+    .option('--smooth', "workers also store each point's smooth fraction (for mandel result --smooth)")
     .option('--wait', 'wait until every chunk is done, with a progress bar')
     .option('--json', 'print {"id": …} as one JSON line (and, with --wait, the summary as a second)')
     .option('--no-progress', 'never draw a progress bar')

@@ -118,7 +118,11 @@ export function addOutputOptions(command: Command): Command {
       '--smooth [file.npy]',
       'colour by the continuous count μ = count + smooth fraction (no bands; counts unchanged); with a file, also write μ as NumPy float32',
     )
-    .option('--density <x>', `colours per unit of the scale: the colour map ${DENSITY_MIN}–${DENSITY_MAX} times as often (default 1)`, numberIn(DENSITY_MIN, DENSITY_MAX))
+    .option(
+      '--density <x>',
+      `colours per unit of the scale: the colour map ${DENSITY_MIN}–${DENSITY_MAX} times as often (default 1)`,
+      numberIn(DENSITY_MIN, DENSITY_MAX),
+    )
     .option('--offset <cycles>', 'shift the colour map along, in cycles (0.5: the map run backwards; default 0)', numberIn(-1e6, 1e6))
     .option('--counts <file.npy>', 'write the counts as a NumPy int32 array, rows × cols')
     .option('--pbm <file.pbm>', 'write a bitmap (PBM P4) of the points that never escaped')

@@ -43,7 +43,10 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
         ),
       // Perturbation in C (native/perturb.c): the js kernel's algorithm operation for operation,
       // on SIMD lanes that take the next point as soon as theirs is done.
-      computeDeep: ({ re, im, maxiter, out, offset, rowStride, cancel, smooth }: KernelInput, { reference, exponent, series, bla }: DeepInput) =>
+      computeDeep: (
+        { re, im, maxiter, out, offset, rowStride, cancel, smooth }: KernelInput,
+        { reference, exponent, series, bla }: DeepInput,
+      ) =>
         loaded.perturb(
           re,
           im,

@@ -10,7 +10,16 @@ import type { Kernel, KernelInput } from './types.js';
 interface WasmExports {
   readonly memory: { readonly buffer: ArrayBuffer };
   reserve(bytes: number): number;
-  compute(rePtr: number, cols: number, imPtr: number, rows: number, maxiter: number, outPtr: number, prune: number, smoothPtr: number): number;
+  compute(
+    rePtr: number,
+    cols: number,
+    imPtr: number,
+    rows: number,
+    maxiter: number,
+    outPtr: number,
+    prune: number,
+    smoothPtr: number,
+  ): number;
   libmHypot(x: number, y: number): number;
 }
 

@@ -120,6 +120,8 @@ const renderRequestSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,63}$/)
     .default('js'),
   prune: z.boolean().default(false),
+  /** Smooth fractions too, so that the PNG can be coloured without steps (the explorer's export). */
+  smooth: z.boolean().default(false),
   view: z
     .strictObject({
       re: decimalText,
@@ -279,7 +281,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // A deep tile runs on a kernel with perturbation (auto: the best); another is refused by name.
     const kernel = deep ? getDeepKernel(q.kernel).name : getKernel(q.kernel).name;
     const prune = q.prune === '1' || q.prune === 'true';
-    const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}`;
+    const key = `${q.z}/${q.x}/${q.y}/${q.maxiter}/${kernel}/${prune}${q.smooth ? '/smooth' : ''}`;
     let entry = cache.get(key, response);
     const hit = entry !== undefined;
     if (!entry) {
@@ -315,6 +317,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           schedule: 'contiguous',
           kernel,
           prune,
+          smooth: q.smooth,
           ...(options.cancelRunning || TILE_SIZE * TILE_SIZE * q.maxiter > EXPENSIVE_TILE ? { signal: controller.signal } : {}),
           recorder,
           onChunk: (event) => chunkEvent(recorder.trace.originEpochMs, event, 'tile', key, kernel),
@@ -322,6 +325,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         entry = {
           // A copy either way: the counts may sit on shared memory that the next render reuses.
           counts: q.maxiter <= 0xffff ? narrow(result.counts, cache.buffer()) : Int32Array.from(result.counts),
+          ...(result.smooth ? { smooth: Float32Array.from(result.smooth) } : {}),
           worker: result.trace.chunks[0]?.worker ?? '?',
           iterations: result.iterations,
           computeMs: result.computeMs,
@@ -365,11 +369,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         ? { 'X-Mandel-Region': [region.x1, region.x2, region.y1, region.y2].map((v) => v.toPrecision(17)).join(',') }
         : { 'X-Mandel-Deep': 'perturbation' }),
       'Cache-Control': 'no-store',
+      // The body holds the counts, then (a tile asked with smooth) its smooth fractions as float32.
+      ...(entry.smooth ? { 'X-Mandel-Smooth': 'float32' } : {}),
     };
     const counts = entry.counts;
+    const smooth = entry.smooth;
     const wide = () => (counts instanceof Int32Array ? counts : new Int32Array(counts));
+    const body = (array: Uint16Array | Int32Array) => (smooth ? Buffer.concat([bytesOf(array), bytesOf(smooth)]) : bytesOf(array));
     if (q.format === 'png') {
-      const png = encodePng(wide(), TILE_SIZE, TILE_SIZE, q.maxiter, { colormap: q.colormap, scale: q.scale });
+      const png = encodePng(wide(), TILE_SIZE, TILE_SIZE, q.maxiter, {
+        colormap: q.colormap,
+        scale: q.scale,
+        density: q.density,
+        offset: q.offset,
+        ...(smooth ? { smooth } : {}),
+      });
       return send(response, 200, png, 'image/png', headers);
     }
     if (q.format === 'counts16') {
@@ -377,7 +391,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         throw new HttpError(400, 'format counts16 needs maxiter ≤ 65535; use counts', 'ERR_BAD_REQUEST');
       if (gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
         if (!entry.gzip) {
-          entry.gzip = gzipSync(bytesOf(counts), { level: 1 });
+          entry.gzip = gzipSync(body(counts), { level: 1 });
           cache.resized(key, entry); // counted in the cache's size from now on
         }
         return send(response, 200, entry.gzip, 'application/octet-stream', {
@@ -386,9 +400,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           Vary: 'Accept-Encoding',
         });
       }
-      return send(response, 200, bytesOf(counts), 'application/octet-stream', { ...headers, Vary: 'Accept-Encoding' });
+      return send(response, 200, body(counts), 'application/octet-stream', { ...headers, Vary: 'Accept-Encoding' });
     }
-    send(response, 200, bytesOf(wide()), 'application/octet-stream', headers);
+    send(response, 200, body(wide()), 'application/octet-stream', headers);
   }
 
   async function startWatchedRender(body: unknown): Promise<WatchedRender> {
@@ -426,6 +440,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       chunks: request.chunks,
       kernel: request.kernel,
       prune: request.prune,
+      smooth: request.smooth,
       signal: watched.controller.signal,
       // The explorer's tiles go between its chunks instead of queueing behind all of them.
       background: true,
@@ -484,7 +499,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const sampled = watched.request.view
       ? { values: result.counts, rows: result.rows, cols: result.cols }
       : sampleGrid(result.counts, result.rows, result.cols, 1024);
-    send(response, 200, encodePng(sampled.values, sampled.rows, sampled.cols, result.maxiter, colours), 'image/png');
+    const { colormap, scale, density, offset, smooth } = colours;
+    // Coloured by μ when asked and the render has the fractions (a view comes whole, so they line up).
+    const fractions = smooth && watched.request.view ? result.smooth : undefined;
+    send(
+      response,
+      200,
+      encodePng(sampled.values, sampled.rows, sampled.cols, result.maxiter, {
+        colormap,
+        scale,
+        density,
+        offset,
+        ...(fractions ? { smooth: fractions } : {}),
+      }),
+      'image/png',
+    );
   }
 
   async function runBench(): Promise<void> {

@@ -18,7 +18,9 @@ export interface Sending {
 export interface TileEntry {
   /** The counts, as uint16 when maxiter fits (half the bytes to keep, copy and send), else int32. */
   readonly counts: Uint16Array | Int32Array;
-  /** `counts` gzipped, made by the first request that accepts gzip and kept for the next. */
+  /** The points' smooth fractions, for a tile asked with smooth: sent after the counts. */
+  readonly smooth?: Float32Array;
+  /** What is sent (the counts, then any fractions) gzipped, made by the first request that accepts gzip and kept for the next. */
   gzip?: Buffer;
   readonly worker: string;
   readonly iterations: number;
@@ -46,7 +48,7 @@ export class TileCache {
   ) {
     this.lru = new LRUCache<string, TileEntry>({
       maxSize: maxBytes,
-      sizeCalculation: (entry) => entry.counts.byteLength + (entry.gzip?.length ?? 0),
+      sizeCalculation: (entry) => entry.counts.byteLength + (entry.smooth?.byteLength ?? 0) + (entry.gzip?.length ?? 0),
       dispose: (entry) => {
         const held = this.held.get(entry);
         if (!held) return;

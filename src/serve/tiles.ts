@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { COLORMAPS, SCALES } from '../defaults.js';
+import { DENSITY_MAX, DENSITY_MIN } from '../../web/scale.js';
 import { viewWorkload } from '../deep/view.js';
 import { gridWorkload, type Region, type Workload } from '../workload.js';
 
@@ -17,10 +18,31 @@ export const decimalText = z
   .max(1200, 'at most 1,200 characters')
   .regex(/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,5})?$/, 'a decimal number such as -0.7453 or 1.5e-30');
 
-/** How counts are coloured in a PNG the server draws: a tile's or a watched render's. */
+const flag = (what: string) =>
+  z
+    .enum(['0', '1', 'true', 'false'], { error: `${what} must be 0, 1, true or false` })
+    .default('0')
+    .transform((text) => text === '1' || text === 'true');
+
+/**
+ * How counts are coloured in a PNG the server draws, a tile's or a watched render's: the map,
+ * the scale, the palette (web/scale.js), and for a tile whether it is coloured (and its counts
+ * sent) with the smooth fractions.
+ */
 export const colourFields = {
   colormap: z.enum(COLORMAPS, { error: `colormap must be one of ${COLORMAPS.join(', ')}` }).default('viridis'),
   scale: z.enum(SCALES, { error: `scale must be one of ${SCALES.join(', ')}` }).default('auto'),
+  density: z.coerce
+    .number({ error: 'density must be a number' })
+    .min(DENSITY_MIN, `density must be at least ${DENSITY_MIN}`)
+    .max(DENSITY_MAX, `density must be at most ${DENSITY_MAX}`)
+    .default(1),
+  offset: z.coerce
+    .number({ error: 'offset must be a number' })
+    .min(-1e6, 'offset must be from -1000000 to 1000000')
+    .max(1e6, 'offset must be from -1000000 to 1000000')
+    .default(0),
+  smooth: flag('smooth'),
 };
 
 export const TILE_SIZE = 256;
