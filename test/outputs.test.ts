@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { colormapTable, type Scale } from '../src/outputs/colormap.js';
-import { AUTO_SPREAD, BAND_PERIOD, colourScale, INTERIOR } from '../web/scale.js';
+import { AUTO_SPREAD, BAND_PERIOD, colourScale, fold, INTERIOR } from '../web/scale.js';
 import { decodeNpyInt32, encodeNpyInt32 } from '../src/outputs/npy.js';
 import { encodePng } from '../src/outputs/png.js';
 import { sampleGrid } from '../src/outputs/surface3d.js';
@@ -146,6 +146,74 @@ describe('PNG output', () => {
 
   it('rejects an unknown colour map by name', () => {
     assert.throws(() => colormapTable('rainbow' as 'grey'), { code: 'ERR_INVALID_OPTION' });
+  });
+});
+
+describe('smooth colour and the palette (web/scale.js)', () => {
+  const counts = Int32Array.from({ length: 400 }, (_, i) => 3 + Math.floor(i / 4) + (i % 7 === 0 ? 200 : 0));
+
+  it('with the default palette and no fraction, every index is the one the scale gave before (a table of counts)', () => {
+    for (const scale of ['log', 'linear', 'histogram', 'bands'] as const) {
+      const plain = colourScale([counts], 1000, scale);
+      const palette = colourScale([counts], 1000, scale, { density: 1, offset: 0 });
+      for (const count of [3, 4, 50, 102, 230, 999, 1000]) assert.equal(palette.index(count), plain.index(count), `${scale} ${count}`);
+    }
+  });
+
+  it('places μ = count + fraction between the places of its neighbouring counts, on every scale', () => {
+    for (const scale of ['log', 'linear', 'histogram', 'bands'] as const) {
+      const { index } = colourScale([counts], 1000, scale, { density: 0.25 }); // bands: a quarter as often, so 0 … 256 rises
+      for (const count of [10, 40, 90]) {
+        const low = index(count);
+        const high = index(count + 1);
+        const mid = index(count, 0.5);
+        assert.ok(Math.min(low, high) <= mid && mid <= Math.max(low, high), `${scale} ${count}: ${low} ≤ ${mid} ≤ ${high}`);
+        if (Math.abs(high - low) >= 4)
+          assert.ok(mid !== low && mid !== high, `${scale} ${count}: ${low}, ${mid}, ${high} — the fraction moves the colour`);
+      }
+      assert.equal(index(1000, 0.3), INTERIOR, `${scale}: the set stays black`);
+    }
+  });
+
+  it('density repeats the map, folded back and forth so it has no seam; offset shifts it, 0.5 of a cycle runs it backwards', () => {
+    const linear = (palette: { density?: number; offset?: number }) =>
+      colourScale([Int32Array.of(0, 100, 250, 400, 500, 750, 900)], 1000, 'linear', palette).index;
+    const once = linear({});
+    const twice = linear({ density: 2 });
+    // Linear from 0 to 1000: count 250 is a quarter of the way; twice as dense, half way.
+    assert.equal(twice(250), once(500));
+    // Past the end of the map it comes back down: 750 twice as dense is 1.5 → 0.5.
+    assert.equal(twice(750), once(500));
+    assert.equal(twice(500), 255);
+    const backwards = linear({ offset: 0.5 });
+    for (const count of [0, 100, 400, 900]) assert.ok(Math.abs(backwards(count) - (255 - once(count))) <= 1, `count ${count}`);
+    // A whole cycle is the identity.
+    const cycled = linear({ offset: 1 });
+    for (const count of [0, 100, 400, 900]) assert.ok(Math.abs(cycled(count) - once(count)) <= 1, `count ${count}`);
+    assert.equal(fold(-0.25), 0.25);
+    assert.equal(fold(2.25), 0.25);
+    assert.equal(fold(1.25), 0.75);
+  });
+
+  it('refuses a density outside its range, by name', () => {
+    assert.throws(() => colourScale([counts], 1000, 'log', { density: 0 }), /density must be from/);
+    assert.throws(() => colourScale([counts], 1000, 'log', { density: 1e9 }), /density must be from/);
+    assert.throws(() => colourScale([counts], 1000, 'log', { offset: Number.NaN }), /offset must be a number/);
+  });
+
+  it('a PNG coloured by μ has colours between the stepped ones, and the same black', () => {
+    // A ramp of counts 0 … 9 (ten points each), with fractions spreading each count over (0, 1].
+    const ramp = Int32Array.from({ length: 100 }, (_, i) => (i === 99 ? 50 : Math.floor(i / 10)));
+    const fractions = Float32Array.from({ length: 100 }, (_, i) => ((i % 10) + 1) / 10);
+    const colours = (png: Buffer) => {
+      const image = PNG.sync.read(png);
+      return new Set(Array.from({ length: 100 }, (_, i) => image.data.readUInt32BE(i * 4)));
+    };
+    const stepped = colours(encodePng(ramp, 10, 10, 50, { scale: 'linear' }));
+    const smooth = colours(encodePng(ramp, 10, 10, 50, { scale: 'linear', smooth: fractions }));
+    assert.equal(stepped.size, 11); // ten counts and the set
+    assert.ok(smooth.size > 50, `${smooth.size} colours`);
+    assert.ok(smooth.has(0x000000ff), 'the set is black');
   });
 });
 
