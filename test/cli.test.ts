@@ -100,6 +100,61 @@ describe('mandel run', () => {
   });
 });
 
+describe('mandel run --smooth', () => {
+  it('writes μ = count + smooth fraction as float32 .npy, the counts the same as without, and a PNG without stepped bands', () => {
+    const region = ['--region', '-0.8,-0.7,0.05,0.15', '--width', '120', '--height', '90', '-m', '300'];
+    const counts = join(dir, 'plain.npy');
+    const mu = join(dir, 'mu.npy');
+    const smoothPng = join(dir, 'smooth.png');
+    const plainPng = join(dir, 'plain.png');
+    const plain = mandel(['run', ...region, '--counts', counts, '-o', plainPng, '--scale', 'log', '--no-progress']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const run = mandel(['run', ...region, '--smooth', mu, '-o', smoothPng, '--scale', 'log', '--no-progress', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { files: { kind: string; path: string }[]; sum: number };
+    assert.ok(report.files.some((file) => file.kind === 'smooth' && file.path === mu));
+    const file = readFileSync(mu);
+    const header = file.subarray(10, file.readUInt16LE(8) + 10).toString('latin1');
+    assert.match(header, /'descr': '<f4'/);
+    assert.match(header, /'shape': \(90, 120\)/);
+    const values = new Float32Array(file.buffer.slice(file.byteOffset + 10 + file.readUInt16LE(8), file.byteOffset + file.length));
+    const { counts: expected } = decodeNpyInt32(readFileSync(counts));
+    let inBetween = 0;
+    let escaped = 0;
+    values.forEach((value, i) => {
+      if (expected[i] === 300) return assert.equal(value, 300, `point ${i} is inside: μ is maxiter`);
+      escaped++;
+      // μ lies about within (count − 0.5, count + 1.5]: what is in the fraction, not beside it.
+      assert.ok(value > expected[i]! - 0.5 && value <= expected[i]! + 4.5, `point ${i}: μ ${value}, count ${expected[i]}`);
+      if (value !== Math.round(value)) inBetween++;
+    });
+    assert.ok(escaped > 2000 && inBetween > 0.95 * escaped, `${inBetween} of ${escaped} escaping points have a fractional μ`);
+    // The picture: many more colours where counts were stepped.
+    const colours = (path: string) => {
+      const image = PNG.sync.read(readFileSync(path));
+      return new Set(Array.from({ length: image.width * image.height }, (_, i) => image.data.readUInt32BE(i * 4))).size;
+    };
+    assert.ok(colours(smoothPng) > 1.5 * colours(plainPng), `${colours(smoothPng)} colours smooth, ${colours(plainPng)} stepped`);
+  });
+
+  it('--density and --offset change the image, and --offset 1 (a whole cycle) leaves it as it was', () => {
+    const region = ['--region', '-0.8,-0.7,0.05,0.15', '--width', '64', '--height', '48', '-m', '300', '--scale', 'linear', '--smooth'];
+    const draw = (name: string, extra: string[]) => {
+      const path = join(dir, name);
+      const run = mandel(['run', ...region, ...extra, '-o', path, '--no-progress']);
+      assert.equal(run.code, 0, run.stderr);
+      return PNG.sync.read(readFileSync(path)).data;
+    };
+    const base = draw('p0.png', []);
+    assert.notDeepEqual(draw('p1.png', ['--density', '3']), base);
+    assert.notDeepEqual(draw('p2.png', ['--offset', '0.25']), base);
+    const cycled = draw('p3.png', ['--offset', '1']);
+    let off = 0;
+    for (let i = 0; i < base.length; i++) off = Math.max(off, Math.abs(cycled[i]! - base[i]!));
+    assert.ok(off <= 3, `a whole cycle moves a channel by ${off}`);
+  });
+});
+
 describe('mandel run on the threads backend', () => {
   it("is the default, and gives the tutorial's counts with every schedule", async () => {
     const python = await pythonCounts(100, 1000);
@@ -192,6 +247,14 @@ describe('bad flags: one line, exit code 2, no stack trace', () => {
     ['a .jpg name for the PNG image', ['-o', 'x.jpg'], /--out x\.jpg: writes a PNG image, so the name must end in \.png/],
     ['a .png name for the counts', ['--counts', 'x.png'], /--counts x\.png: writes a NumPy \.npy array, so the name must end in \.npy/],
     ['a directory as the trace file', ['--trace', '.json'], /--trace/],
+    [
+      'a .png name for the smooth counts',
+      ['--smooth', 'mu.png'],
+      /--smooth mu\.png: writes a NumPy \.npy array, so the name must end in \.npy/,
+    ],
+    ['a density of 0', ['--density', '0'], /--density.*'0' is invalid.*a number from 0\.015625 to 1024/],
+    ['a density that is not a number', ['--density', 'lots'], /--density.*'lots' is invalid/],
+    ['an offset that is not a number', ['--offset', 'NaN'], /--offset.*'NaN' is invalid/],
     ['zero chunks, with an example that fits', ['--chunks', '0'], /--chunks.*e\.g\. 16\./],
     [
       'a region wider than the largest double',
