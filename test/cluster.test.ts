@@ -577,6 +577,46 @@ describe('the cluster backend, against a real redis-server', { skip, timeout: 12
     }
   });
 
+  it("carries smooth fractions: render() and submit --smooth / result --smooth give the threads backend's, bit for bit", async () => {
+    await newWorker();
+    await newWorker();
+    // A shallow grid (inline and pooled chunks) and a deep view (perturbation on the workers).
+    const shallow = gridWorkload({ width: 57, height: 31, maxiter: 400, region: { x1: -2, x2: 0.5, y1: -1.1, y2: 1.1 } });
+    const deep = viewWorkload({ center: { re: '0', im: '1' }, width: '1e-40', cols: 40, rows: 30, maxiter: 3000 });
+    for (const workload of [shallow, deep]) {
+      const threads = await render(workload, { backend: 'threads', workers: 2, smooth: true });
+      const cluster = new ClusterBackend({ redis: server.url, ttl: 120 });
+      try {
+        const result = await render(workload, { backend: cluster, chunks: 9, smooth: true });
+        assert.deepEqual(result.counts, threads.counts);
+        assert.deepEqual(result.smooth, threads.smooth, `the fractions (${workload.deep ? 'deep' : 'shallow'})`);
+      } finally {
+        await cluster.close();
+      }
+    }
+    const env = { ...process.env, REDIS_URL: server.url };
+    const grid = ['--region', '-2,0.5,-1.1,1.1', '--width', '57', '--height', '31', '-m', '400'];
+    const submitted = await mandelAsync(['submit', ...grid, '--smooth', '--wait', '--json', '--no-progress'], env);
+    assert.equal(submitted.status, 0, submitted.stderr);
+    const id = (JSON.parse(submitted.stdout.split('\n')[0]!) as { id: string }).id;
+    const muFile = join(outDir, 'cluster-mu.npy');
+    const fetched = await mandelAsync(['result', id, '--smooth', muFile], env);
+    assert.equal(fetched.status, 0, fetched.stderr);
+    const expected = await render(shallow, { backend: 'serial', smooth: true });
+    const file = readFileSync(muFile);
+    const mu = new Float32Array(file.buffer.slice(file.byteOffset + 10 + file.readUInt16LE(8), file.byteOffset + file.length));
+    assert.deepEqual(
+      mu,
+      Float32Array.from(expected.counts, (count, i) => count + expected.smooth![i]!),
+    );
+    // A render submitted without --smooth has counts only, and says so.
+    const plain = await mandelAsync(['submit', ...grid, '--wait', '--json', '--no-progress'], env);
+    const plainId = (JSON.parse(plain.stdout.split('\n')[0]!) as { id: string }).id;
+    const refused = await mandelAsync(['result', plainId, '--smooth', join(outDir, 'none.npy')], env);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /^mandel: render \S+ was submitted without --smooth: it has counts only/);
+  });
+
   it('keeps Redis memory bounded: no completed jobs kept, every render key expires', async () => {
     await newWorker();
     const client = newClient();
