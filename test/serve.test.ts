@@ -21,6 +21,7 @@ import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
 import { startServer, type RunningServer } from '../src/serve/server.js';
 import { tileRegion, tileWorkload } from '../src/serve/tiles.js';
+import { gridWorkload } from '../src/workload.js';
 import { parseDecimal, toFixed } from '../src/deep/decimal.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
 import { call, json } from './helpers/http.js';
@@ -83,6 +84,36 @@ describe('mandel serve: the HTTP API', () => {
     const png = await call(`${base}/api/tile/3/1/2.png?maxiter=400&colormap=magma`);
     assert.equal(png.headers['content-type'], 'image/png');
     assert.deepEqual([PNG.sync.read(png.body).width, PNG.sync.read(png.body).height], [256, 256]);
+  });
+
+  it("sends a tile's smooth fractions after its counts when asked (smooth=1): those of render({ smooth }), cached apart", async () => {
+    const plain = await call(`${base}/api/tile/4/3/5?maxiter=600&format=counts16`);
+    const tile = await call(`${base}/api/tile/4/3/5?maxiter=600&format=counts16&smooth=1`);
+    assert.equal(plain.headers['x-mandel-smooth'], undefined);
+    assert.equal(tile.headers['x-mandel-smooth'], 'float32');
+    assert.equal(tile.headers['x-mandel-cache'], 'miss', 'a tile with fractions is not the cached one without');
+    assert.equal(tile.body.length, 256 * 256 * (2 + 4));
+    const counts = new Uint16Array(tile.body.buffer.slice(tile.body.byteOffset, tile.body.byteOffset + 256 * 256 * 2));
+    assert.deepEqual(Buffer.from(counts.buffer), plain.body, 'the counts first, the same as without');
+    const fractions = new Float32Array(
+      tile.body.buffer.slice(tile.body.byteOffset + 256 * 256 * 2, tile.body.byteOffset + tile.body.length),
+    );
+    const region = tileRegion(4, 3, 5);
+    const expected = await render(gridWorkload({ width: 256, height: 256, maxiter: 600, region }), { backend: 'serial', smooth: true });
+    assert.deepEqual(fractions, expected.smooth);
+    const wide = await call(`${base}/api/tile/4/3/5?maxiter=600&smooth=1`);
+    assert.equal(wide.body.length, 256 * 256 * 8);
+    assert.deepEqual(
+      new Float32Array(wide.body.buffer.slice(wide.body.byteOffset + 256 * 256 * 4, wide.body.byteOffset + wide.body.length)),
+      fractions,
+    );
+    // A PNG tile coloured by μ, and with a palette: different pictures of the same counts.
+    const image = async (query: string) =>
+      PNG.sync.read((await call(`${base}/api/tile/4/3/5.png?maxiter=600&scale=log${query}`)).body).data;
+    const stepped = await image('');
+    const smooth = await image('&smooth=1');
+    assert.notDeepEqual(smooth, stepped);
+    assert.notDeepEqual(await image('&smooth=1&density=4&offset=0.3'), smooth);
   });
 
   it('gzips uint16 tiles for a client that accepts it when asked to (by default: beyond loopback)', async () => {
@@ -171,6 +202,10 @@ describe('mandel serve: the HTTP API', () => {
     ['an unknown kernel', '/api/tile/1/0/0?kernel=gpu', {}, 400, /unknown kernel "gpu"/],
     ['an unknown colour map', '/api/tile/1/0/0.png?colormap=rainbow', {}, 400, /colormap must be one of/],
     ['an unknown query field', '/api/tile/1/0/0?evil=1', {}, 400, /Unrecognized key/],
+    ['smooth that is not a yes or no', '/api/tile/1/0/0?smooth=maybe', {}, 400, /smooth must be 0, 1, true or false/],
+    ['a density of 0', '/api/tile/1/0/0.png?density=0', {}, 400, /density must be at least 0\.015625/],
+    ['a density that is not a number', '/api/tile/1/0/0.png?density=lots', {}, 400, /density must be a number/],
+    ['an offset past a million cycles', '/api/tile/1/0/0.png?offset=1e9', {}, 400, /offset must be from/],
     ['path traversal', '/../../etc/passwd', {}, 404, /no such page/],
     ['encoded path traversal', '/static/..%2f..%2fpackage.json', {}, 404, /no such page/],
     ['double-encoded traversal', '/static/%252e%252e/%252e%252e/etc/passwd', {}, 404, /no such page/],
