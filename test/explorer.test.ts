@@ -120,6 +120,23 @@ describe('the explorer in a real browser', { skip: browserSkipReason(), timeout:
           assert.equal(now.requests, before.requests, `${id} ${value} asked for tiles`);
           assert.ok(now.repaints > before.repaints, `${id} ${value} repainted nothing`);
         }
+        // The smooth colour and the palette, as a person sets them: a tick box and two sliders.
+        for (const [what, step] of [
+          ['smooth off', async () => page.uncheck('#smooth')],
+          ['smooth on', async () => page.check('#smooth')],
+          ['density ×4', async () => page.fill('#density', '2')],
+          ['density ×1/2', async () => page.fill('#density', '-1')],
+          ['offset 0.37', async () => page.fill('#offset', '0.37')],
+          ['density back to 1', async () => page.fill('#density', '0')],
+        ] as const) {
+          const before = await page.evaluate(() => ({ requests: explorer().requests, repaints: explorer().repaints }));
+          await step();
+          await check(what);
+          const now = await page.evaluate(() => ({ requests: explorer().requests, repaints: explorer().repaints }));
+          assert.equal(now.requests, before.requests, `${what} asked for tiles`);
+          assert.ok(now.repaints > before.repaints, `${what} repainted nothing`);
+        }
+        await page.fill('#offset', '0');
         await page.check('#byworker');
         await check('colour by worker');
         await page.uncheck('#byworker');
@@ -236,9 +253,62 @@ describe('the explorer in a real browser', { skip: browserSkipReason(), timeout:
     }
   });
 
+  it('smooth colour is the default and leaves no bands; a link sets the palette; colours cycle without a request', async () => {
+    const seahorse = '#re=-0.7453&im=0.1127&w=0.0123&m=800&sc=log';
+    const bands = async (page: Page) =>
+      // Distinct colours along one row of the tiles: stepped counts give few, μ many.
+      page.evaluate(() => {
+        const colours = new Set<number>();
+        for (const canvas of Array.from(document.querySelectorAll<HTMLCanvasElement>('.leaflet-tile-loaded'))) {
+          const data = canvas.getContext('2d')!.getImageData(0, 128, canvas.width, 1).data;
+          for (let i = 0; i < data.length; i += 4) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+        }
+        return colours.size;
+      });
+    const { page, errors } = await open(seahorse);
+    try {
+      assert.equal(await page.isChecked('#smooth'), true, 'smooth is the default');
+      const smooth = await bands(page);
+      await page.uncheck('#smooth');
+      const stepped = await bands(page);
+      assert.ok(smooth > 1.3 * stepped, `${smooth} colours along a row smooth, ${stepped} stepped`);
+      assert.match(page.url(), /sm=0/);
+      await page.screenshot({ path: join(screenshots, 'explorer-stepped.png') });
+      await page.check('#smooth');
+      await page.screenshot({ path: join(screenshots, 'explorer-smooth.png') });
+    } finally {
+      await page.close();
+    }
+    // A deep link with a palette: the controls say it, and the readout.
+    const linked = await open(`${seahorse}&d=4&o=0.25&sm=1`);
+    try {
+      assert.equal(await linked.page.inputValue('#density'), '2');
+      assert.equal(await linked.page.inputValue('#offset'), '0.25');
+      assert.match((await linked.page.textContent('#colours'))!, /smooth ×4 \+0\.25/);
+      // Cycling: the offset moves by itself, each step a repaint and no request.
+      const before = await linked.page.evaluate(() => ({ requests: explorer().requests, repaints: explorer().repaints }));
+      await linked.page.check('#cycle');
+      await linked.page.waitForTimeout(1200);
+      await linked.page.uncheck('#cycle');
+      const after = await linked.page.evaluate(() => ({ requests: explorer().requests, repaints: explorer().repaints }));
+      const offset = Number(await linked.page.inputValue('#offset'));
+      assert.ok(offset > 0.3 && offset < 0.5, `the offset cycled from 0.25 to ${offset} in 1.2 s`);
+      assert.ok(after.repaints - before.repaints >= 5, `${after.repaints - before.repaints} repaints`);
+      assert.equal(after.requests, before.requests);
+      // Stopped: the link keeps where it stopped.
+      assert.match(linked.page.url(), new RegExp(`o=${offset}`));
+      assert.deepEqual([...errors, ...linked.errors], []);
+    } finally {
+      await linked.page.close();
+    }
+  });
+
   it('exports the view as a PNG at the asked size, the same pixels as the `mandel run` command it copies', async () => {
     const { page, errors } = await open('#re=-0.7453&im=0.1127&w=0.0123&m=800&cm=magma&sc=histogram');
     try {
+      // Colours by μ (the default) with a palette of twice the density, shifted by 0.3 of a cycle.
+      await page.fill('#density', '1');
+      await page.fill('#offset', '0.3');
       await page.fill('#export-width', '160');
       await page.fill('#export-height', '90');
       await page.dispatchEvent('#export-height', 'change');
@@ -252,7 +322,7 @@ describe('the explorer in a real browser', { skip: browserSkipReason(), timeout:
       const command = await page.inputValue('#command');
       assert.match(
         command,
-        /^mandel run --center=-0\.7453,0\.1127 --zoom \S+ --width 160 --height 90 -m 800 .*--colormap magma --scale histogram/,
+        /^mandel run --center=-0\.7453,0\.1127 --zoom \S+ --width 160 --height 90 -m 800 .*--colormap magma --scale histogram --smooth --density 2 --offset 0\.3 /,
       );
       const dir = mkdtempSync(join(tmpdir(), 'mandel-export-'));
       const args = command.split(' ').slice(1);
