@@ -12,7 +12,9 @@
  *  and against render() on the threads backend (what the server and the cluster together
  *  cost, Redis and the workers' hand-offs included, against computing in-process).
  *
- *   npm run build && node --import tsx bench/serve.ts [--reps 7] [--backends threads,cluster]
+ * Tiles are asked as the explorer asks them, with their smooth fractions (--no-smooth: without).
+ *
+ *   npm run build && node --import tsx bench/serve.ts [--reps 7] [--backends threads,cluster] [--no-smooth]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -26,8 +28,15 @@ import { tileWorkload } from '../dist/serve/tiles.js';
 import { RedisServer } from '../test/helpers/redis.js';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '7' }, backends: { type: 'string', default: 'threads,cluster' } },
+  options: {
+    reps: { type: 'string', default: '7' },
+    backends: { type: 'string', default: 'threads,cluster' },
+    // The explorer asks every tile with its smooth fractions; --no-smooth measures tiles without.
+    smooth: { type: 'boolean', default: true },
+  },
+  allowNegative: true,
 });
+const smooth = values.smooth;
 const reps = Number(values.reps);
 const backends = new Set(values.backends.split(','));
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
@@ -60,7 +69,9 @@ let requests = 0;
  */
 function fetchAll(base: string, tiles: Tile[], maxiter: number): Promise<number> {
   const id = ++requests;
-  const urls = tiles.map((t) => `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&prune=1&format=counts16`);
+  const urls = tiles.map(
+    (t) => `${base}/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&prune=1&format=counts16${smooth ? '&smooth=1' : ''}`,
+  );
   return new Promise((resolve, reject) => {
     const onMessage = (reply: { id: number; ms?: number; statuses?: number[]; error?: string }) => {
       if (reply.id !== id) return;
@@ -81,7 +92,7 @@ async function renderAll(backend: Backend, tiles: Tile[], maxiter: number): Prom
   await Promise.all(
     Array.from({ length: BROWSER_CONNECTIONS }, async () => {
       for (let tile = queue.shift(); tile; tile = queue.shift()) {
-        await render(tileWorkload({ ...tile, maxiter }), { backend, chunks: 1, schedule: 'contiguous', prune: true });
+        await render(tileWorkload({ ...tile, maxiter }), { backend, chunks: 1, schedule: 'contiguous', prune: true, smooth });
       }
     }),
   );

@@ -7,6 +7,8 @@
 #ifndef MANDEL_ESCAPE_H
 #define MANDEL_ESCAPE_H
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define MANDEL_BAND_LOW (4.0 - 0x1p-45)
 #define MANDEL_BAND_HIGH (4.0 + 0x1p-45)
@@ -68,17 +70,19 @@ static inline int mandel_known_inside(double x, double y) {
  * the same series (C's log2 and JavaScript's differ in the last bit now and then).
  */
 static inline double mandel_portable_log2(double x) {
-  int e;
-  double m = frexp(x, &e) * 2.0; /* [1, 2): exact */
-  e -= 1;
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof bits);
+  int e = (int)((bits >> 52) & 0x7ff) - 1023;
+  bits = (bits & 0x800fffffffffffffull) | 0x3ff0000000000000ull; /* the mantissa, in [1, 2) */
+  double m;
+  memcpy(&m, &bits, sizeof m);
   if (m > 1.4142135623730951) {
     m = m * 0.5;
     e = e + 1;
   }
   double s = (m - 1) / (m + 1);
   double z = s * s;
-  double series =
-      1 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z * (1.0 / 9 + z * (1.0 / 11 + z * (1.0 / 13 + z * (1.0 / 15 + z / 17)))))));
+  double series = 1 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z / 9)));
   return (double)e + 2 * s * series * 1.4426950408889634;
 }
 

@@ -103,14 +103,13 @@ static inline __attribute__((always_inline)) void bf_settle(bf_cursor *c, __m512
       }
     }
     if (c->smooth && escaped) {
-      double rr[8], ii[8], cc[8], dd[8];
-      _mm512_storeu_pd(rr, r);
-      _mm512_storeu_pd(ii, i);
-      _mm512_storeu_pd(cc, *cr);
-      _mm512_storeu_pd(dd, *ci);
+      /* The escaped lanes' smooth fractions, all 8 lanes at once (smooth-simd.h, via kernel-body.h). */
+      vl8 lanes;
+      for (int l = 0; l < 8; l++) lanes[l] = escaped >> l & 1 ? -1 : 0;
+      const vd8 f = smooth_avx512((vd8)r, (vd8)i, (vd8)*cr, (vd8)*ci, lanes);
       for (unsigned bits = escaped; bits; bits &= bits - 1) {
         const int l = __builtin_ctz(bits);
-        c->smooth[*at + l] = mandel_smooth_fraction(rr[l], ii[l], cc[l], dd[l]);
+        c->smooth[*at + l] = (float)f[l];
       }
     }
     result = _mm512_mask_mov_epi64(result, escaped, _mm512_set1_epi64(k));

@@ -1,7 +1,8 @@
 /*
  * The SIMD escape-count loop, written once with GCC vector extensions and included once
  * per width (see kernels.c): LANES doubles per vector, VECTORS vectors in flight.
- * Expects KERNEL_NAME, GROUP_NAME, LANES, VECTORS, VD (double vector) and VL (mask vector).
+ * Expects KERNEL_NAME, GROUP_NAME, SMOOTH_NAME, SMOOTH_LOG2, LANES, VECTORS, VD (double vector) and
+ * VL (mask vector).
  *
  * Exactness: z is updated exactly as Python does, no FMA (-ffp-contract=off). The escape
  * test runs once per block of 8 iterations: a lane that escaped anywhere in the block is
@@ -13,6 +14,7 @@
  * doubling): an orbit that returns to exactly the same doubles never escapes.
  */
 #define GROUP_SIZE (LANES * VECTORS)
+#include "smooth-simd.h"
 
 static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int prune, int32_t *counts, float *smooth) {
   VD cr[VECTORS], zr[VECTORS], zi[VECTORS], sr[VECTORS], si[VECTORS];
@@ -32,8 +34,13 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
     zr[v] = zi[v] = sr[v] = si[v] = (VD){0};
   }
   for (int j = 0; j < GROUP_SIZE; j++) counts[j] = maxiter;
-  if (smooth)
-    for (int j = 0; j < GROUP_SIZE; j++) smooth[j] = 0.0f;
+  /* Where each lane escaped, for its smooth fraction, computed a vector at a time at the end. */
+  VD ezr[VECTORS], ezi[VECTORS];
+  VL escaped[VECTORS];
+  for (int v = 0; v < VECTORS; v++) {
+    ezr[v] = ezi[v] = (VD){0};
+    escaped[v] = (VL){0};
+  }
 
   int it = 0;
   long block = 0;
@@ -75,7 +82,9 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
           for (int l = 0; l < LANES; l++) {
             if (near[l] && mandel_escaped(zr[v][l], zi[v][l], m2[l])) {
               counts[v * LANES + l] = it + k;
-              if (smooth) smooth[v * LANES + l] = mandel_smooth_fraction(zr[v][l], zi[v][l], cr[v][l], ci);
+              ezr[v][l] = zr[v][l];
+              ezi[v][l] = zi[v][l];
+              escaped[v][l] = -1;
               active[v][l] = 0;
               remaining--;
               total += it + k + 1;
@@ -106,6 +115,12 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
     }
   }
   total += (double)remaining * maxiter;
+  if (smooth) {
+    for (int v = 0; v < VECTORS; v++) {
+      const VD f = SMOOTH_NAME(ezr[v], ezi[v], cr[v], civ, escaped[v]);
+      for (int l = 0; l < LANES; l++) smooth[v * LANES + l] = (float)f[l];
+    }
+  }
   return total;
 }
 

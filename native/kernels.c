@@ -25,6 +25,8 @@ typedef double vd8 __attribute__((vector_size(64)));
 typedef long long vl8 __attribute__((vector_size(64)));
 #define KERNEL_NAME kernel_avx512_generic
 #define GROUP_NAME group_avx512
+#define SMOOTH_NAME smooth_avx512
+#define SMOOTH_LOG2 smooth_log2_avx512
 #define LANES 8
 #define VECTORS 4
 #define VD vd8
@@ -32,6 +34,8 @@ typedef long long vl8 __attribute__((vector_size(64)));
 #include "kernel-body.h"
 #undef KERNEL_NAME
 #undef GROUP_NAME
+#undef SMOOTH_NAME
+#undef SMOOTH_LOG2
 #undef LANES
 #undef VECTORS
 #undef VD
@@ -51,6 +55,8 @@ static double kernel_avx512(const double *re, int cols, const double *im, int ro
 #pragma GCC target("avx2,no-fma")
 #define KERNEL_NAME kernel_avx2
 #define GROUP_NAME group_avx2
+#define SMOOTH_NAME smooth_avx2
+#define SMOOTH_LOG2 smooth_log2_avx2
 #define LANES 4
 #define VECTORS 4
 #define VD vd4
@@ -58,6 +64,8 @@ static double kernel_avx512(const double *re, int cols, const double *im, int ro
 #include "kernel-body.h"
 #undef KERNEL_NAME
 #undef GROUP_NAME
+#undef SMOOTH_NAME
+#undef SMOOTH_LOG2
 #undef LANES
 #undef VECTORS
 #undef VD
@@ -68,6 +76,8 @@ static double kernel_avx512(const double *re, int cols, const double *im, int ro
 /* The baseline: 128-bit vectors, SSE2 on x86-64, whatever the compiler maps them to elsewhere. */
 #define KERNEL_NAME kernel_sse2
 #define GROUP_NAME group_sse2
+#define SMOOTH_NAME smooth_sse2
+#define SMOOTH_LOG2 smooth_log2_sse2
 #define LANES 2
 #define VECTORS 4
 #define VD vd2
@@ -75,6 +85,8 @@ static double kernel_avx512(const double *re, int cols, const double *im, int ro
 #include "kernel-body.h"
 #undef KERNEL_NAME
 #undef GROUP_NAME
+#undef SMOOTH_NAME
+#undef SMOOTH_LOG2
 #undef LANES
 #undef VECTORS
 #undef VD

@@ -60,6 +60,8 @@ export interface RenderOptions {
    * The result's `counts` is this array.
    */
   readonly into?: Int32Array;
+  /** The array the smooth fractions are written into (with `smooth`), as `into` is for the counts. */
+  readonly smoothInto?: Float32Array;
   /** Let other renders on the same backend go first (RenderJob.background). Default false. */
   readonly background?: boolean;
   /**
@@ -88,6 +90,7 @@ export const RENDER_OPTIONS: readonly string[] = [
   'onNote',
   'recorder',
   'into',
+  'smoothInto',
   'background',
   'reference',
 ] satisfies (keyof RenderOptions)[];
@@ -139,7 +142,11 @@ export async function render(workload: Workload, options: RenderOptions = {}): P
       if (options.into) return checkInto(options.into, elements, backend);
       return new Int32Array(allocate(elements * Int32Array.BYTES_PER_ELEMENT));
     });
-    const smooth = options.smooth ? new Float32Array(allocate(elements * Float32Array.BYTES_PER_ELEMENT)) : undefined;
+    const smooth = options.smooth
+      ? options.smoothInto
+        ? checkInto(options.smoothInto, elements, backend, Float32Array, 'smoothInto')
+        : new Float32Array(allocate(elements * Float32Array.BYTES_PER_ELEMENT))
+      : undefined;
     await recorder.phase(PHASE.compute, () =>
       backend.run(
         {
@@ -223,12 +230,20 @@ export function checkEveryChunk(recorder: TraceRecorder, chunks: number, backend
   }
 }
 
-function checkInto(into: Int32Array, elements: number, backend: Backend): Int32Array {
-  if (!(into instanceof Int32Array) || into.length !== elements) {
-    throw new InvalidOptionError(`into must be an Int32Array of ${elements} elements, one per point of the workload`);
+function checkInto<T extends Int32Array | Float32Array>(
+  into: T,
+  elements: number,
+  backend: Backend,
+  type: typeof Int32Array | typeof Float32Array = Int32Array,
+  name = 'into',
+): T {
+  if (!(into instanceof type) || into.length !== elements) {
+    throw new InvalidOptionError(
+      `${name} must be a${type === Int32Array ? 'n' : ''} ${type.name} of ${elements} elements, one per point of the workload`,
+    );
   }
   if (backend.sharedMemory && !(into.buffer instanceof SharedArrayBuffer)) {
-    throw new InvalidOptionError(`the ${backend.name} backend writes in place: into must be on a SharedArrayBuffer`);
+    throw new InvalidOptionError(`the ${backend.name} backend writes in place: ${name} must be on a SharedArrayBuffer`);
   }
   return into;
 }

@@ -132,57 +132,64 @@ describe('mandel serve: the HTTP API', () => {
     }
   });
 
-  it('serves exact tiles while a small cache churns, to a slow client too: a reused buffer is never one still being sent', async () => {
-    // Room for 3 uint16 tiles: nearly every tile evicts one, whose buffer the next tile reuses.
-    const small = await startServer({ backend, port: 0, cacheBytes: 3 * 256 * 256 * 2 });
-    const maxiter = 300;
-    const tiles = Array.from({ length: 64 }, (_, i) => ({ z: 5, x: 8 + (i % 8), y: 12 + Math.floor(i / 8) }));
-    const path = (t: { z: number; x: number; y: number }) => `/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&format=counts16`;
-    const expected = async (t: { z: number; x: number; y: number }) =>
-      Uint16Array.from((await render(tileWorkload({ ...t, maxiter }), { backend: 'serial', kernel: 'js' })).counts);
-    const asCounts = (body: Buffer) => new Uint16Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
-    const socket = connect(small.port, '127.0.0.1');
-    try {
-      // A slow client: 40 requests in one go on one connection (5 MiB of replies: more than the
-      // kernel buffers, so that the server holds some of them), not read until the others
-      // have gone through the cache several times over.
-      const slow = tiles.slice(0, 40);
-      await once(socket, 'connect');
-      socket.pause();
-      socket.write(slow.map((t) => `GET ${path(t)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
-      for (let round = 0; round < 2; round++) {
-        const queue = [...tiles.slice(40)];
-        await Promise.all(
-          Array.from({ length: 6 }, async () => {
-            for (let t = queue.shift(); t; t = queue.shift()) {
-              const reply = await call(`http://127.0.0.1:${small.port}${path(t)}`);
-              assert.equal(reply.status, 200);
-              assert.deepEqual(asCounts(reply.body), await expected(t), `tile ${path(t)}, round ${round}`);
-            }
-          }),
-        );
+  for (const smooth of [false, true]) {
+    it(`serves exact tiles${smooth ? ' with smooth fractions' : ''} while a small cache churns, to a slow client too: a reused buffer is never one still being sent`, async () => {
+      // Room for 3 tiles: nearly every tile evicts one, whose buffer the next tile reuses.
+      const small = await startServer({ backend, port: 0, cacheBytes: 3 * 256 * 256 * (smooth ? 6 : 2) });
+      const maxiter = 300;
+      const tiles = Array.from({ length: 64 }, (_, i) => ({ z: 5, x: 8 + (i % 8), y: 12 + Math.floor(i / 8) }));
+      const path = (t: { z: number; x: number; y: number }) =>
+        `/api/tile/${t.z}/${t.x}/${t.y}?maxiter=${maxiter}&format=counts16${smooth ? '&smooth=1' : ''}`;
+      // The body as bytes: uint16 counts, then (smooth) the float32 fractions.
+      const expected = async (t: { z: number; x: number; y: number }) => {
+        const result = await render(tileWorkload({ ...t, maxiter }), { backend: 'serial', kernel: 'js', smooth });
+        const counts = Buffer.from(Uint16Array.from(result.counts).buffer);
+        return smooth ? Buffer.concat([counts, Buffer.from(result.smooth!.buffer)]) : counts;
+      };
+      const asCounts = (body: Buffer) => Buffer.from(body);
+      const socket = connect(small.port, '127.0.0.1');
+      try {
+        // A slow client: 40 requests in one go on one connection (5 MiB of replies: more than the
+        // kernel buffers, so that the server holds some of them), not read until the others
+        // have gone through the cache several times over.
+        const slow = tiles.slice(0, 40);
+        await once(socket, 'connect');
+        socket.pause();
+        socket.write(slow.map((t) => `GET ${path(t)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
+        for (let round = 0; round < 2; round++) {
+          const queue = [...tiles.slice(40)];
+          await Promise.all(
+            Array.from({ length: 6 }, async () => {
+              for (let t = queue.shift(); t; t = queue.shift()) {
+                const reply = await call(`http://127.0.0.1:${small.port}${path(t)}`);
+                assert.equal(reply.status, 200);
+                assert.deepEqual(asCounts(reply.body), await expected(t), `tile ${path(t)}, round ${round}`);
+              }
+            }),
+          );
+        }
+        // Now read the slow client's replies, in order.
+        let bytes = Buffer.alloc(0);
+        socket.on('data', (part: Buffer) => (bytes = Buffer.concat([bytes, part])));
+        socket.resume();
+        const bodies: Buffer[] = [];
+        const deadline = Date.now() + 20_000;
+        while (bodies.length < slow.length && Date.now() < deadline) {
+          const end = bytes.indexOf('\r\n\r\n');
+          const length = end < 0 ? NaN : Number(/content-length: (\d+)/i.exec(bytes.subarray(0, end).toString())?.[1]);
+          if (end >= 0 && bytes.length >= end + 4 + length) {
+            bodies.push(bytes.subarray(end + 4, end + 4 + length));
+            bytes = bytes.subarray(end + 4 + length);
+          } else await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.equal(bodies.length, slow.length, 'every reply of the slow client arrived');
+        for (const [i, t] of slow.entries()) assert.deepEqual(asCounts(bodies[i]!), await expected(t), `slow client's tile ${path(t)}`);
+      } finally {
+        socket.destroy();
+        await small.close();
       }
-      // Now read the slow client's replies, in order.
-      let bytes = Buffer.alloc(0);
-      socket.on('data', (part: Buffer) => (bytes = Buffer.concat([bytes, part])));
-      socket.resume();
-      const bodies: Buffer[] = [];
-      const deadline = Date.now() + 20_000;
-      while (bodies.length < slow.length && Date.now() < deadline) {
-        const end = bytes.indexOf('\r\n\r\n');
-        const length = end < 0 ? NaN : Number(/content-length: (\d+)/i.exec(bytes.subarray(0, end).toString())?.[1]);
-        if (end >= 0 && bytes.length >= end + 4 + length) {
-          bodies.push(bytes.subarray(end + 4, end + 4 + length));
-          bytes = bytes.subarray(end + 4 + length);
-        } else await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      assert.equal(bodies.length, slow.length, 'every reply of the slow client arrived');
-      for (const [i, t] of slow.entries()) assert.deepEqual(asCounts(bodies[i]!), await expected(t), `slow client's tile ${path(t)}`);
-    } finally {
-      socket.destroy();
-      await small.close();
-    }
-  });
+    });
+  }
 
   const bad: [string, string, RequestInit & { rawHeaders?: Record<string, string> }, number, RegExp][] = [
     ['a zoom out of range', '/api/tile/3001/0/0', {}, 400, /z must be from 0 to 3000/],

@@ -34,7 +34,7 @@ import { tutorialWorkload, type Workload } from '../workload.js';
 import { asset } from './assets.js';
 import { allow, authorise, bytesOf, guardRequest, HttpError, readJson, send, sendJson } from './http.js';
 import { Slots } from './slots.js';
-import { TileCache } from './tile-cache.js';
+import { TileCache, type TileEntry } from './tile-cache.js';
 import { movieRoutes } from './movies.js';
 import { colourFields, decimalText, DOUBLE_ZOOM, MAX_ZOOM, TILE_SIZE, tileQuerySchema, tileRegion, tileWorkload, WORLD } from './tiles.js';
 
@@ -212,6 +212,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Tile-sized count buffers, reused: one per slot at most is ever out.
   const spare: Int32Array[] = [];
   const tileBuffer = () => spare.pop() ?? new Int32Array(allocateForBackend(TILE_SIZE * TILE_SIZE * Int32Array.BYTES_PER_ELEMENT));
+  const spareFractions: Float32Array[] = [];
+  const fractionBuffer = () =>
+    spareFractions.pop() ?? new Float32Array(allocateForBackend(TILE_SIZE * TILE_SIZE * Float32Array.BYTES_PER_ELEMENT));
   let benchReport: string | undefined;
   let benchRunning = false;
 
@@ -309,9 +312,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         const workload = tileWorkload(q);
         const reference = deep ? await tileOrbit(`${q.z}/${q.x}/${q.y}`, workload, controller.signal) : undefined;
         const into = tileBuffer();
+        const smoothInto = q.smooth ? fractionBuffer() : undefined;
         const result = await render(workload, {
           ...(reference ? { reference } : {}),
           into,
+          ...(smoothInto ? { smoothInto } : {}),
           backend,
           chunks: 1,
           schedule: 'contiguous',
@@ -324,15 +329,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         });
         entry = {
           // A copy either way: the counts may sit on shared memory that the next render reuses.
-          counts: q.maxiter <= 0xffff ? narrow(result.counts, cache.buffer()) : Int32Array.from(result.counts),
-          ...(result.smooth ? { smooth: Float32Array.from(result.smooth) } : {}),
+          ...keptCounts(result.counts, result.smooth, q.maxiter, cache),
           worker: result.trace.chunks[0]?.worker ?? '?',
           iterations: result.iterations,
           computeMs: result.computeMs,
         };
         cache.add(key, entry, response);
-        // Only a finished render gives its buffer back: a cancelled one may still be written to.
+        // Only a finished render gives its buffers back: a cancelled one may still be written to.
         spare.push(into);
+        if (smoothInto) spareFractions.push(smoothInto);
       } catch (error) {
         if (error instanceof AbortError || controller.signal.aborted) {
           counters.cancelled++;
@@ -375,7 +380,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const counts = entry.counts;
     const smooth = entry.smooth;
     const wide = () => (counts instanceof Int32Array ? counts : new Int32Array(counts));
-    const body = (array: Uint16Array | Int32Array) => (smooth ? Buffer.concat([bytesOf(array), bytesOf(smooth)]) : bytesOf(array));
+    const body = (array: Uint16Array | Int32Array) =>
+      smooth ? (array === counts && entry.body) || Buffer.concat([bytesOf(array), bytesOf(smooth)]) : bytesOf(array);
     if (q.format === 'png') {
       const png = encodePng(wide(), TILE_SIZE, TILE_SIZE, q.maxiter, {
         colormap: q.colormap,
@@ -670,6 +676,25 @@ function orbitBytes(orbit: ReferenceOrbit): number {
  * from shared memory it takes ~60 µs a tile here, where a JS loop took 0.1–0.3 ms and
  * `new Uint16Array(counts)` (element by element in C++) ~0.2 ms.
  */
+/**
+ * A rendered tile's counts as the cache keeps them: uint16 when maxiter fits, int32 otherwise;
+ * with smooth fractions, uint16 counts and fractions side by side in one buffer, sent as it is.
+ */
+function keptCounts(
+  counts: Int32Array,
+  smooth: Float32Array | undefined,
+  maxiter: number,
+  cache: TileCache,
+): Pick<TileEntry, 'counts' | 'smooth' | 'body'> {
+  if (!smooth) return { counts: maxiter <= 0xffff ? narrow(counts, cache.buffer()) : Int32Array.from(counts) };
+  if (maxiter > 0xffff) return { counts: Int32Array.from(counts), smooth: Float32Array.from(smooth) };
+  const body = cache.bodyBuffer();
+  const narrowed = narrow(counts, new Uint16Array(body.buffer, body.byteOffset, counts.length));
+  const fractions = new Float32Array(body.buffer, body.byteOffset + counts.length * 2, counts.length);
+  fractions.set(smooth);
+  return { counts: narrowed, smooth: fractions, body };
+}
+
 function narrow(counts: Int32Array, out: Uint16Array): Uint16Array {
   out.set(counts);
   return out;

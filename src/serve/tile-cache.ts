@@ -20,6 +20,8 @@ export interface TileEntry {
   readonly counts: Uint16Array | Int32Array;
   /** The points' smooth fractions, for a tile asked with smooth: sent after the counts. */
   readonly smooth?: Float32Array;
+  /** uint16 counts and their fractions side by side in one buffer, as they are sent. */
+  readonly body?: Buffer;
   /** What is sent (the counts, then any fractions) gzipped, made by the first request that accepts gzip and kept for the next. */
   gzip?: Buffer;
   readonly worker: string;
@@ -40,6 +42,7 @@ export class TileCache {
   private readonly lru: LRUCache<string, TileEntry>;
   private readonly held = new WeakMap<TileEntry, Held>();
   private readonly spare: Uint16Array[] = [];
+  private readonly spareBodies: Buffer[] = [];
 
   /** `elements`: the counts of one tile, the size of every reusable buffer. */
   constructor(
@@ -66,6 +69,11 @@ export class TileCache {
   /** A buffer for a new tile's uint16 counts: one given back by an evicted tile, or a new one. */
   buffer(): Uint16Array {
     return this.spare.pop() ?? new Uint16Array(this.elements);
+  }
+
+  /** A buffer for a new tile's uint16 counts and float32 smooth fractions side by side (6 bytes a point), reused likewise. */
+  bodyBuffer(): Buffer {
+    return this.spareBodies.pop() ?? Buffer.allocUnsafeSlow(this.elements * 6);
   }
 
   /**
@@ -111,6 +119,8 @@ export class TileCache {
     if (!held.evicted || held.readers > 0) return;
     this.held.delete(entry); // once
     const counts = entry.counts;
-    if (counts instanceof Uint16Array && counts.length === this.elements && this.spare.length < MAX_SPARE) this.spare.push(counts);
+    if (entry.body) {
+      if (entry.body.length === this.elements * 6 && this.spareBodies.length < MAX_SPARE / 3) this.spareBodies.push(entry.body);
+    } else if (counts instanceof Uint16Array && counts.length === this.elements && this.spare.length < MAX_SPARE) this.spare.push(counts);
   }
 }
