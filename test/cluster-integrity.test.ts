@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { PNG } from 'pngjs';
 import { ClusterClient } from '../src/cluster/client.js';
-import { decodeCounts, keys } from '../src/cluster/wire.js';
+import { decodeCounts, decodeResult, encodeResult, keys } from '../src/cluster/wire.js';
 import { startWorker, type RunningWorker, type WorkerEvent } from '../src/cluster/worker.js';
 import { decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
@@ -200,6 +200,27 @@ describe('bounded decoding', () => {
     assert.throws(() => decodeCounts(bomb, 1000, 'render r, chunk 0'), { code: 'ERR_CORRUPT_RESULT', message: /inflates past its size/ });
     const grew = process.memoryUsage().rss - before;
     assert.ok(grew < 64 * 2 ** 20, `RSS grew by ${(grew / 2 ** 20).toFixed(0)} MiB`);
+  });
+
+  it('a result with smooth fractions reads back exactly; one cut short, or whose counts are garbage, is refused by name', () => {
+    const counts = Int32Array.from({ length: 300 }, (_, i) => i % 17);
+    const fractions = Float32Array.from({ length: 300 }, (_, i) => (i % 17 === 16 ? 0 : 0.5 + Math.sin(i) / 3));
+    const stored = encodeResult(counts, fractions);
+    const back = decodeResult(stored, 300, true, 'render r, chunk 0');
+    assert.deepEqual(back.counts, counts);
+    assert.deepEqual(back.smooth, fractions);
+    assert.throws(() => decodeResult(stored.subarray(0, 1000), 300, true, 'render r, chunk 0'), {
+      code: 'ERR_CORRUPT_RESULT',
+      message: /^render r, chunk 0: the stored result is corrupt/,
+    });
+    assert.throws(() => decodeResult(stored.subarray(0, 500), 300, true, 'render r, chunk 0'), {
+      code: 'ERR_CORRUPT_RESULT',
+      message: /render r, chunk 0: the stored result is too short to hold 300 smooth fractions/,
+    });
+    // The fractions cut by 4 bytes: the counts' stream then ends early, or holds the wrong size.
+    assert.throws(() => decodeResult(stored.subarray(4), 300, true, 'render r, chunk 0'), { code: 'ERR_CORRUPT_RESULT' });
+    // Read as a render without smooth, the fractions are trailing bytes of the wrong size.
+    assert.throws(() => decodeResult(stored, 200, false, 'render r, chunk 0'), { code: 'ERR_CORRUPT_RESULT' });
   });
 });
 

@@ -26,7 +26,7 @@ import {
   DEFAULT_CLUSTER_CHUNKS,
   DEFAULT_TTL_SECONDS,
   WIRE_VERSION,
-  decodeCounts,
+  decodeResult,
   encodeRenderRecord,
   encodeReference,
   referenceChecksum,
@@ -423,15 +423,13 @@ export class ClusterClient {
             }
             const where = `render ${id}, chunk ${chunk.id}`;
             const meta = parseMeta(metaText, where);
-            const elements = chunkElements(chunk);
-            const values = decodeCounts(data, hasSmooth ? 2 * elements : elements, where);
-            const fractions = smooth ? new Float32Array(values.buffer, values.byteOffset + elements * 4, elements) : undefined;
+            const { counts: values, smooth: fractions } = decodeResult(data, chunkElements(chunk), hasSmooth === true, where);
             // Into plain memory this is a memmove; into a SharedArrayBuffer V8 copies element by
             // element (10× slower), which is why the counts here are not shared.
             for (let r = 0; r < chunk.rowCount; r++) {
               const row = chunk.row0 + r * chunk.rowStep;
               counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
-              smooth?.set(fractions!.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+              if (smooth && fractions) smooth.set(fractions.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
             }
             seen.add(chunk.id);
             options.onChunk?.({

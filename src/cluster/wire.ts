@@ -214,10 +214,79 @@ export const metaSchema = z.strictObject({
   bytes: z.number().int().min(0),
 });
 
-/** A chunk's counts for Redis: int32 little-endian, raw deflate (level 1: fast, ~10× smaller). */
-export function encodeCounts(counts: Int32Array): Buffer {
-  const bytes = Buffer.from(counts.buffer, counts.byteOffset, counts.byteLength);
-  return deflateRawSync(bytes, { level: 1 });
+/**
+ * A chunk's result for Redis: its counts, int32 little-endian, raw deflate (level 1: fast,
+ * ~10× smaller). For a render with smooth, each fraction (float32 little-endian) is cut in
+ * two 16-bit halves: the high halves (sign, exponent, top of the mantissa: few distinct
+ * values) follow the counts inside the deflate stream, the low halves (noise to deflate) come
+ * after it as they are. Measured on a 256 × 256 tile: the fractions deflated whole took 5.3 ms
+ * and kept 82% of their bytes; the high halves take 0.1 ms and keep 4%, so a tile's fractions
+ * cost ~136 KB instead of 262 KB.
+ */
+export function encodeResult(counts: Int32Array, smooth?: Float32Array): Buffer {
+  const countBytes = Buffer.from(counts.buffer, counts.byteOffset, counts.byteLength);
+  if (!smooth) return deflateRawSync(countBytes, { level: 1 });
+  const words = new Uint32Array(smooth.buffer, smooth.byteOffset, smooth.length);
+  const high = new Uint16Array(smooth.length);
+  const low = new Uint16Array(smooth.length);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    low[i] = word;
+    high[i] = word >>> 16;
+  }
+  const deflated = deflateRawSync(Buffer.concat([countBytes, Buffer.from(high.buffer)]), { level: 1 });
+  return Buffer.concat([deflated, Buffer.from(low.buffer)]);
+}
+
+/** `data` inflated, which must give exactly `size` bytes (`what`, for the message); no more is ever inflated. */
+function inflateExactly(data: Buffer, size: number, where: string, what: string): Buffer {
+  let bytes: Buffer;
+  try {
+    // One output chunk of the known size: zlib's default 16 KiB pieces would be joined, a
+    // second copy of every result.
+    bytes = inflateRawSync(data, { chunkSize: Math.max(64, size), maxOutputLength: Math.max(1, size) });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'it inflates past its size' : (error as Error).message;
+    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result is corrupt (${reason})`);
+  }
+  if (bytes.length !== size) {
+    throw new MandelError(
+      'ERR_CORRUPT_RESULT',
+      `${where}: the stored result holds ${bytes.length} bytes, expected ${what} (${size} bytes)`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * A stored chunk's result, as encodeResult wrote it: its `expected` counts and, with `smooth`, as
+ * many fractions. Bounded and validated as decodeCounts is.
+ */
+export function decodeResult(
+  data: Buffer,
+  expected: number,
+  smooth: boolean,
+  where: string,
+): { counts: Int32Array; smooth?: Float32Array } {
+  if (!smooth) return { counts: decodeCounts(data, expected, where) };
+  const tail = expected * 2;
+  if (data.length < tail + 1) {
+    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result is too short to hold ${expected} smooth fractions`);
+  }
+  // The counts, then the fractions' high halves; the low halves after the stream.
+  const inflated = inflateExactly(data.subarray(0, data.length - tail), expected * 6, where, `${expected} counts and smooth fractions`);
+  // Aligned copies (a Redis reply's bytes may start anywhere), then one 32-bit word a point.
+  const aligned = new Uint8Array(expected * 8);
+  aligned.set(inflated);
+  aligned.set(data.subarray(data.length - tail), expected * 6);
+  const counts = new Int32Array(aligned.buffer, 0, expected);
+  const high = new Uint16Array(aligned.buffer, expected * 4, expected);
+  const low = new Uint16Array(aligned.buffer, expected * 6, expected);
+  const fractions = new Float32Array(expected);
+  const words = new Uint32Array(fractions.buffer);
+  for (let i = 0; i < expected; i++) words[i] = (low[i]! | (high[i]! << 16)) >>> 0;
+  return { counts, smooth: fractions };
 }
 
 /**
@@ -226,19 +295,7 @@ export function encodeCounts(counts: Int32Array): Buffer {
  * real result would; garbage is ERR_CORRUPT_RESULT, never a stack trace.
  */
 export function decodeCounts(data: Buffer, expected: number, where: string): Int32Array {
-  let bytes: Buffer;
-  try {
-    // One output chunk of the known size: zlib's default 16 KiB pieces would be joined, a
-    // second copy of every result.
-    bytes = inflateRawSync(data, { chunkSize: Math.max(64, expected * 4), maxOutputLength: Math.max(1, expected * 4) });
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'it inflates past its size' : (error as Error).message;
-    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result is corrupt (${reason})`);
-  }
-  if (bytes.length !== expected * 4) {
-    throw new MandelError('ERR_CORRUPT_RESULT', `${where}: the stored result holds ${bytes.length / 4} counts, expected ${expected}`);
-  }
+  const bytes = inflateExactly(data, expected * 4, where, `${expected} counts`);
   // A view, no copy, when the inflated bytes are 4-byte aligned (large outputs always are).
   if (bytes.byteOffset % 4 === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, expected);
   const counts = new Int32Array(expected);

@@ -25,7 +25,7 @@ import { evictionMessage, evictionPolicy, markRenderFailed, storeResult } from '
 import {
   CHUNK_QUEUE,
   DEFAULT_MAX_CHUNK_ITERATIONS,
-  encodeCounts,
+  encodeResult,
   jobId,
   keys,
   parseChunkJob,
@@ -238,7 +238,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       throw error; // retried (attempts), e.g. a thread that died
     }
-    const encoded = encodeCounts(buffer.subarray(0, values));
+    const encoded = encodeResult(counts, work.smooth);
     buffers.push(buffer);
     const meta: ChunkMeta = {
       worker: `${name}/${result.worker}`,
