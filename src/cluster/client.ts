@@ -429,7 +429,8 @@ export class ClusterClient {
             for (let r = 0; r < chunk.rowCount; r++) {
               const row = chunk.row0 + r * chunk.rowStep;
               counts.set(values.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
-              if (smooth && fractions) smooth.set(fractions.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
+              if (smooth && fractions)
+                smooth.set(fractions.subarray(r * chunk.colCount, (r + 1) * chunk.colCount), row * cols + chunk.col0);
             }
             seen.add(chunk.id);
             options.onChunk?.({
