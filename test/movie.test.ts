@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { viewWorkload } from '../src/deep/view.js';
 import { composeFrame } from '../src/movie/frames.js';
 import { frameZoom, maxiterAt, moviePlan } from '../src/movie/plan.js';
-import { decodeNpyInt32 } from '../src/outputs/npy.js';
+import { decodeNpyFloat32, decodeNpyInt32 } from '../src/outputs/npy.js';
 import { render } from '../src/render.js';
 import { RedisServer, redisSkipReason } from './helpers/redis.js';
 
@@ -185,9 +185,12 @@ describe('mandel movie', { skip: ffmpegSkip, timeout: 300_000 }, () => {
     for (const keyframe of plan.keyframes) {
       const stored = keyframeCounts(folder, keyframe.index);
       const workload = viewWorkload({ center: SEAHORSE, width: keyframe.width, cols: 96, rows: 64, maxiter: keyframe.maxiter });
-      const expected = await render(workload, { backend: 'serial' });
+      const expected = await render(workload, { backend: 'serial', smooth: true });
       if (workload.deep) deep++;
       assert.deepEqual(stored.counts, expected.counts, `keyframe ${keyframe.index} (${keyframe.width}${workload.deep ? ', deep' : ''})`);
+      // Frames are coloured by μ: each keyframe keeps its smooth fractions beside its counts.
+      const fractions = decodeNpyFloat32(readFileSync(join(folder, `k${String(keyframe.index).padStart(5, '0')}.smooth.npy`)));
+      assert.deepEqual(fractions.values, expected.smooth, `keyframe ${keyframe.index}'s fractions`);
     }
     assert.ok(deep >= 5, `${deep} keyframes past doubles`);
     // …and byte for byte what `mandel run --counts` writes, shallow and past doubles.
@@ -210,6 +213,20 @@ describe('mandel movie', { skip: ffmpegSkip, timeout: 300_000 }, () => {
       assert.equal(cli.status, 0, cli.stderr);
       assert.deepEqual(readFileSync(npy), readFileSync(join(folder, `k${String(keyframe.index).padStart(5, '0')}.npy`)));
     }
+    // The same movie in stepped colours needs no render (its counts are there), and differs.
+    const stepped = join(dir, 'stepped.mp4');
+    const again = await mandel(['movie', ...args, '--no-smooth', '--keyframes', folder, '-o', stepped]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /50 from an earlier run/);
+    assert.notDeepEqual(frameAt(stepped, 12).data, frameAt(out, 12).data);
+    // The other way round: a smooth movie over keyframes kept without fractions renders them again.
+    const plainFolder = join(dir, 'plain.keyframes');
+    const plain = await mandel(['movie', ...args, '--no-smooth', '--keyframes', plainFolder, '-o', join(dir, 'plain.mp4')]);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.ok(!readdirSync(plainFolder).some((f) => f.endsWith('.smooth.npy')), 'no fractions kept without smooth');
+    const smoothed = await mandel(['movie', ...args, '--keyframes', plainFolder, '-o', join(dir, 'smoothed.mp4')]);
+    assert.equal(smoothed.status, 0, smoothed.stderr);
+    assert.match(smoothed.stdout, /50 rendered/);
   });
 
   it('stopped by Ctrl-C, leaves whole keyframes and no video; run again, renders only the keyframes it lacks', async () => {

@@ -8,7 +8,8 @@ import { Command, Option } from 'commander';
 import { BACKENDS, COLORMAPS, SCALES, type BackendName, type ColormapName, type Scale } from '../defaults.js';
 import { formatBytes, grouped } from '../format.js';
 import { centerFlag } from './options.js';
-import { positiveInteger, positiveNumber } from './parse.js';
+import { numberIn, positiveInteger, positiveNumber } from './parse.js';
+import { DENSITY_MAX, DENSITY_MIN } from '../../web/scale.js';
 import { createProgress } from './progress.js';
 
 interface MovieFlags {
@@ -22,6 +23,9 @@ interface MovieFlags {
   maxiter?: number;
   colormap: ColormapName;
   scale: Scale;
+  smooth: boolean;
+  density?: number;
+  offset?: number;
   kernel: string;
   prune: boolean;
   backend: BackendName;
@@ -51,6 +55,13 @@ export function movieCommand(signal: AbortSignal): Command {
         .choices(SCALES)
         .default('bands'),
     )
+    .option('--no-smooth', 'colour by whole counts, in steps (by default: by the continuous count μ, no bands)')
+    .option(
+      '--density <x>',
+      `the colour map x times as often (${DENSITY_MIN}–${DENSITY_MAX}; default 1)`,
+      numberIn(DENSITY_MIN, DENSITY_MAX),
+    )
+    .option('--offset <cycles>', 'shift the colour map along, in cycles (default 0)', numberIn(-1e6, 1e6))
     .option('--kernel <name>', 'kernel of the keyframes (auto: the best with perturbation when deep)', 'auto')
     .option('--no-prune', 'brute force: iterate every point (counts are identical)')
     .addOption(new Option('--backend <name>', 'where keyframes render').choices(BACKENDS).default('threads'))
@@ -89,6 +100,9 @@ async function movieAction(flags: MovieFlags, signal: AbortSignal): Promise<numb
       ...(flags.maxiter !== undefined ? { maxiter: flags.maxiter } : {}),
       colormap: flags.colormap,
       scale: flags.scale,
+      smooth: flags.smooth,
+      ...(flags.density !== undefined ? { density: flags.density } : {}),
+      ...(flags.offset !== undefined ? { offset: flags.offset } : {}),
       backend,
       kernel: flags.kernel,
       prune: flags.prune,

@@ -25,6 +25,11 @@ export interface MovieOptions extends MoviePlanSpec {
   readonly colormap?: ColormapName;
   /** `bands` by default: it colours a count the same in every keyframe, so frames from two keyframes meet without a seam. */
   readonly scale?: Scale;
+  /** Colour by the continuous count μ (kernels/smooth.ts): no stepped bands. Default true. */
+  readonly smooth?: boolean;
+  /** The palette (web/scale.js): the map `density` times as often, shifted by `offset` cycles. */
+  readonly density?: number;
+  readonly offset?: number;
   readonly backend: Backend;
   readonly kernel?: string;
   readonly prune?: boolean;
@@ -68,7 +73,8 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
   if (cols % 2 !== 0 || rows % 2 !== 0)
     throw new InvalidOptionError(`the video's width and height must be even for H.264 (got ${cols} × ${rows})`);
   const keyframesDir = options.keyframesDir ?? `${options.output}.keyframes`;
-  const store = await KeyframeStore.open(keyframesDir, { center: options.center, cols, rows }, plan.keyframes, signal);
+  const smooth = options.smooth ?? true;
+  const store = await KeyframeStore.open(keyframesDir, { center: options.center, cols, rows }, plan.keyframes, signal, smooth);
   const total = plan.keyframes.length;
   let done = 0;
   const keyframeMs = new Map<number, number>();
@@ -107,11 +113,12 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
           backend: options.backend,
           ...(options.kernel ? { kernel: options.kernel } : {}),
           prune: options.prune ?? true,
+          smooth,
           ...(chunks !== undefined ? { chunks } : {}),
           ...(options.background ? { background: true } : {}),
           signal: stop,
         });
-        await store.write(keyframe, result.counts, stop);
+        await store.write(keyframe, result.counts, stop, result.smooth);
         const ms = performance.now() - begun;
         keyframeMs.set(keyframe.index, ms);
         options.onKeyframe?.({ keyframe, reused: false, ms, done: ++done, total });
@@ -158,8 +165,14 @@ async function writeFrames(
       await ready.get(index);
       if (signal.aborted) throw new AbortError();
       const keyframe = plan.keyframes[index]!;
-      const counts = await store.read(index);
-      found = { rgba: colourise(counts, keyframe.maxiter, options.colormap ?? 'viridis', options.scale ?? 'bands'), cols, rows };
+      const smooth = options.smooth ?? true;
+      const stored = await store.read(index, smooth);
+      const rgba = colourise(stored.counts, keyframe.maxiter, options.colormap ?? 'viridis', options.scale ?? 'bands', {
+        ...(stored.smooth ? { smooth: stored.smooth } : {}),
+        ...(options.density !== undefined ? { density: options.density } : {}),
+        ...(options.offset !== undefined ? { offset: options.offset } : {}),
+      });
+      found = { rgba, cols, rows };
       pictures.set(index, found);
       for (const old of pictures.keys()) if (old < index - 1) pictures.delete(old);
     }

@@ -5,7 +5,9 @@
  * the views they are. On disk, not in Redis: a 1920 × 1080 keyframe is 8 MB and a movie to
  * 1e-50 has ~170 of them — a broker's memory is the wrong place for 1.4 GB that the producer
  * alone reads — and the threads backend, which has no Redis, resumes the same way. Kept after
- * the movie is encoded: new colours or another frame rate need no render.
+ * the movie is encoded: new colours or another frame rate need no render. A smooth movie keeps
+ * each keyframe's smooth fractions beside its counts (k00012.smooth.npy, float32), written
+ * first: the counts file, renamed into place last, marks the pair whole.
  *
  * The manifest names the centre and the size; a keyframe file counts only where the manifest
  * gives it the width and maxiter the new plan asks for, so a deeper movie of the same place
@@ -14,7 +16,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
-import { decodeNpyInt32, encodeNpyInt32 } from '../outputs/npy.js';
+import { decodeNpyFloat32, decodeNpyInt32, encodeNpyFloat32, encodeNpyInt32 } from '../outputs/npy.js';
 import { ensureDirectory, writeOutput } from '../outputs/write.js';
 import type { Keyframe } from './plan.js';
 
@@ -26,7 +28,13 @@ export interface MovieView {
 
 interface Manifest extends MovieView {
   readonly version: 1;
-  readonly keyframes: Record<string, { width: string; maxiter: number }>;
+  readonly keyframes: Record<string, { width: string; maxiter: number; smooth?: boolean }>;
+}
+
+/** A stored keyframe: its counts, and its smooth fractions when the movie has them. */
+export interface StoredKeyframe {
+  readonly counts: Int32Array;
+  readonly smooth?: Float32Array;
 }
 
 const MANIFEST = 'movie.json';
@@ -41,7 +49,13 @@ export class KeyframeStore {
   ) {}
 
   /** Opens (or creates) the folder for this movie; refuses one that holds another place's keyframes. */
-  static async open(dir: string, view: MovieView, keyframes: readonly Keyframe[], signal?: AbortSignal): Promise<KeyframeStore> {
+  static async open(
+    dir: string,
+    view: MovieView,
+    keyframes: readonly Keyframe[],
+    signal?: AbortSignal,
+    smooth = false,
+  ): Promise<KeyframeStore> {
     await ensureDirectory(dir);
     let manifest: Manifest = { version: 1, ...view, keyframes: {} };
     const text = await readFile(join(dir, MANIFEST), 'utf8').catch(() => undefined);
@@ -75,9 +89,12 @@ export class KeyframeStore {
       const entry = manifest.keyframes[String(keyframe.index)];
       const file = fileName(keyframe.index);
       if (!entry || entry.width !== keyframe.width || entry.maxiter !== keyframe.maxiter || !files.has(file)) continue;
+      // A smooth movie needs the fractions too; a keyframe with them serves a movie without.
+      if (smooth && (!entry.smooth || !files.has(smoothFileName(keyframe.index)))) continue;
       // Renamed into place whole, so a file of the right size is the keyframe (its header is read again later).
       const size = (await stat(join(dir, file))).size;
-      if (size > bytes && size < bytes + 256) stored.add(keyframe.index);
+      const fractions = smooth ? (await stat(join(dir, smoothFileName(keyframe.index)))).size : bytes + 1;
+      if (size > bytes && size < bytes + 256 && fractions > bytes && fractions < bytes + 256) stored.add(keyframe.index);
     }
     // The manifest now promises nothing about keyframes this plan renders afresh.
     for (const keyframe of keyframes) {
@@ -92,19 +109,35 @@ export class KeyframeStore {
     return this.stored.has(index);
   }
 
-  async read(index: number): Promise<Int32Array> {
+  /** A keyframe's counts, and (`smooth`) its fractions. */
+  async read(index: number, smooth = false): Promise<StoredKeyframe> {
     const file = join(this.dir, fileName(index));
     const { rows, cols, counts } = decodeNpyInt32(await readFile(file));
     if (rows !== this.view.rows || cols !== this.view.cols) {
       throw new InvalidOptionError(`${file} is ${cols} × ${rows}, not the movie's ${this.view.cols} × ${this.view.rows}`);
     }
-    return counts;
+    if (!smooth) return { counts };
+    const fractions = decodeNpyFloat32(await readFile(join(this.dir, smoothFileName(index))));
+    if (fractions.rows !== rows || fractions.cols !== cols) {
+      throw new InvalidOptionError(`${smoothFileName(index)} is ${fractions.cols} × ${fractions.rows}, not the movie's ${cols} × ${rows}`);
+    }
+    return { counts, smooth: fractions.values };
   }
 
-  /** Stores a keyframe's counts, then records it in the manifest: a crash between the two costs a render, never a wrong frame. */
-  async write(keyframe: Keyframe, counts: Int32Array, signal?: AbortSignal): Promise<void> {
+  /**
+   * Stores a keyframe's counts (its fractions first, when given), then records it in the
+   * manifest: a crash between the two costs a render, never a wrong frame.
+   */
+  async write(keyframe: Keyframe, counts: Int32Array, signal?: AbortSignal, smooth?: Float32Array): Promise<void> {
+    if (smooth) {
+      await writeOutput(join(this.dir, smoothFileName(keyframe.index)), encodeNpyFloat32(smooth, this.view.rows, this.view.cols), signal);
+    }
     await writeOutput(join(this.dir, fileName(keyframe.index)), encodeNpyInt32(counts, this.view.rows, this.view.cols), signal);
-    this.manifest.keyframes[String(keyframe.index)] = { width: keyframe.width, maxiter: keyframe.maxiter };
+    this.manifest.keyframes[String(keyframe.index)] = {
+      width: keyframe.width,
+      maxiter: keyframe.maxiter,
+      ...(smooth ? { smooth: true } : {}),
+    };
     this.stored.add(keyframe.index);
     await this.saveManifest(signal);
   }
@@ -125,4 +158,9 @@ export class KeyframeStore {
 /** k00012.npy: sorted by name, the keyframes are in zoom order. */
 export function fileName(index: number): string {
   return `k${String(index).padStart(5, '0')}.npy`;
+}
+
+/** k00012.smooth.npy: a keyframe's smooth fractions. */
+export function smoothFileName(index: number): string {
+  return `k${String(index).padStart(5, '0')}.smooth.npy`;
 }

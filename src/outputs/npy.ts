@@ -34,11 +34,23 @@ export function encodeNpyFloat32(values: Float32Array, rows: number, cols: numbe
 
 /** Reads back what encodeNpyInt32 writes (and any C-order little-endian int32 .npy). */
 export function decodeNpyInt32(file: Buffer): { rows: number; cols: number; counts: Int32Array } {
+  const { rows, cols, data } = decodeNpy(file, '<i4');
+  return { rows, cols, counts: new Int32Array(data.buffer) };
+}
+
+/** Reads back what encodeNpyFloat32 writes (and any C-order little-endian float32 .npy). */
+export function decodeNpyFloat32(file: Buffer): { rows: number; cols: number; values: Float32Array } {
+  const { rows, cols, data } = decodeNpy(file, '<f4');
+  return { rows, cols, values: new Float32Array(data.buffer) };
+}
+
+/** A 2-D C-order .npy of 4-byte elements of type `descr`: its shape and its data, copied aligned. */
+function decodeNpy(file: Buffer, descr: string): { rows: number; cols: number; data: Uint8Array } {
   if (!file.subarray(0, 6).equals(MAGIC.subarray(0, 6))) throw new Error('not a .npy file');
   const headerLength = file[6] === 1 ? file.readUInt16LE(8) : file.readUInt32LE(8);
   const dataStart = (file[6] === 1 ? 10 : 12) + headerLength;
   const header = file.subarray(file[6] === 1 ? 10 : 12, dataStart).toString('latin1');
-  if (!header.includes("'descr': '<i4'") || !header.includes("'fortran_order': False"))
+  if (!header.includes(`'descr': '${descr}'`) || !header.includes("'fortran_order': False"))
     throw new Error(`unsupported .npy header: ${header}`);
   const shape = /'shape': \((\d+), (\d+)\)/.exec(header);
   if (!shape) throw new Error(`not a 2-D .npy array: ${header}`);
@@ -47,5 +59,5 @@ export function decodeNpyInt32(file: Buffer): { rows: number; cols: number; coun
   // A fresh, aligned copy: the file's bytes may start at any offset of a pooled buffer.
   const data = new Uint8Array(rows * cols * 4);
   data.set(file.subarray(dataStart, dataStart + data.length));
-  return { rows, cols, counts: new Int32Array(data.buffer) };
+  return { rows, cols, data };
 }

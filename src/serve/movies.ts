@@ -15,8 +15,8 @@ import type { Backend } from '../backends/types.js';
 import { checkFfmpeg } from '../movie/encode.js';
 import { renderMovie } from '../movie/movie.js';
 import { moviePlan } from '../movie/plan.js';
-import { fileName } from '../movie/store.js';
-import { decodeNpyInt32 } from '../outputs/npy.js';
+import { fileName, smoothFileName } from '../movie/store.js';
+import { decodeNpyFloat32, decodeNpyInt32 } from '../outputs/npy.js';
 import { encodePng } from '../outputs/png.js';
 import { parseOrThrow } from '../schema.js';
 import type { ChunkEvent, ChunkStart } from '../trace.js';
@@ -177,8 +177,11 @@ export function movieRoutes(
         const index = Number(route[3]);
         const keyframe = movie.keyframes.find((k) => k.index === index);
         if (!keyframe) throw new HttpError(404, `movie ${movie.id} has no keyframe ${index} yet`, 'ERR_NOT_FOUND');
-        const { rows, cols, counts } = decodeNpyInt32(await readFile(join(`${movie.output}.keyframes`, fileName(index))));
-        send(response, 200, encodePng(counts, rows, cols, keyframe.maxiter, { scale: 'bands' }), 'image/png');
+        const dir = `${movie.output}.keyframes`;
+        const { rows, cols, counts } = decodeNpyInt32(await readFile(join(dir, fileName(index))));
+        // Coloured as the movie's frames are: by μ, on bands.
+        const { values: smooth } = decodeNpyFloat32(await readFile(join(dir, smoothFileName(index))));
+        send(response, 200, encodePng(counts, rows, cols, keyframe.maxiter, { scale: 'bands', smooth }), 'image/png');
         return true;
       }
       allow(method, ['GET', 'DELETE']);
