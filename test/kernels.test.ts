@@ -135,8 +135,8 @@ describe('the wasm kernel at the end of its memory', { skip: 'kernel' in wasm ? 
     // Where the scratch starts: ask a second instance of the same module.
     const base = instantiateWasm().reserve(0);
     let shape: [number, number] | undefined;
-    for (let cols = 3; cols < 1000 && !shape; cols += 2) {
-      for (let rows = 1; rows <= 200 && !shape; rows++) {
+    for (let cols = 3; cols < 4000 && !shape; cols += 2) {
+      for (let rows = 1; rows <= 600 && !shape; rows++) {
         const end = base + (cols + rows) * 8 + rows * cols * 4;
         if (end % 65536 === 0 && end > 4 * 65536) shape = [cols, rows];
       }

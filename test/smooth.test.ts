@@ -66,12 +66,12 @@ const grid = (x1: number, x2: number, y1: number, y2: number, cols: number, rows
 });
 
 describe('the smooth fraction', () => {
-  it('is log2 closely enough: portableLog2 is within 1e-9 of Math.log2 over 1 … 2^1000', () => {
+  it('is log2 closely enough: portableLog2 is within 1e-8 of Math.log2 over 1 … 2^1000', () => {
     for (let e = 0; e < 1000; e += 7) {
       for (const m of [1, 1.0000001, 1.2, 1.4142135623730951, 1.4142135623730954, 1.7, 1.999999]) {
         const x = m * 2 ** e;
         const exact = Math.log2(x);
-        assert.ok(Math.abs(portableLog2(x) - exact) <= 1e-9 * Math.max(1, exact), `log2(${x})`);
+        assert.ok(Math.abs(portableLog2(x) - exact) <= 1e-8 * Math.max(1, exact), `log2(${x})`);
       }
     }
   });
