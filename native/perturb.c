@@ -278,6 +278,26 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
   return out;
 }
 
+/* Where a point's loop starts: after the series' skip, or at index 1 when the BLA block from
+   there reaches further (startIndex in perturbation.ts, which says why; the same steps). */
+static int start_index(const mandel_series *series, const mandel_bla *bla, double cr, double ci, int exponent, double unit,
+                       int double_dc, int maxiter) {
+  int s = series ? skip_to(series, cr, ci, exponent) : 1;
+  if (s <= 1 || !bla) return s;
+  double d2;
+  if (double_dc) {
+    double dr = cr * unit, di = ci * unit;
+    d2 = dr * dr + di * di;
+  } else {
+    double big = fmax(fabs(cr), fabs(ci));
+    if (big == 0) return s;
+    d2 = pow2(2 * (exponent + exponent_of(big)) + 3);
+  }
+  int k;
+  int e = bla_block(bla, 1, 1, maxiter, d2, &k);
+  return e >= 0 && 1 + k > s ? 1 : s;
+}
+
 /* A point's smooth fraction: c past |z| = 2 is the centre's (Z_1), dc being far below its last bit. */
 static inline float mandel_perturb_smooth(const mandel_reference *ref, counted point, int maxiter) {
   return point.count < maxiter ? mandel_smooth_fraction(point.er, point.ei, ref->zr[1], ref->zi[1]) : 0.0f;
@@ -294,10 +314,11 @@ double mandel_perturb_scalar(const double *re, int cols, const double *im, int r
     for (int col = 0; col < cols; col++) {
       if (mandel_cancelled()) return updates; /* one point at a time: at most maxiter updates late */
       double cr = re[col], ci = im[row];
-      int s = series ? skip_to(series, cr, ci, exponent) : 1;
-      double ar = series ? series->ar[s] : 1, ai = series ? series->ai[s] : 0;
+      int s = start_index(series, bla, cr, ci, exponent, unit, double_dc, maxiter);
+      int skipped = s > 1;
+      double ar = skipped ? series->ar[s] : 1, ai = skipped ? series->ai[s] : 0;
       double tr = ar * cr - ai * ci, ti = ar * ci + ai * cr;
-      int te = (series ? series->ae[s] : 0) + exponent;
+      int te = (skipped ? series->ae[s] : 0) + exponent;
       counted point;
       if (double_dc) {
         double scale = pow2(te);

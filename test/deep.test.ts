@@ -408,3 +408,35 @@ describe('deep views from the command line', () => {
     assert.match(refused.stderr, /kernel wasm has no perturbation, which deep views \(past double precision, or --perturbation\) need/);
   });
 });
+
+describe('where a point starts with a BLA table', () => {
+  it('at the orbit’s start when the block from there reaches past the series’ skip: half the updates at 1e-300, the same counts', async () => {
+    const center = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+    for (const width of ['1e-300', '1e-30']) {
+      const workload = viewWorkload({ center, width, cols: 64, rows: 48, maxiter: 20_000, perturbation: 'always' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+      const deep = deepInputOf(workload, reference, true, (bytes) => new ArrayBuffer(bytes));
+      assert.ok(deep.series && deep.bla, `${width}: series and BLA both in use`);
+      const { re, im } = axesOf(workload);
+      const run = (kernel: Kernel, input: typeof deep) => {
+        const out = new Int32Array(re.length * im.length);
+        const updates = kernel.computeDeep!(
+          { re, im, maxiter: workload.maxiter, out, offset: 0, rowStride: re.length, prune: false },
+          input,
+        );
+        return { out, updates };
+      };
+      const js = run(jsKernel, deep);
+      // Without the BLA table the series' skip is the only shortcut: the start rule is not used.
+      const seriesOnly = run(jsKernel, { reference, exponent: deep.exponent, series: deep.series });
+      assert.deepEqual(js.out, seriesOnly.out, `${width}: the same counts`);
+      const perPoint = js.updates / js.out.length;
+      assert.ok(perPoint <= (width === '1e-300' ? 11 : 80), `${width}: ${perPoint.toFixed(1)} updates a point`);
+      const native = loadNativeKernel();
+      if ('kernel' in native) {
+        const c = run(native.kernel, deep);
+        assert.deepEqual([c.out, c.updates], [js.out, js.updates], `${width}: native takes the same steps`);
+      }
+    }
+  });
+});
