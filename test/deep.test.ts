@@ -26,7 +26,7 @@ import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import type { Kernel } from '../src/kernels/types.js';
 import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
-import { BLA_EPSILON, BLA_EPSILON_LOOSE, blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
+import { BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST, blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
 import { BLA_STEP_COST, blaPilot, deepInputOf, sameCounts } from '../src/kernels/perturbation.js';
 
 interface Fixture {
@@ -181,19 +181,25 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     assert.equal(deep.kept, true);
   });
 
-  it('takes the looser BLA radius only where a 32 × 32 check finds it moves no count', () => {
+  it('takes the loosest BLA radius that a 32 × 32 check finds moves no count, the strict one where none passes', () => {
     const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
     const setUp = (maxiter: number) => {
       const workload = viewWorkload({ center: seahorse, width: '1e-30', cols: 64, rows: 48, maxiter, perturbation: 'always' });
       const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), maxiter);
       const base = { reference, exponent: workload.deep!.exponent, series: linearSeries(reference) };
       const table = (epsilon: number) => blaTable(reference, deepDcMax(workload), undefined, deepDcMaxLog2(workload), epsilon);
-      return { workload, reference, strict: { ...base, bla: table(BLA_EPSILON) }, loose: { ...base, bla: table(BLA_EPSILON_LOOSE) } };
+      return {
+        workload,
+        reference,
+        strict: { ...base, bla: table(BLA_EPSILON) },
+        loose: { ...base, bla: table(BLA_EPSILON_LOOSE) },
+        loosest: { ...base, bla: table(BLA_EPSILON_LOOSEST) },
+      };
     };
-    // Every point inside at maxiter 20,000: the loose table skips far more and moves nothing.
+    // Every point inside at maxiter 20,000: the looser tables skip far more and move nothing.
     const inside = setUp(20_000);
     const chosen = deepInputOf(inside.workload, inside.reference, true, (bytes) => new ArrayBuffer(bytes));
-    assert.deepEqual(chosen.bla?.r2, inside.loose.bla.r2, 'the loose table');
+    assert.deepEqual(chosen.bla?.r2, inside.loosest.bla.r2, 'the loosest table');
     const { re, im } = axesOf(inside.workload);
     const counts = (deep: typeof inside.strict) => {
       const out = new Int32Array(64 * 48);
@@ -202,13 +208,20 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
     };
     const strictRun = counts(inside.strict);
     const looseRun = counts(inside.loose);
+    const loosestRun = counts(inside.loosest);
     assert.deepEqual(looseRun.out, strictRun.out, 'the same counts on the whole view');
+    assert.deepEqual(loosestRun.out, strictRun.out, 'the same counts on the whole view');
     assert.ok(looseRun.updates * 4 < strictRun.updates, `${looseRun.updates} updates against ${strictRun.updates}`);
-    // At maxiter 100,000 points escape after ~33,000 updates, and the loose radius moves 1.3% of
-    // the counts (wrong where MPFR checked): the check sees it.
+    assert.ok(loosestRun.updates < looseRun.updates, `${loosestRun.updates} updates against ${looseRun.updates}`);
+    // At maxiter 100,000 points escape after ~33,000 updates, and the looser radii move 1.3% and
+    // more of the counts (wrong where MPFR checked): the check sees both, and the strict one is kept.
     const escaping = setUp(100_000);
     const axes = axesOf(escaping.workload);
     assert.equal(sameCounts(axes.re, axes.im, 100_000, escaping.strict, escaping.loose), false);
+    assert.equal(sameCounts(axes.re, axes.im, 100_000, escaping.strict, escaping.loosest), false);
+    // (Here BLA does not pay at all: its pilot declines, and no table is taken.)
+    const kept = deepInputOf(escaping.workload, escaping.reference, true, (bytes) => new ArrayBuffer(bytes));
+    assert.ok(kept.bla === undefined || kept.bla.r2.every((r2, i) => r2 === escaping.strict.bla.r2[i]), 'no looser table');
   });
 
   it('at 1e-6, where doubles still serve, perturbation agrees with the truth at least as often as brute force', async () => {
