@@ -82,9 +82,11 @@ static double GROUP_NAME(const double *cr_in, int n, double ci, int maxiter, int
           for (int l = 0; l < LANES; l++) {
             if (near[l] && mandel_escaped(zr[v][l], zi[v][l], m2[l])) {
               counts[v * LANES + l] = it + k;
-              ezr[v][l] = zr[v][l];
-              ezi[v][l] = zi[v][l];
-              escaped[v][l] = -1;
+              if (smooth) {
+                ezr[v][l] = zr[v][l];
+                ezi[v][l] = zi[v][l];
+                escaped[v][l] = -1;
+              }
               active[v][l] = 0;
               remaining--;
               total += it + k + 1;

@@ -549,13 +549,10 @@ export function deepInputOf(
   const strict = { reference, exponent, series, bla };
   if (!blaPays(re, im, workload.maxiter, strict)) return { reference, exponent, series };
   // The loosest radius that moves no count of the check's points, the strict table's counted once.
-  const sre = spread(re, CHECK_SIDE);
-  const sim = spread(im, CHECK_SIDE);
-  const expected = sampleCounts(sre, sim, workload.maxiter, strict).counts;
+  const expected = checkCounts(re, im, workload.maxiter, strict);
   for (const epsilon of [BLA_EPSILON_LOOSEST, BLA_EPSILON_LOOSE]) {
     const loose = { reference, exponent, series, bla: table(epsilon) };
-    const counts = sampleCounts(sre, sim, workload.maxiter, loose).counts;
-    if (counts.every((count, i) => count === expected[i])) return loose;
+    if (sameValues(checkCounts(re, im, workload.maxiter, loose), expected)) return loose;
   }
   return strict;
 }
@@ -570,9 +567,12 @@ const CHECK_SIDE = 32;
  * Deterministic: a cluster worker decides as the submitter does.
  */
 export function sameCounts(re: Float64Array, im: Float64Array, maxiter: number, a: DeepInput, b: DeepInput): boolean {
-  const sre = spread(re, CHECK_SIDE);
-  const sim = spread(im, CHECK_SIDE);
-  const first = sampleCounts(sre, sim, maxiter, a).counts;
-  const second = sampleCounts(sre, sim, maxiter, b).counts;
-  return first.every((count, i) => count === second[i]);
+  return sameValues(checkCounts(re, im, maxiter, a), checkCounts(re, im, maxiter, b));
 }
+
+/** The counts of the check's 32 × 32 points spread over the view. */
+function checkCounts(re: Float64Array, im: Float64Array, maxiter: number, deep: DeepInput): Int32Array {
+  return sampleCounts(spread(re, CHECK_SIDE), spread(im, CHECK_SIDE), maxiter, deep).counts;
+}
+
+const sameValues = (a: Int32Array, b: Int32Array) => a.every((value, i) => value === b[i]);

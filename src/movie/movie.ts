@@ -134,7 +134,7 @@ export async function renderMovie(options: MovieOptions): Promise<MovieResult> {
   rendering.catch(() => {});
   const encoder = new Encoder(options.output, cols, rows, options.fps);
   try {
-    await writeFrames(plan, options, store, ready, encoder, stop);
+    await writeFrames(plan, { ...options, smooth }, store, ready, encoder, stop);
     await rendering;
     await encoder.finish();
   } catch (error) {
@@ -165,8 +165,7 @@ async function writeFrames(
       await ready.get(index);
       if (signal.aborted) throw new AbortError();
       const keyframe = plan.keyframes[index]!;
-      const smooth = options.smooth ?? true;
-      const stored = await store.read(index, smooth);
+      const stored = await store.read(index, options.smooth);
       const rgba = colourise(stored.counts, keyframe.maxiter, options.colormap ?? 'viridis', options.scale ?? 'bands', {
         ...(stored.smooth ? { smooth: stored.smooth } : {}),
         ...(options.density !== undefined ? { density: options.density } : {}),
