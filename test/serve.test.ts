@@ -24,12 +24,22 @@ import { tileRegion, tileWorkload } from '../src/serve/tiles.js';
 import { gridWorkload } from '../src/workload.js';
 import { parseDecimal, toFixed } from '../src/deep/decimal.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
+import type { Browser, Page } from 'playwright-core';
 import { call, json } from './helpers/http.js';
 import { RedisServer, redisSkipReason } from './helpers/redis.js';
 
 const bin = fileURLToPath(new URL('../bin/mandel.js', import.meta.url));
 const screenshots = process.env.MANDEL_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'mandel-shots-'));
 
+/** The dashboard in a new page of `browser`, ready, with its page errors collected. */
+async function openDashboard(browser: Browser, base: string, height = 900): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(`${base}/dashboard`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return { page, errors };
+}
 describe('mandel serve: the HTTP API', () => {
   let backend: ThreadsBackend;
   let server: RunningServer;
@@ -600,11 +610,7 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
   it('dashboard: a lane per thread, bars appearing, and a watched render painted chunk by chunk', async () => {
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(String(error)));
-      await page.goto(`${base}/dashboard`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const { page, errors } = await openDashboard(browser, base);
       await page.waitForFunction(
         () => (window as unknown as { mandelDashboard: { lanes: Map<string, unknown> } }).mandelDashboard.lanes.size === 2,
       );
@@ -643,11 +649,7 @@ describe('mandel serve in a real browser', { skip: browserSkipReason() }, () => 
     };
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(String(error)));
-      await page.goto(`${base}/dashboard`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const { page, errors } = await openDashboard(browser, base);
       // The tutorial's lesson: 3 contiguous bands on 2 threads, brute force in js (a few seconds).
       await page.fill('#size', '3600');
       await page.fill('#wmaxiter', '5000');
@@ -715,11 +717,7 @@ describe(
       const base = `http://127.0.0.1:${server.port}`;
       const browser = await launchBrowser();
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-        const errors: string[] = [];
-        page.on('pageerror', (error) => errors.push(String(error)));
-        await page.goto(`${base}/dashboard`);
-        await page.waitForFunction(() => document.body.dataset.ready === 'true');
+        const { page, errors } = await openDashboard(browser, base, 1000);
         await page.fill('#mzoom', '1e-14'); // past doubles: the last keyframes are perturbation's
         await page.fill('#mseconds', '2');
         await page.selectOption('#msize', '320x180');
@@ -805,9 +803,7 @@ describe('mandel serve on the cluster', { skip: redisSkipReason() ?? browserSkip
     const base = `http://127.0.0.1:${server.port}`;
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`${base}/dashboard`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      const { page } = await openDashboard(browser, base);
       // Tiles through the queue until both workers have done some.
       let lanes: string[] = [];
       for (let i = 0; i < 40 && lanes.length < 2; i++) {
