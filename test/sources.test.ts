@@ -3,12 +3,12 @@
  * and the committed WebAssembly kernel against the generator that writes it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { DEFAULT_MAX_CHUNK_ITERATIONS, MAX_AXIS_POINTS, MAX_CHUNK_POINTS, WIRE_VERSION, keys, parseChunkJob } from '../src/cluster/wire.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -93,6 +93,39 @@ describe('start-up: what is loaded, and where', () => {
       const loaded = packagesLoadedBy(entry);
       assert.ok(!loaded.has('zod'), `${entry} loads zod through ${loaded.get('zod')}`);
     }
+  });
+});
+
+/** The packages (under node_modules) a `mandel` command loads when it runs, dynamic imports included. */
+function packagesLoadedByRunning(args: string[]): Set<string> {
+  const preload = new URL('./fixtures/record-loads.mjs', import.meta.url).href;
+  const child = spawnSync(process.execPath, ['--import', preload, join(root, 'bin/mandel.js'), ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const packages = new Set<string>();
+  for (const [, name] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(name!);
+  return packages;
+}
+
+describe('start-up: what `mandel run` loads when it runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mandel-loads-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a deep view writing its counts loads neither the validation library nor the image encoders', () => {
+    const args = ['run', '--center=-0.75,0.1', '--zoom', '1e-20', '--width', '64', '--height', '48', '-m', '2000'];
+    const loaded = packagesLoadedByRunning([...args, '--counts', join(dir, 'deep.npy'), '--json']);
+    assert.ok(loaded.has('commander'), 'the hook sees the packages loaded');
+    for (const name of ['zod', 'pngjs', 'd3-color', 'd3-scale-chromatic', 'd3-interpolate']) assert.ok(!loaded.has(name), name);
+  });
+
+  it('the default workload writing counts, trace and timeline loads no image encoder; a PNG loads them', () => {
+    const files = ['--counts', join(dir, 'a.npy'), '--trace', join(dir, 't.json'), '--timeline', join(dir, 't.svg')];
+    const loaded = packagesLoadedByRunning(['run', '--size', '100', ...files]);
+    for (const name of ['zod', 'pngjs', 'd3-scale-chromatic']) assert.ok(!loaded.has(name), name);
+    const withImage = packagesLoadedByRunning(['run', '--size', '100', '--out', join(dir, 'a.png')]);
+    for (const name of ['pngjs', 'd3-scale-chromatic']) assert.ok(withImage.has(name), name);
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { axisCoordinates, type Workload } from '../workload.js';
+import { axisCoordinates } from '../axis.js';
+import type { Workload } from '../grid.js';
 import type { SurfaceHeight } from '../defaults.js';
 import { colormapTable, type ColormapName } from './colormap.js';
 import { escapeHtml } from './html.js';
