@@ -5,6 +5,7 @@ import './fixtures/faulty-kernels.js';
 import { SCHEDULES } from '../src/plan.js';
 import { render } from '../src/render.js';
 import { gridWorkload, tutorialWorkload, type Workload } from '../src/workload.js';
+import { viewWorkload } from '../src/deep/view.js';
 
 const faulty = new URL('./fixtures/faulty-kernels.ts', import.meta.url);
 
@@ -226,6 +227,29 @@ describe('a threads backend sized to the work (sizeToWork)', () => {
         result.trace.chunks.map((event) => event.worker),
         ['thread-1'],
       );
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('a deep view is timed, not bounded by points × maxiter: a quick one runs here alone, a long one on the threads at once', async () => {
+    const readme = { re: '-0.77568376800905379746948350393', im: '0.13646736829469012473327440961' };
+    // 29 digits at 1e-100: every point escapes after 1,601 updates, nearly all skipped (~50 ns a
+    // point), where points × maxiter (49,152 × 20,000) would have sent every chunk to the threads.
+    const quick = viewWorkload({ center: readme, width: '1e-100', cols: 256, rows: 192, maxiter: 20_000 });
+    // Every update performed (no series, no BLA), in js: 24.6 M updates, ~0.25 s on one thread.
+    const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+    const long = viewWorkload({ center: seahorse, width: '1e-30', cols: 128, rows: 96, maxiter: 2000 });
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      const here = await render(quick, { backend, chunks: 8 });
+      assert.deepEqual(new Set(here.trace.chunks.map((event) => event.worker)), new Set(['main']));
+      assert.deepEqual(backend.threadIds(), [], 'no thread was started');
+      assert.deepEqual(here.counts, (await render(quick, { backend: 'serial' })).counts);
+      const there = await render(long, { backend, kernel: 'js', prune: false, chunks: 8 });
+      const workers = there.trace.chunks.map((event) => event.worker);
+      assert.ok(!workers.includes('main'), workers.join(' '));
+      assert.deepEqual(there.counts, (await render(long, { backend: 'serial', kernel: 'js', prune: false })).counts);
     } finally {
       await backend.close();
     }

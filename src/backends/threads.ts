@@ -10,7 +10,9 @@
 import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
-import { getKernel } from '../kernels/registry.js';
+import { axesOf } from '../axis.js';
+import { computeDeep, getKernel } from '../kernels/registry.js';
+import type { DeepInput } from '../kernels/types.js';
 import { chunkElements, type Chunk } from '../plan.js';
 import type { PoolOutcome, ThreadPool, ThreadPoolOptions } from '../pool/thread-pool.js';
 import { runBitmapChunk, runChunk } from '../pool/run-chunk.js';
@@ -50,6 +52,16 @@ const THREAD_START_MS = 100;
  * workload's chunks (31,250 points × 1,000) fit.
  */
 const HERE_CHUNK_ITERATIONS = 2 ** 25;
+
+/**
+ * Sample points a side of a deep render's probe. A deep chunk's worst case (points × maxiter)
+ * says nothing of its cost: series and BLA skip 99.9% of the updates on most views. So the
+ * kernel is timed on 16 × 16 points spread over the view, after 2 × 2 that take the kernel's
+ * first-call costs (~1 ms natively: its tables laid out for the loop), and the whole render's
+ * cost on this thread is estimated from them: 256 points take ~20 µs on a view of quick
+ * escapes.
+ */
+const PROBE_SIDE = 16;
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';
@@ -140,6 +152,7 @@ export class ThreadsBackend implements Backend {
         },
         job.background === true,
         cancel,
+        job.deep ? () => deepEstimateMs(job, job.deep!) : undefined,
       );
     } finally {
       board?.close();
@@ -173,6 +186,8 @@ export class ThreadsBackend implements Backend {
     },
     background = false,
     cancel?: Int32Array,
+    /** This thread's estimate of the whole job, in ms, for jobs points × maxiter cannot bound. */
+    estimateMs?: () => number,
   ): Promise<void> {
     if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
@@ -233,8 +248,11 @@ export class ThreadsBackend implements Backend {
       // chunk left to them. (Computing on while they boot was measured: the boot, sharing two
       // cores with this thread, took 255 ms instead of 70–90, and the render was slower.)
       const started = epochNow();
+      // A deep job runs here only when the probe says the whole of it is shorter than starting
+      // the threads; its chunks are then small enough too. Each chunk done re-checks below.
+      const estimate = estimateMs?.();
       while (next < chunks.length && !signal.aborted) {
-        if (chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) break;
+        if (estimate !== undefined ? estimate > THREAD_START_MS : chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) break;
         const chunk = chunks[next++]!;
         try {
           report(chunk, runners.here(chunk), 'main');
@@ -266,6 +284,30 @@ export class ThreadsBackend implements Backend {
     const pool = await this.loading?.catch(() => undefined);
     await pool?.close();
   }
+}
+
+/**
+ * How long the whole deep job would take on this thread, in ms: the kernel timed on points
+ * spread over the view (counts written to a scratch array), times the view's points.
+ */
+function deepEstimateMs(job: RenderJob, deep: DeepInput): number {
+  const { re, im } = axesOf(job.workload);
+  const kernel = getKernel(job.kernel);
+  const timed = (side: number) => {
+    const sre = spread(re, side);
+    const sim = spread(im, side);
+    const out = new Int32Array(sre.length * sim.length);
+    const start = performance.now();
+    computeDeep(kernel, { re: sre, im: sim, maxiter: job.workload.maxiter, out, offset: 0, rowStride: sre.length, prune: job.prune }, deep);
+    return (performance.now() - start) / out.length;
+  };
+  timed(2);
+  return timed(PROBE_SIDE) * re.length * im.length;
+}
+
+/** `side` coordinates spread evenly over an axis (every one of them if it has fewer). */
+function spread(axis: Float64Array, side: number): Float64Array {
+  return Float64Array.from({ length: Math.min(side, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / side)]!);
 }
 
 /**
