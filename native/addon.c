@@ -210,16 +210,17 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
     series.limit = (int)limit;
     has_series = 1;
   }
-  /* bla: null or [levels, offsets, counts, ar, ai, br, bi, r2]; every block index is checked to fit. */
+  /* bla: null or [levels, offsets, counts, ar, ai, br, bi, r2, tail]; every block index is checked
+     to fit, and the tail is one radius per reference index. */
   mandel_bla bla;
   int has_bla = 0;
   CHECK(napi_typeof(env, argv[12], &type));
   if (type != napi_null) {
-    napi_value items[8];
-    size_t lengths[8];
+    napi_value items[9];
+    size_t lengths[9];
     double levels;
-    for (uint32_t i = 0; i < 8; i++)
-      if (!element(env, argv[12], i, &items[i])) ARG_ERROR("bla must be null or [levels, offsets, counts, ar, ai, br, bi, r2]");
+    for (uint32_t i = 0; i < 9; i++)
+      if (!element(env, argv[12], i, &items[i])) ARG_ERROR("bla must be null or [levels, offsets, counts, ar, ai, br, bi, r2, tail]");
     if (!integer(env, items[0], &levels) || levels < 1 || levels > 40 ||
         !typed_array(env, items[1], napi_int32_array, (void **)&bla.offsets, &lengths[1]) ||
         !typed_array(env, items[2], napi_int32_array, (void **)&bla.counts, &lengths[2]) ||
@@ -227,10 +228,13 @@ static napi_value perturb(napi_env env, napi_callback_info info) {
         !typed_array(env, items[4], napi_float64_array, (void **)&bla.ai, &lengths[4]) ||
         !typed_array(env, items[5], napi_float64_array, (void **)&bla.br, &lengths[5]) ||
         !typed_array(env, items[6], napi_float64_array, (void **)&bla.bi, &lengths[6]) ||
-        !typed_array(env, items[7], napi_float64_array, (void **)&bla.r2, &lengths[7]) || lengths[1] < (size_t)levels ||
+        !typed_array(env, items[7], napi_float64_array, (void **)&bla.r2, &lengths[7]) ||
+        !typed_array(env, items[8], napi_float64_array, (void **)&bla.tail, &lengths[8]) || lengths[1] < (size_t)levels ||
         lengths[2] < (size_t)levels)
-      ARG_ERROR("bla must be [levels, offsets (Int32), counts (Int32), ar, ai, br, bi, r2 (Float64)]");
+      ARG_ERROR("bla must be [levels, offsets (Int32), counts (Int32), ar, ai, br, bi, r2, tail (Float64)]");
+    if (lengths[8] != (size_t)length) ARG_ERROR("bla: the tail must have one radius per reference index");
     bla.levels = (int)levels;
+    bla.tail_length = (int)lengths[8];
     size_t smallest = lengths[3];
     for (int i = 4; i < 8; i++) smallest = lengths[i] < smallest ? lengths[i] : smallest;
     for (int l = 0; l < bla.levels; l++) {

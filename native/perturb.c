@@ -51,9 +51,15 @@ typedef struct {
   double er, ei; /* z = Z_m + δ where it escaped, for the smooth fraction */
 } counted;
 
+/* What bla_block answers for a point under the tail's radius: it stays inside to maxiter. */
+#define STAYS_INSIDE (-2)
+
 /* The entry of the longest BLA block from m (levels >= 1) that ends before maxiter and whose
-   radius d2 is under, or -1; its length in *length. As blaBlock in perturbation.ts. */
+   radius d2 is under, or -1; its length in *length. STAYS_INSIDE where the point, under the
+   tail's radius, stays inside to the orbit's end and that end is maxiter or past it for the
+   point (at iteration n >= m). As blaBlock in perturbation.ts. */
 static inline int bla_block(const mandel_bla *bla, int m, int n, int maxiter, double d2, int *length) {
+  if (d2 < bla->tail[m] && (double)n + (double)(bla->tail_length - 1 - m) >= (double)maxiter) return STAYS_INSIDE;
   int aligned = m - 1 == 0 ? bla->levels - 1 : __builtin_ctz((unsigned)(m - 1));
   for (int l = aligned < bla->levels - 1 ? aligned : bla->levels - 1; l >= 1; l--) {
     int j = (m - 1) >> l;
@@ -108,6 +114,11 @@ static counted iterate_double(double dcr, double dci, const double *zr, const do
     if (bla && m > 0) {
       int k;
       int e = bla_block(bla, m, n, maxiter, dr * dr + di * di, &k);
+      if (e == STAYS_INSIDE) {
+        out.count = maxiter;
+        updates++;
+        break;
+      }
       if (e >= 0) {
         double nr = bla->ar[e] * dr - bla->ai[e] * di + (bla->br[e] * dcr - bla->bi[e] * dci);
         di = bla->ar[e] * di + bla->ai[e] * dr + (bla->br[e] * dci + bla->bi[e] * dcr);
@@ -188,6 +199,11 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
       /* A BLA block from here, as in perturbation.ts: |δ|² < 2^(2de+3). */
       int k_bla = 0;
       int e = bla && m > 0 ? bla_block(bla, m, n, maxiter, pow2(2 * de + 3), &k_bla) : -1;
+      if (e == STAYS_INSIDE) {
+        out.count = maxiter;
+        updates++;
+        break;
+      }
       double nr, ni;
       if (e >= 0) {
         double shift_c = pow2(ce - de);
@@ -256,6 +272,11 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
       if (bla && m > 0) {
         int k;
         int e = bla_block(bla, m, n, maxiter, dr * dr + di * di, &k);
+        if (e == STAYS_INSIDE) {
+          out.count = maxiter;
+          updates++;
+          break;
+        }
         if (e >= 0) {
           double nr = bla->ar[e] * dr - bla->ai[e] * di;
           di = bla->ar[e] * di + bla->ai[e] * dr;
@@ -295,7 +316,7 @@ static int start_index(const mandel_series *series, const mandel_bla *bla, doubl
   }
   int k;
   int e = bla_block(bla, 1, 1, maxiter, d2, &k);
-  return e >= 0 && 1 + k > s ? 1 : s;
+  return e == STAYS_INSIDE || (e >= 0 && 1 + k > s) ? 1 : s;
 }
 
 /* A point's smooth fraction: c past |z| = 2 is the centre's (Z_1), dc being far below its last bit. */

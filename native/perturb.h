@@ -18,11 +18,15 @@ typedef struct {
   int limit;
 } mandel_series;
 
-/* BLA: per level l, blocks j < counts[l] at offsets[l] + j of the flat arrays (src/deep/bla.ts). */
+/* BLA: per level l, blocks j < counts[l] at offsets[l] + j of the flat arrays (src/deep/bla.ts);
+   tail[m], one per reference index (tail_length = the orbit's length): the squared radius under
+   which a point at m stays inside the escape circle to the orbit's end. */
 typedef struct {
   int levels;
   const int32_t *offsets, *counts;
   const double *ar, *ai, *br, *bi, *r2;
+  const double *tail;
+  int tail_length;
 } mandel_bla;
 
 /* isa: "avx512", "avx2", "sse2", "scalar"… ; smooth: NULL, or each point's smooth fraction

@@ -134,10 +134,11 @@ function estimateMemoryBytes(rows: number, cols: number, bitsOnly = false): numb
 /**
  * What a deep render keeps per iteration of maxiter, besides its points, once per render: the
  * reference orbit as doubles (16 B), in the extended form too below ~1e-280 (20 B), the linear
- * series (28 B) and the BLA table (at most 2 blocks an iteration, 40 B each: 80 B).
+ * series (28 B) and the BLA table (at most 2 blocks an iteration, 40 B each: 80 B; its tail,
+ * one radius an iteration: 8 B).
  */
 export function deepBytesPerIteration(extended: boolean): number {
-  return 16 + (extended ? 20 : 0) + 28 + 80;
+  return 16 + (extended ? 20 : 0) + 28 + 80 + 8;
 }
 
 /**

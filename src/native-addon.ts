@@ -51,7 +51,7 @@ export interface Addon {
     exponent: number,
     ext: [Float64Array, Float64Array, Int32Array] | null,
     series: [Float64Array, Float64Array, Int32Array, Float64Array, number] | null,
-    bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
+    bla: [number, Int32Array, Int32Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] | null,
     isa?: string,
     cancel?: Int32Array,
     smooth?: Float32Array,

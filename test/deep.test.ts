@@ -453,3 +453,74 @@ describe('where a point starts with a BLA table', () => {
     }
   });
 });
+
+describe('the BLA table’s tail', () => {
+  const center = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+  /** Counts and updates of a deep input on both kernels (the native's only where it is built). */
+  const run = (workload: ReturnType<typeof viewWorkload>, input: ReturnType<typeof deepInputOf>) => {
+    const { re, im } = axesOf(workload);
+    const once = (kernel: Kernel) => {
+      const out = new Int32Array(re.length * im.length);
+      const updates = kernel.computeDeep!({ re, im, maxiter: workload.maxiter, out, offset: 0, rowStride: re.length, prune: false }, input);
+      return { out, updates };
+    };
+    const js = once(jsKernel);
+    const native = loadNativeKernel();
+    if ('kernel' in native) assert.deepEqual(once(native.kernel), js, 'native takes the same steps');
+    return js;
+  };
+  const withoutTail = (input: ReturnType<typeof deepInputOf>) => ({
+    ...input,
+    bla: { ...input.bla!, tail: new Float64Array(input.bla!.tail.length) },
+  });
+
+  it('stops a point under its radius at maxiter in one step: 2 updates a point at 1e-300 for 10, the same counts', async () => {
+    for (const [width, most] of [
+      ['1e-300', 2.5],
+      ['1e-30', 60],
+    ] as const) {
+      const workload = viewWorkload({ center, width, cols: 64, rows: 48, maxiter: 20_000, perturbation: 'always' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+      const deep = deepInputOf(workload, reference, true, (bytes) => new ArrayBuffer(bytes));
+      const tail = run(workload, deep);
+      const blocks = run(workload, withoutTail(deep));
+      assert.deepEqual(tail.out, blocks.out, `${width}: the same counts`);
+      assert.ok(
+        tail.out.every((count) => count === workload.maxiter),
+        `${width}: every point inside`,
+      );
+      const perPoint = tail.updates / tail.out.length;
+      assert.ok(
+        perPoint <= most && tail.updates < blocks.updates,
+        `${width}: ${perPoint} a point with the tail, ${blocks.updates / tail.out.length} without`,
+      );
+    }
+  });
+
+  it('moves no count on any fixture, escaping points beside inside ones, on both kernels', () => {
+    for (const f of fixtures) {
+      const workload = view(f, 'always');
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+      const deep = deepInputOf(workload, reference, true, (bytes) => new ArrayBuffer(bytes));
+      if (!deep.bla) continue;
+      assert.deepEqual(run(workload, deep).out, run(workload, withoutTail(deep)).out, f.name);
+    }
+  });
+
+  it('is zero where the reference escapes: it never claims a point reaches maxiter past the orbit’s end', () => {
+    // c = 0.3: the orbit escapes after a few dozen updates; the view's points escape with it.
+    const workload = viewWorkload({
+      center: { re: '0.3', im: '0' },
+      width: '1e-20',
+      cols: 8,
+      rows: 8,
+      maxiter: 5000,
+      perturbation: 'always',
+    });
+    const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+    assert.ok(reference.length < workload.maxiter, 'the reference escapes');
+    const table = blaTable(reference, deepDcMax(workload), (bytes) => new ArrayBuffer(bytes), deepDcMaxLog2(workload));
+    assert.equal(table.tail.length, reference.length);
+    assert.ok(table.tail.every((r2) => r2 === 0));
+  });
+});

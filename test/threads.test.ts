@@ -237,19 +237,18 @@ describe('a threads backend sized to the work (sizeToWork)', () => {
     // 29 digits at 1e-100: every point escapes after 1,601 updates, nearly all skipped (~50 ns a
     // point), where points × maxiter (49,152 × 20,000) would have sent every chunk to the threads.
     const quick = viewWorkload({ center: readme, width: '1e-100', cols: 256, rows: 192, maxiter: 20_000 });
-    // Every update performed (no series, no BLA), in js: 24.6 M updates, ~0.25 s on one thread.
-    const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
-    const long = viewWorkload({ center: seahorse, width: '1e-30', cols: 128, rows: 96, maxiter: 2000 });
+    // The spiral at M(24,1), 1e-25: ~0.25 s of work on one thread with series and BLA.
+    const long = viewWorkload({ center: readme, width: '1e-25', cols: 512, rows: 384, maxiter: 20_000 });
     const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
     try {
       const here = await render(quick, { backend, chunks: 8 });
       assert.deepEqual(new Set(here.trace.chunks.map((event) => event.worker)), new Set(['main']));
       assert.deepEqual(backend.threadIds(), [], 'no thread was started');
       assert.deepEqual(here.counts, (await render(quick, { backend: 'serial' })).counts);
-      const there = await render(long, { backend, kernel: 'js', prune: false, chunks: 8 });
+      const there = await render(long, { backend, chunks: 8 });
       const workers = there.trace.chunks.map((event) => event.worker);
       assert.ok(!workers.includes('main'), workers.join(' '));
-      assert.deepEqual(there.counts, (await render(long, { backend: 'serial', kernel: 'js', prune: false })).counts);
+      assert.deepEqual(there.counts, (await render(long, { backend: 'serial' })).counts);
     } finally {
       await backend.close();
     }

@@ -55,13 +55,17 @@ const HERE_CHUNK_ITERATIONS = 2 ** 25;
 
 /**
  * Sample points a side of a deep render's probe. A deep chunk's worst case (points × maxiter)
- * says nothing of its cost: series and BLA skip 99.9% of the updates on most views. So the
- * kernel is timed on 16 × 16 points spread over the view, after 2 × 2 that take the kernel's
- * first-call costs (~1 ms natively: its tables laid out for the loop), and the whole render's
- * cost on this thread is estimated from them: 256 points take ~20 µs on a view of quick
- * escapes.
+ * says nothing of its cost where series and BLA skip 99.9% of the updates, as on most views.
+ * So the kernel is timed on points spread over the view: 2 × 2 first, untimed (they take the
+ * kernel's first-call costs, ~1 ms natively), then 4 × 4, and 16 × 16 only if those say the
+ * 256 take under PROBE_MS — ~20 µs on a view of quick escapes. The probe's own worst
+ * case (every point to maxiter) is bounded like a chunk's: 256 × maxiter within 2^25, or no
+ * probe.
  */
 const PROBE_SIDE = 16;
+
+/** The longest the 16 × 16 probe may hold this thread, as the 4 × 4 probe foresees it. */
+const PROBE_MS = 20;
 
 export class ThreadsBackend implements Backend {
   readonly name = 'threads';
@@ -187,7 +191,7 @@ export class ThreadsBackend implements Backend {
     background = false,
     cancel?: Int32Array,
     /** This thread's estimate of the whole job, in ms, for jobs points × maxiter cannot bound. */
-    estimateMs?: () => number,
+    estimateMs?: () => number | undefined,
   ): Promise<void> {
     if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
@@ -250,7 +254,7 @@ export class ThreadsBackend implements Backend {
       const started = epochNow();
       // A deep job runs here only when the probe says the whole of it is shorter than starting
       // the threads; its chunks are then small enough too. Each chunk done re-checks below.
-      const estimate = estimateMs?.();
+      const estimate = estimateMs?.(); // undefined: no probe, points × maxiter bounds a chunk
       while (next < chunks.length && !signal.aborted) {
         if (estimate !== undefined ? estimate > THREAD_START_MS : chunkElements(chunks[next]!) * maxiter > HERE_CHUNK_ITERATIONS) break;
         const chunk = chunks[next++]!;
@@ -287,22 +291,30 @@ export class ThreadsBackend implements Backend {
 }
 
 /**
- * How long the whole deep job would take on this thread, in ms: the kernel timed on points
- * spread over the view (counts written to a scratch array), times the view's points.
+ * How long the whole deep job would take on this thread, in ms, from the kernel timed on points
+ * spread over the view (counts written to a scratch array); undefined where no probe is made:
+ * nothing skipped (every update performed: points × maxiter is its cost), or maxiter too high
+ * for the probe's worst case.
  */
-function deepEstimateMs(job: RenderJob, deep: DeepInput): number {
+function deepEstimateMs(job: RenderJob, deep: DeepInput): number | undefined {
+  const { maxiter } = job.workload;
+  if ((!deep.series && !deep.bla) || PROBE_SIDE * PROBE_SIDE * maxiter > HERE_CHUNK_ITERATIONS) return undefined;
   const { re, im } = axesOf(job.workload);
   const kernel = getKernel(job.kernel);
+  /** ms a point, on side × side points. */
   const timed = (side: number) => {
     const sre = spread(re, side);
     const sim = spread(im, side);
     const out = new Int32Array(sre.length * sim.length);
     const start = performance.now();
-    computeDeep(kernel, { re: sre, im: sim, maxiter: job.workload.maxiter, out, offset: 0, rowStride: sre.length, prune: job.prune }, deep);
+    computeDeep(kernel, { re: sre, im: sim, maxiter, out, offset: 0, rowStride: sre.length, prune: job.prune }, deep);
     return (performance.now() - start) / out.length;
   };
   timed(2);
-  return timed(PROBE_SIDE) * re.length * im.length;
+  // 4 × 4 first (a call costs ~7 µs besides its points: it overstates quick views 10-fold),
+  // then 16 × 16 where those say the 256 take under PROBE_MS.
+  const rough = timed(4);
+  return (rough * PROBE_SIDE * PROBE_SIDE > PROBE_MS ? rough : timed(PROBE_SIDE)) * re.length * im.length;
 }
 
 /** `side` coordinates spread evenly over an axis (every one of them if it has fewer). */

@@ -27,6 +27,12 @@ export interface BlaTable {
   readonly bi: Float64Array;
   /** The squared radius: a block applies while |δ|² < r2. */
   readonly r2: Float64Array;
+  /**
+   * Per reference index m (the orbit's length of them): the squared radius under which a point
+   * at m stays inside the escape circle through the orbit's end, by the same linear bounds as
+   * the blocks — so a point under it never escapes before the end (see tailRadii).
+   */
+  readonly tail: Float64Array;
 }
 
 /**
@@ -104,8 +110,7 @@ export function blaTable(
       bi[e] = ar[y]! * bi[x]! + ai[y]! * br[x]! + bi[y]!;
       const ax = Math.hypot(ar[x]!, ai[x]!);
       const bx = Math.hypot(br[x]!, bi[x]!);
-      // |B_x|·|dc|max, through its logarithm where dcMax is past doubles' normal range.
-      const bdc = dcMax >= 2 ** -1000 || bx === 0 ? bx * dcMax : 2 ** (Math.log2(bx) + dcMaxLog2);
+      const bdc = bdcOf(bx, dcMax, dcMaxLog2);
       // The state between x and y is skipped too: it must stay inside the escape circle.
       const mid = 1 + (2 * j + 1) * half;
       const inside = 2 - Math.hypot(zr[mid]!, zi[mid]!);
@@ -114,7 +119,46 @@ export function blaTable(
     }
   }
   for (let e = 0; e < total; e++) r[e] = r[e]! * r[e]!;
-  return { levels, offsets, counts: countArray, ar, ai, br, bi, r2: r };
+  const tail = tailRadii(reference, bdcOf(1, dcMax, dcMaxLog2), epsilon, allocate);
+  return { levels, offsets, counts: countArray, ar, ai, br, bi, r2: r, tail };
+}
+
+/** |B|·|dc|max, through its logarithm where dcMax is past doubles' normal range. */
+function bdcOf(b: number, dcMax: number, dcMaxLog2: number): number {
+  return dcMax >= 2 ** -1000 || b === 0 ? b * dcMax : 2 ** (Math.log2(b) + dcMaxLog2);
+}
+
+/**
+ * The tail: for each reference index m, the radius under which every state after m, to the
+ * orbit's end, stays inside the escape circle — the blocks' rule applied one update at a time
+ * from the end back, x = one update from m (A = 2 Z_m, B = 1, valid while |δ| < ε·|2 Z_m|):
+ *
+ *   T(last) = ∞,   T(m) = min(ε·|2 Z_m|, (min(T(m + 1), 2 − |Z_(m+1)|) − |dc|max) / ((1 + ε)·|2 Z_m|))
+ *
+ * (1 + ε) bounds the δ² the linear step drops. An orbit that reaches maxiter (its end) without
+ * escaping then answers, for a point at m with |δ|² < T(m)², that the point reaches maxiter
+ * too: the kernels stop it there in one step, where the blocks would take one step per set bit
+ * of what is left (9 from index 1 at maxiter 20,000). Where the reference escapes, T is 0
+ * everywhere (2 − |Z_last| < 0), and near a Z of 0 it is 0 before it: no tail there.
+ */
+function tailRadii(
+  reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
+  dc: number,
+  epsilon: number,
+  allocate: (bytes: number) => ArrayBufferLike,
+): Float64Array {
+  const { zr, zi, length } = reference;
+  const tail = new Float64Array(allocate(Math.max(1, length) * 8));
+  const last = length - 1;
+  if (last < 1) return tail;
+  let t = Infinity; // nothing after the end: tail[last] stays 0 (the loops rebase there)
+  for (let m = last - 1; m >= 1; m--) {
+    const a = 2 * Math.hypot(zr[m]!, zi[m]!);
+    const bound = Math.min(t, 2 - Math.hypot(zr[m + 1]!, zi[m + 1]!)) - dc;
+    t = a > 0 ? Math.max(0, Math.min(epsilon * a, bound / ((1 + epsilon) * a))) : 0;
+    tail[m] = t * t;
+  }
+  return tail;
 }
 
 /** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */

@@ -60,7 +60,7 @@ export function loadNativeKernel(isaName?: string): { kernel: Kernel } | { reaso
           exponent,
           reference.extended ? [reference.extended.mr, reference.extended.mi, reference.extended.exponent] : null,
           series ? [series.ar, series.ai, series.ae, series.logMax, series.limit] : null,
-          bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2] : null,
+          bla ? [bla.levels, bla.offsets, bla.counts, bla.ar, bla.ai, bla.br, bla.bi, bla.r2, bla.tail] : null,
           name,
           cancel,
           smooth,

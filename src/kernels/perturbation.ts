@@ -30,12 +30,18 @@ import type { DeepInput, KernelInput } from './types.js';
 /** The length of the block blaBlock found last. */
 let blockLength = 0;
 
+/** What blaBlock answers for a point under the tail's radius: it stays inside to maxiter. */
+const STAYS_INSIDE = -2;
+
 /**
  * The table entry of the longest block that starts at reference index m (levels ≥ 1: a block
  * of one update saves nothing), ends before maxiter, and whose radius |δ|² = d2 is under; −1
  * for none. Sets blockLength.
  */
 function blaBlock(bla: BlaTable, m: number, n: number, maxiter: number, d2: number): number {
+  // Under the tail's radius the point stays inside to the orbit's end: maxiter, if the end is
+  // at least as far for it as maxiter (it is at iteration n ≥ m, m updates along the orbit).
+  if (d2 < bla.tail[m]! && n + (bla.tail.length - 1 - m) >= maxiter) return STAYS_INSIDE;
   const aligned = m - 1 === 0 ? bla.levels - 1 : 31 - Math.clz32((m - 1) & -(m - 1));
   for (let l = Math.min(aligned, bla.levels - 1); l >= 1; l--) {
     const j = (m - 1) >> l;
@@ -126,7 +132,7 @@ function startIndex(deep: DeepInput, cr: number, ci: number, unit: number, doubl
   }
   // The lookup the loop makes at index 1, after its first ++n.
   const e = blaBlock(deep.bla, 1, 1, maxiter, d2);
-  return e >= 0 && 1 + blockLength > s ? 1 : s;
+  return e === STAYS_INSIDE || (e >= 0 && 1 + blockLength > s) ? 1 : s;
 }
 
 /** dc as a double from this exponent on: offsets × 2^-1000 are still normal doubles. */
@@ -230,6 +236,11 @@ function iterateDoubleBla(
     // ends before maxiter and whose radius δ is under.
     if (m > 0) {
       const e = blaBlock(bla, m, n, maxiter, dr * dr + di * di);
+      if (e === STAYS_INSIDE) {
+        result.count = maxiter;
+        updates++;
+        break;
+      }
       if (e >= 0) {
         const nr = bla.ar[e]! * dr - bla.ai[e]! * di + (bla.br[e]! * dcr - bla.bi[e]! * dci);
         di = bla.ar[e]! * di + bla.ai[e]! * dr + (bla.br[e]! * dci + bla.bi[e]! * dcr);
@@ -333,6 +344,11 @@ function iterateExtended(
       // A BLA block from here, if δ is under its radius: |δ|² < 2^(2de+3) (mantissas below 2),
       // a bound that only underflows where the radius itself would be 0.
       const e = bla && m > 0 ? blaBlock(bla, m, n, maxiter, pow2(2 * de + 3)) : -1;
+      if (e === STAYS_INSIDE) {
+        result.count = maxiter;
+        updates++;
+        break;
+      }
       let nr: number;
       let ni: number;
       if (e >= 0) {
@@ -410,6 +426,11 @@ function iterateExtended(
       // A BLA block where one applies: δ ← A·δ (B·dc is under δ's last bit here, dc < 2^-1000).
       if (bla !== undefined && m > 0) {
         const e = blaBlock(bla, m, n, maxiter, dr * dr + di * di);
+        if (e === STAYS_INSIDE) {
+          result.count = maxiter;
+          updates++;
+          break;
+        }
         if (e >= 0) {
           const nr = bla.ar[e]! * dr - bla.ai[e]! * di;
           di = bla.ar[e]! * di + bla.ai[e]! * dr;
