@@ -48,6 +48,7 @@ typedef struct {
   const mandel_reference *ref;
   const mandel_series *series;
   double unit, updates;
+  int skip_hint; /* skip_to's last answer */
 } perturb_ctx;
 
 /* The next point that starts in doubles into lane l of a spilled group; points that start in
@@ -63,7 +64,7 @@ static void lanes8_refill(perturb_ctx *c, double *dr, double *di, double *dcr, d
   while (c->next < c->total && !mandel_cancelled()) {
     int p = c->next++;
     double cr = c->re[p % c->cols], ci = c->im[p / c->cols];
-    int s = series ? skip_to(series, cr, ci, c->exponent) : 1;
+    int s = series ? skip_to(series, cr, ci, c->exponent, &c->skip_hint) : 1;
     double ar = series ? series->ar[s] : 1, ai = series ? series->ai[s] : 0;
     double tr = ar * cr - ai * ci, ti = ar * ci + ai * cr;
     int te = (series ? series->ae[s] : 0) + c->exponent;
@@ -246,7 +247,7 @@ static double perturb_avx512(const double *re, int cols, const double *im, int r
     Z[k].r = ref->zr[k];
     Z[k].i = ref->zi[k];
   }
-  perturb_ctx c = {re, im, cols, rows * cols, maxiter, exponent, 0, 0, out, offset, row_stride, smooth, ref, series, pow2(exponent), 0};
+  perturb_ctx c = {re, im, cols, rows * cols, maxiter, exponent, 0, 0, out, offset, row_stride, smooth, ref, series, pow2(exponent), 0, 1};
   if (exponent < DOUBLE_DC_FROM) perturb_avx512_body(&c, Z, 1);
   else perturb_avx512_body(&c, Z, 0);
   free(Z);

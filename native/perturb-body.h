@@ -26,6 +26,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
   double updates = 0;
   int next = 0;
   int active = 0; /* lanes holding a point */
+  int hint = 1;   /* skip_to's last answer */
 
   /* Puts the next point that starts in doubles into lane (v, l); points that start in the
      extended form are done here, by the scalar loop. An empty lane idles harmlessly. */
@@ -39,7 +40,7 @@ static double PERTURB_NAME(const double *re, int cols, const double *im, int row
     while (next < total && !mandel_cancelled()) {                                                                \
       int p = next++;                                                                                             \
       double cr = re[p % cols], ci = im[p / cols];                                                                \
-      int s = series ? skip_to(series, cr, ci, exponent) : 1;                                                     \
+      int s = series ? skip_to(series, cr, ci, exponent, &hint) : 1;                                              \
       double ar = series ? series->ar[s] : 1, ai = series ? series->ai[s] : 0;                                    \
       double tr = ar * cr - ai * ci, ti = ar * ci + ai * cr;                                                      \
       int te = (series ? series->ae[s] : 0) + exponent;                                                           \

@@ -11,6 +11,7 @@
  * longer small next to 2Z_n, and the orbit may need a rebase) and where the reference escapes
  * or ends. A_n grows past doubles' range in deep views, so it is kept as mantissas × 2^exponent.
  */
+import { portableLog2 } from '../log2.js';
 
 export interface LinearSeries {
   /** A_n = (ar + i·ai) × 2^ae, for n = 0 … limit. */
@@ -73,7 +74,10 @@ export function linearSeries(
  * under 2^-64, and s < limit; 1 (no skip) at least.
  */
 export function skipTo(series: LinearSeries, cr: number, ci: number, ce: number): number {
-  const bound = SMALL_LOG2 - (Math.log2(Math.hypot(cr, ci)) + ce);
+  // log2 |c| by the portable log2 of |c|², as native/perturb.c computes it: the same bound in
+  // both, bit for bit (offsets are 0 or at least 1: axis.ts), and cheaper than log2(hypot).
+  const r2 = cr * cr + ci * ci;
+  const bound = r2 === 0 ? Infinity : SMALL_LOG2 - (0.5 * portableLog2(r2) + ce);
   // The first n with logMax[n] ≥ bound, by bisection over 1 … limit − 1.
   let lo = 1;
   let hi = series.limit;
