@@ -70,8 +70,41 @@ export function blaTable(
   /** The radius of one update, relative to |2Z|. */
   epsilon = BLA_EPSILON,
 ): BlaTable {
-  const { zr, zi } = reference;
-  const last = reference.length - 1;
+  return blaRadii(blaBlocks(reference, dcMax, allocate, dcMaxLog2), epsilon, allocate);
+}
+
+/**
+ * What every radius of a table is computed from: the blocks' A and B (the same at every
+ * epsilon) and the magnitudes the radii need. A view's tables at several radii (deepInputOf
+ * tries up to three) share one: each then costs its radii alone, ~1/5 of a table.
+ */
+export interface BlaBlocks {
+  readonly levels: number;
+  readonly offsets: Int32Array;
+  readonly counts: Int32Array;
+  readonly ar: Float64Array;
+  readonly ai: Float64Array;
+  readonly br: Float64Array;
+  readonly bi: Float64Array;
+  /** Per block: |A| (for level 0 the radius's scale |2 Z_m|), |B|·|dc|max, and 2 − |Z| at its middle. */
+  readonly absA: Float64Array;
+  readonly bdc: Float64Array;
+  readonly inside: Float64Array;
+  /** For the tail: |Z_m| for every reference index, and |dc|max. */
+  readonly absZ: Float64Array;
+  readonly dc: number;
+  readonly length: number;
+}
+
+/** The blocks' A and B, level by level (x then y: A = A_y A_x, B = A_y B_x + B_y). */
+export function blaBlocks(
+  reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
+  dcMax: number,
+  allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+  dcMaxLog2 = Math.log2(dcMax),
+): BlaBlocks {
+  const { zr, zi, length } = reference;
+  const last = length - 1;
   const counts: number[] = [Math.max(0, last - 1)]; // level 0: one block per m = 1 … last − 1
   while (counts[counts.length - 1]! >= 2) counts.push(Math.floor(counts[counts.length - 1]! / 2));
   const levels = counts.length;
@@ -88,14 +121,18 @@ export function blaTable(
   const ai = make();
   const br = make();
   const bi = make();
-  const r = make(); // radius (squared at the end)
+  // Only to compute radii from: never shared with the kernels.
+  const absA = new Float64Array(Math.max(1, total));
+  const bdc = new Float64Array(Math.max(1, total));
+  const inside = new Float64Array(Math.max(1, total));
   for (let j = 0; j < counts[0]!; j++) {
     const m = j + 1;
     ar[j] = 2 * zr[m]!;
     ai[j] = 2 * zi[m]!;
     br[j] = 1;
     bi[j] = 0;
-    r[j] = epsilon * Math.hypot(ar[j]!, ai[j]!);
+    absA[j] = Math.hypot(ar[j]!, ai[j]!);
+    bdc[j] = bdcOf(1, dcMax, dcMaxLog2);
   }
   for (let l = 1; l < levels; l++) {
     const half = 1 << (l - 1);
@@ -103,24 +140,42 @@ export function blaTable(
       const x = offsets[l - 1]! + 2 * j;
       const y = x + 1;
       const e = offsets[l]! + j;
-      // A = A_y A_x, B = A_y B_x + B_y.
       ar[e] = ar[y]! * ar[x]! - ai[y]! * ai[x]!;
       ai[e] = ar[y]! * ai[x]! + ai[y]! * ar[x]!;
       br[e] = ar[y]! * br[x]! - ai[y]! * bi[x]! + br[y]!;
       bi[e] = ar[y]! * bi[x]! + ai[y]! * br[x]! + bi[y]!;
-      const ax = Math.hypot(ar[x]!, ai[x]!);
-      const bx = Math.hypot(br[x]!, bi[x]!);
-      const bdc = bdcOf(bx, dcMax, dcMaxLog2);
+      absA[e] = Math.hypot(ar[e]!, ai[e]!);
+      bdc[e] = bdcOf(Math.hypot(br[e]!, bi[e]!), dcMax, dcMaxLog2);
       // The state between x and y is skipped too: it must stay inside the escape circle.
       const mid = 1 + (2 * j + 1) * half;
-      const inside = 2 - Math.hypot(zr[mid]!, zi[mid]!);
-      const fromY = ax > 0 ? (Math.min(r[y]!, inside) - bdc) / ax : bdc < Math.min(r[y]!, inside) ? Infinity : 0;
+      inside[e] = 2 - Math.hypot(zr[mid]!, zi[mid]!);
+    }
+  }
+  const absZ = new Float64Array(Math.max(1, length));
+  for (let m = 0; m < length; m++) absZ[m] = Math.hypot(zr[m]!, zi[m]!);
+  return { levels, offsets, counts: countArray, ar, ai, br, bi, absA, bdc, inside, absZ, dc: bdcOf(1, dcMax, dcMaxLog2), length };
+}
+
+/** A table of the blocks with the radii of this epsilon (Zhuoran's merging rule, in the header). */
+export function blaRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: number) => ArrayBufferLike): BlaTable {
+  const { levels, offsets, counts, absA, bdc, inside } = blocks;
+  const total = absA.length;
+  const r = new Float64Array(allocate(total * 8)); // radius (squared at the end)
+  for (let j = 0; j < counts[0]!; j++) r[j] = epsilon * absA[j]!;
+  for (let l = 1; l < levels; l++) {
+    for (let j = 0; j < counts[l]!; j++) {
+      const x = offsets[l - 1]! + 2 * j;
+      const y = x + 1;
+      const e = offsets[l]! + j;
+      const ax = absA[x]!;
+      const bx = bdc[x]!;
+      const fromY = ax > 0 ? (Math.min(r[y]!, inside[e]!) - bx) / ax : bx < Math.min(r[y]!, inside[e]!) ? Infinity : 0;
       r[e] = Math.max(0, Math.min(r[x]!, fromY));
     }
   }
   for (let e = 0; e < total; e++) r[e] = r[e]! * r[e]!;
-  const tail = tailRadii(reference, bdcOf(1, dcMax, dcMaxLog2), epsilon, allocate);
-  return { levels, offsets, counts: countArray, ar, ai, br, bi, r2: r, tail };
+  const { ar, ai, br, bi } = blocks;
+  return { levels, offsets, counts, ar, ai, br, bi, r2: r, tail: tailRadii(blocks, epsilon, allocate) };
 }
 
 /** |B|·|dc|max, through its logarithm where dcMax is past doubles' normal range. */
@@ -141,20 +196,15 @@ function bdcOf(b: number, dcMax: number, dcMaxLog2: number): number {
  * of what is left (9 from index 1 at maxiter 20,000). Where the reference escapes, T is 0
  * everywhere (2 − |Z_last| < 0), and near a Z of 0 it is 0 before it: no tail there.
  */
-function tailRadii(
-  reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
-  dc: number,
-  epsilon: number,
-  allocate: (bytes: number) => ArrayBufferLike,
-): Float64Array {
-  const { zr, zi, length } = reference;
+function tailRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: number) => ArrayBufferLike): Float64Array {
+  const { absZ, dc, length } = blocks;
   const tail = new Float64Array(allocate(Math.max(1, length) * 8));
   const last = length - 1;
   if (last < 1) return tail;
   let t = Infinity; // nothing after the end: tail[last] stays 0 (the loops rebase there)
   for (let m = last - 1; m >= 1; m--) {
-    const a = 2 * Math.hypot(zr[m]!, zi[m]!);
-    const bound = Math.min(t, 2 - Math.hypot(zr[m + 1]!, zi[m + 1]!)) - dc;
+    const a = 2 * absZ[m]!;
+    const bound = Math.min(t, 2 - absZ[m + 1]!) - dc;
     t = a > 0 ? Math.max(0, Math.min(epsilon * a, bound / ((1 + epsilon) * a))) : 0;
     tail[m] = t * t;
   }
