@@ -11,6 +11,7 @@
 #include "bitmap.h"
 #include "cancel.h"
 #include "orbit.h"
+#include "bla.h"
 
 _Thread_local const volatile int32_t *mandel_cancel_flag = NULL;
 
@@ -411,6 +412,81 @@ static napi_value orbit_advance(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The Float64Arrays of argv[from …], each at least `at_least` long; 0 (and a thrown error) if not. */
+static int float64_arrays(napi_env env, napi_value *argv, int from, int n, double **out, size_t at_least) {
+  for (int i = 0; i < n; i++) {
+    size_t length;
+    if (!typed_array(env, argv[from + i], napi_float64_array, (void **)&out[i], &length) || length < at_least) return 0;
+  }
+  return 1;
+}
+
+/* The levels' counts and offsets: every block of a level inside `total`, each level half the one below. */
+static int bla_levels(napi_env env, napi_value counts_value, napi_value offsets_value, const int32_t **counts, const int32_t **offsets,
+                      int *levels, size_t *total) {
+  size_t nc, no;
+  if (!typed_array(env, counts_value, napi_int32_array, (void **)counts, &nc) ||
+      !typed_array(env, offsets_value, napi_int32_array, (void **)offsets, &no) || nc != no || nc < 1 || nc > 40)
+    return 0;
+  size_t sum = 0;
+  for (size_t l = 0; l < nc; l++) {
+    if ((*counts)[l] < 0 || (size_t)(*offsets)[l] != sum) return 0;
+    if (l > 0 && (size_t)(*counts)[l] * 2 > (size_t)(*counts)[l - 1]) return 0;
+    sum += (size_t)(*counts)[l];
+  }
+  *levels = (int)nc;
+  *total = sum;
+  return 1;
+}
+
+/* blaBlocks(zr, zi, length, dcOffset, dcExponent, counts, offsets, ar, ai, br, bi, absA, bdc, inside, absZ) */
+static napi_value bla_blocks(napi_env env, napi_callback_info info) {
+  size_t argc = 15;
+  napi_value argv[15];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 15) ARG_ERROR("blaBlocks(zr, zi, length, dcOffset, dcExponent, counts, offsets, ar, ai, br, bi, absA, bdc, inside, absZ)");
+  double *z[2];
+  double length, exponent, offset;
+  if (!float64_arrays(env, argv, 0, 2, z, 0) || !integer(env, argv[2], &length) || length < 1 ||
+      napi_get_value_double(env, argv[3], &offset) != napi_ok || !integer(env, argv[4], &exponent) || exponent < -5000 ||
+      exponent > 64 || !float64_arrays(env, argv, 0, 2, z, (size_t)length))
+    ARG_ERROR("blaBlocks: zr and zi must be Float64Arrays of length values; dcExponent a whole number");
+  const int32_t *counts, *offsets;
+  int levels;
+  size_t total;
+  if (!bla_levels(env, argv[5], argv[6], &counts, &offsets, &levels, &total) || (double)counts[0] > (length >= 2 ? length - 2 : 0))
+    ARG_ERROR("blaBlocks: counts and offsets must describe the levels of an orbit of that length");
+  double *blocks[7];
+  double *abs_z;
+  if (!float64_arrays(env, argv, 7, 7, blocks, total) || !float64_arrays(env, argv, 14, 1, &abs_z, (size_t)length))
+    ARG_ERROR("blaBlocks: ar, ai, br, bi, absA, bdc and inside must hold every block; absZ every orbit value");
+  mandel_bla_blocks(z[0], z[1], (int)length, offset, (int)exponent, levels, counts, offsets, blocks[0], blocks[1], blocks[2],
+                    blocks[3], blocks[4], blocks[5], blocks[6], abs_z);
+  return NULL;
+}
+
+/* blaRadii(counts, offsets, absA, bdc, inside, epsilon, r2, absZ, length, dc, tail) */
+static napi_value bla_radii(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 11) ARG_ERROR("blaRadii(counts, offsets, absA, bdc, inside, epsilon, r2, absZ, length, dc, tail)");
+  const int32_t *counts, *offsets;
+  int levels;
+  size_t total;
+  if (!bla_levels(env, argv[0], argv[1], &counts, &offsets, &levels, &total))
+    ARG_ERROR("blaRadii: counts and offsets must describe the table's levels");
+  double *blocks[3], *r2, *abs_z, *tail;
+  double epsilon, length, dc;
+  if (!float64_arrays(env, argv, 2, 3, blocks, total) || napi_get_value_double(env, argv[5], &epsilon) != napi_ok ||
+      !float64_arrays(env, argv, 6, 1, &r2, total) || !integer(env, argv[8], &length) || length < 1 ||
+      !float64_arrays(env, argv, 7, 1, &abs_z, (size_t)length) || napi_get_value_double(env, argv[9], &dc) != napi_ok ||
+      !float64_arrays(env, argv, 10, 1, &tail, (size_t)length))
+    ARG_ERROR("blaRadii: absA, bdc, inside and r2 must hold every block; absZ and tail every orbit value");
+  mandel_bla_radii(levels, counts, offsets, blocks[0], blocks[1], blocks[2], epsilon, r2, abs_z, (int)length, dc, tail);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"compute", NULL, compute, NULL, NULL, NULL, napi_default, NULL},
@@ -419,8 +495,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bitmap", NULL, bitmap, NULL, NULL, NULL, napi_default, NULL},
       {"orbitStart", NULL, orbit_start, NULL, NULL, NULL, napi_default, NULL},
       {"orbitAdvance", NULL, orbit_advance, NULL, NULL, NULL, napi_default, NULL},
+      {"blaBlocks", NULL, bla_blocks, NULL, NULL, NULL, napi_default, NULL},
+      {"blaRadii", NULL, bla_radii, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 6, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;
 }
 

@@ -72,6 +72,38 @@ export interface Addon {
     zi: Float64Array,
     ext: [Float64Array, Float64Array, Int32Array] | null,
   ): number;
+  /** The BLA table's blocks (native/bla.c; src/deep/bla.ts is the reference), into the arrays given. */
+  blaBlocks(
+    zr: Float64Array,
+    zi: Float64Array,
+    length: number,
+    dcOffset: number,
+    dcExponent: number,
+    counts: Int32Array,
+    offsets: Int32Array,
+    ar: Float64Array,
+    ai: Float64Array,
+    br: Float64Array,
+    bi: Float64Array,
+    absA: Float64Array,
+    bdc: Float64Array,
+    inside: Float64Array,
+    absZ: Float64Array,
+  ): void;
+  /** Its squared radii at one epsilon, and the tail's. */
+  blaRadii(
+    counts: Int32Array,
+    offsets: Int32Array,
+    absA: Float64Array,
+    bdc: Float64Array,
+    inside: Float64Array,
+    epsilon: number,
+    r2: Float64Array,
+    absZ: Float64Array,
+    length: number,
+    dc: number,
+    tail: Float64Array,
+  ): void;
 }
 
 export const NATIVE_FILE = new URL('../build/Release/mandel_native.node', import.meta.url);

@@ -26,7 +26,7 @@ import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import type { Kernel } from '../src/kernels/types.js';
 import { kernelNames } from '../src/kernels/registry.js';
 import { render } from '../src/render.js';
-import { BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST, blaTable, deepDcMax, deepDcMaxLog2 } from '../src/deep/bla.js';
+import { BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST, blaTable, deepDcBound } from '../src/deep/bla.js';
 import { BLA_STEP_COST, blaPilot, deepInputOf, sameCounts } from '../src/kernels/perturbation.js';
 
 interface Fixture {
@@ -168,7 +168,7 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
       const { re, im } = axesOf(workload);
       const exponent = workload.deep!.exponent;
-      const bla = blaTable(reference, deepDcMax(workload), undefined, deepDcMaxLog2(workload));
+      const bla = blaTable(reference, deepDcBound(workload));
       const pilot = blaPilot(re, im, workload.maxiter, { reference, exponent, series: linearSeries(reference), bla });
       const kept = deepInputOf(workload, reference, true, (bytes) => new ArrayBuffer(bytes)).bla !== undefined;
       return { ratio: pilot.without / pilot.withBla, kept };
@@ -187,7 +187,7 @@ describe('deep zoom: perturbation against arbitrary-precision brute force', () =
       const workload = viewWorkload({ center: seahorse, width: '1e-30', cols: 64, rows: 48, maxiter, perturbation: 'always' });
       const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), maxiter);
       const base = { reference, exponent: workload.deep!.exponent, series: linearSeries(reference) };
-      const table = (epsilon: number) => blaTable(reference, deepDcMax(workload), undefined, deepDcMaxLog2(workload), epsilon);
+      const table = (epsilon: number) => blaTable(reference, deepDcBound(workload), undefined, epsilon);
       return {
         workload,
         reference,
@@ -519,8 +519,75 @@ describe('the BLA table’s tail', () => {
     });
     const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
     assert.ok(reference.length < workload.maxiter, 'the reference escapes');
-    const table = blaTable(reference, deepDcMax(workload), (bytes) => new ArrayBuffer(bytes), deepDcMaxLog2(workload));
+    const table = blaTable(reference, deepDcBound(workload), (bytes) => new ArrayBuffer(bytes));
     assert.equal(table.tail.length, reference.length);
     assert.ok(table.tail.every((r2) => r2 === 0));
+  });
+});
+
+describe('the BLA table in two arithmetics', { skip: nativeIsas().length === 0 ? 'the native addon is not built' : false }, () => {
+  it('native/bla.c builds the js table bit for bit: blocks, radii at every epsilon, tail, at every depth', () => {
+    const seahorse = { re: '-0.743643887037158704752191506114774', im: '0.131825904205311970493132056385139' };
+    const views = [
+      { center: seahorse, width: '1e-30' },
+      { center: seahorse, width: '1e-300' }, // |dc|max below doubles' normal range
+      { center: seahorse, width: '1e-1000' },
+      { center: { re: '0', im: '1' }, width: '1e-100' },
+      { center: { re: '0.3', im: '0' }, width: '1e-20' }, // the reference escapes
+    ];
+    for (const { center, width } of views) {
+      const workload = viewWorkload({ center, width, cols: 200, rows: 150, maxiter: 5000, perturbation: 'always' });
+      const reference = referenceOrbit(deepCentre(workload.deep!), referenceBits(workload.deep!), workload.maxiter);
+      for (const epsilon of [BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST]) {
+        const js = blaTable(reference, deepDcBound(workload), undefined, epsilon, 'js');
+        const native = blaTable(reference, deepDcBound(workload), undefined, epsilon, 'native');
+        for (const key of ['offsets', 'counts', 'ar', 'ai', 'br', 'bi', 'r2', 'tail'] as const) {
+          const [a, b] = [js[key], native[key]];
+          const differ = a.findIndex((value, i) => !Object.is(value, b[i]));
+          assert.ok(a.length === b.length && differ === -1, `${width}, ε ${epsilon}, ${key}[${differ}]: ${a[differ]} vs ${b[differ]}`);
+        }
+        assert.ok(js.r2.some((r2) => r2 > 0) || width === '1e-20', `${width}: some block applies`);
+      }
+    }
+  });
+
+  it('refuses arrays that do not fit the levels, in one line, before writing anything', () => {
+    const addon = loadAddon();
+    if ('reason' in addon) return;
+    const f = (n: number) => new Float64Array(n);
+    const counts = Int32Array.of(8, 4, 2, 1);
+    const offsets = Int32Array.of(0, 8, 12, 14);
+    assert.throws(
+      () => addon.blaBlocks(f(10), f(10), 10, 1, -100, counts, offsets, f(15), f(15), f(15), f(15), f(15), f(15), f(14), f(10)),
+      {
+        code: 'ERR_INVALID_ARG',
+      },
+    );
+    assert.throws(
+      () =>
+        addon.blaBlocks(
+          f(10),
+          f(10),
+          10,
+          1,
+          -100,
+          counts,
+          Int32Array.of(0, 8, 12, 13),
+          f(15),
+          f(15),
+          f(15),
+          f(15),
+          f(15),
+          f(15),
+          f(15),
+          f(10),
+        ),
+      {
+        code: 'ERR_INVALID_ARG',
+      },
+    );
+    assert.throws(() => addon.blaRadii(counts, offsets, f(15), f(15), f(15), 2 ** -53, f(15), f(10), 11, 0, f(10)), {
+      code: 'ERR_INVALID_ARG',
+    });
   });
 });

@@ -12,7 +12,7 @@ import { deepCentre, referenceBits, viewWorkload } from '../src/deep/view.js';
 import { jsKernel } from '../src/kernels/js.js';
 import { loadNativeKernel, nativeIsas } from '../src/kernels/native.js';
 import { deepInputOf } from '../src/kernels/perturbation.js';
-import { portableLog2 } from '../src/log2.js';
+import { portableLog2 } from '../src/portable-math.js';
 import { smoothFraction } from '../src/kernels/smooth.js';
 import type { DeepInput, Kernel } from '../src/kernels/types.js';
 import { loadWasmKernel } from '../src/kernels/wasm.js';

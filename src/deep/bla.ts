@@ -14,6 +14,8 @@
  * blocks never reach past the reference's end or a Z near 0 (their radius shrinks to nothing
  * there), so rebasing stays as it is.
  */
+import { loadAddon, type Addon } from '../native-addon.js';
+import { portableHypot } from '../portable-math.js';
 import type { Workload } from '../workload.js';
 export interface BlaTable {
   /** Levels 1 … levels − 1 are used (a level-0 block saves nothing). */
@@ -63,15 +65,29 @@ export const BLA_EPSILON_LOOSEST = 2 ** -30;
 
 export function blaTable(
   reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
-  dcMax: number,
+  dc: DcBound,
   allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
-  /** log2 of dcMax, for views below ~1e-300 where dcMax itself underflows a double. */
-  dcMaxLog2 = Math.log2(dcMax),
   /** The radius of one update, relative to |2Z|. */
   epsilon = BLA_EPSILON,
+  arithmetic: TableArithmetic = 'auto',
 ): BlaTable {
-  return blaRadii(blaBlocks(reference, dcMax, allocate, dcMaxLog2), epsilon, allocate);
+  return blaRadii(blaBlocks(reference, dc, allocate, arithmetic), epsilon, allocate, arithmetic);
 }
+
+/** The largest |dc| of a view's points: offset × 2^exponent (exact at any depth, where |dc| itself underflows). */
+export interface DcBound {
+  readonly offset: number;
+  readonly exponent: number;
+}
+
+/**
+ * Who computes the table: `auto` is the native addon where it loads (native/bla.c: ~1 ms
+ * where the js loops, run once per process and so never optimised, took 20–30 ms at maxiter
+ * 20,000), js otherwise. Both perform the same double operations in the same order (hypot
+ * and every power of two included: src/portable-math.ts), so a cluster worker without the
+ * addon builds the same table bit for bit (tested).
+ */
+export type TableArithmetic = 'auto' | 'native' | 'js';
 
 /**
  * What every radius of a table is computed from: the blocks' A and B (the same at every
@@ -99,9 +115,9 @@ export interface BlaBlocks {
 /** The blocks' A and B, level by level (x then y: A = A_y A_x, B = A_y B_x + B_y). */
 export function blaBlocks(
   reference: { readonly zr: Float64Array; readonly zi: Float64Array; readonly length: number },
-  dcMax: number,
+  dc: DcBound,
   allocate: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
-  dcMaxLog2 = Math.log2(dcMax),
+  arithmetic: TableArithmetic = 'auto',
 ): BlaBlocks {
   const { zr, zi, length } = reference;
   const last = length - 1;
@@ -125,14 +141,21 @@ export function blaBlocks(
   const absA = new Float64Array(Math.max(1, total));
   const bdc = new Float64Array(Math.max(1, total));
   const inside = new Float64Array(Math.max(1, total));
+  const absZ = new Float64Array(Math.max(1, length));
+  const blocks = { levels, offsets, counts: countArray, ar, ai, br, bi, absA, bdc, inside, absZ, dc: bdcOf(1, dc), length };
+  const addon = tableAddon(arithmetic);
+  if (addon) {
+    addon.blaBlocks(zr, zi, length, dc.offset, dc.exponent, countArray, offsets, ar, ai, br, bi, absA, bdc, inside, absZ);
+    return blocks;
+  }
   for (let j = 0; j < counts[0]!; j++) {
     const m = j + 1;
     ar[j] = 2 * zr[m]!;
     ai[j] = 2 * zi[m]!;
     br[j] = 1;
     bi[j] = 0;
-    absA[j] = Math.hypot(ar[j]!, ai[j]!);
-    bdc[j] = bdcOf(1, dcMax, dcMaxLog2);
+    absA[j] = portableHypot(ar[j]!, ai[j]!);
+    bdc[j] = bdcOf(1, dc);
   }
   for (let l = 1; l < levels; l++) {
     const half = 1 << (l - 1);
@@ -144,23 +167,46 @@ export function blaBlocks(
       ai[e] = ar[y]! * ai[x]! + ai[y]! * ar[x]!;
       br[e] = ar[y]! * br[x]! - ai[y]! * bi[x]! + br[y]!;
       bi[e] = ar[y]! * bi[x]! + ai[y]! * br[x]! + bi[y]!;
-      absA[e] = Math.hypot(ar[e]!, ai[e]!);
-      bdc[e] = bdcOf(Math.hypot(br[e]!, bi[e]!), dcMax, dcMaxLog2);
+      absA[e] = portableHypot(ar[e]!, ai[e]!);
+      bdc[e] = bdcOf(portableHypot(br[e]!, bi[e]!), dc);
       // The state between x and y is skipped too: it must stay inside the escape circle.
       const mid = 1 + (2 * j + 1) * half;
-      inside[e] = 2 - Math.hypot(zr[mid]!, zi[mid]!);
+      inside[e] = 2 - portableHypot(zr[mid]!, zi[mid]!);
     }
   }
-  const absZ = new Float64Array(Math.max(1, length));
-  for (let m = 0; m < length; m++) absZ[m] = Math.hypot(zr[m]!, zi[m]!);
-  return { levels, offsets, counts: countArray, ar, ai, br, bi, absA, bdc, inside, absZ, dc: bdcOf(1, dcMax, dcMaxLog2), length };
+  for (let m = 0; m < length; m++) absZ[m] = portableHypot(zr[m]!, zi[m]!);
+  return blocks;
+}
+
+/** The addon, for `auto` where it loads and for `native`; undefined for js. */
+function tableAddon(arithmetic: TableArithmetic): Addon | undefined {
+  if (arithmetic === 'js') return undefined;
+  const addon = loadAddon();
+  if ('reason' in addon) {
+    if (arithmetic === 'native') throw new Error(`the native BLA table is not available: ${addon.reason}`);
+    return undefined;
+  }
+  return addon;
 }
 
 /** A table of the blocks with the radii of this epsilon (Zhuoran's merging rule, in the header). */
-export function blaRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: number) => ArrayBufferLike): BlaTable {
-  const { levels, offsets, counts, absA, bdc, inside } = blocks;
+export function blaRadii(
+  blocks: BlaBlocks,
+  epsilon: number,
+  allocate: (bytes: number) => ArrayBufferLike,
+  arithmetic: TableArithmetic = 'auto',
+): BlaTable {
+  const { levels, offsets, counts, absA, bdc, inside, absZ, dc, length } = blocks;
   const total = absA.length;
   const r = new Float64Array(allocate(total * 8)); // radius (squared at the end)
+  const tail = new Float64Array(allocate(Math.max(1, length) * 8));
+  const { ar, ai, br, bi } = blocks;
+  const table = { levels, offsets, counts, ar, ai, br, bi, r2: r, tail };
+  const addon = tableAddon(arithmetic);
+  if (addon) {
+    addon.blaRadii(counts, offsets, absA, bdc, inside, epsilon, r, absZ, length, dc, tail);
+    return table;
+  }
   for (let j = 0; j < counts[0]!; j++) r[j] = epsilon * absA[j]!;
   for (let l = 1; l < levels; l++) {
     for (let j = 0; j < counts[l]!; j++) {
@@ -174,13 +220,25 @@ export function blaRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: n
     }
   }
   for (let e = 0; e < total; e++) r[e] = r[e]! * r[e]!;
-  const { ar, ai, br, bi } = blocks;
-  return { levels, offsets, counts, ar, ai, br, bi, r2: r, tail: tailRadii(blocks, epsilon, allocate) };
+  tailRadii(absZ, dc, length, epsilon, tail);
+  return table;
 }
 
-/** |B|·|dc|max, through its logarithm where dcMax is past doubles' normal range. */
-function bdcOf(b: number, dcMax: number, dcMaxLog2: number): number {
-  return dcMax >= 2 ** -1000 || b === 0 ? b * dcMax : 2 ** (Math.log2(b) + dcMaxLog2);
+/**
+ * |B|·|dc|max = (|B| × offset) × 2^exponent, the power of two applied last, in two steps below
+ * doubles' normal range (as native/bla.c does): exact where the product is a normal double.
+ */
+function bdcOf(b: number, dc: DcBound): number {
+  const product = b * dc.offset;
+  if (dc.exponent >= -1022) return product * pow2(dc.exponent);
+  return product * pow2(-1022) * pow2(dc.exponent + 1022);
+}
+
+/** 2^k, exactly (0 below doubles' range). */
+function pow2(k: number): number {
+  if (k < -1074) return 0;
+  if (k > 1023) return Infinity;
+  return 2 ** k;
 }
 
 /**
@@ -196,11 +254,8 @@ function bdcOf(b: number, dcMax: number, dcMaxLog2: number): number {
  * of what is left (9 from index 1 at maxiter 20,000). Where the reference escapes, T is 0
  * everywhere (2 − |Z_last| < 0), and near a Z of 0 it is 0 before it: no tail there.
  */
-function tailRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: number) => ArrayBufferLike): Float64Array {
-  const { absZ, dc, length } = blocks;
-  const tail = new Float64Array(allocate(Math.max(1, length) * 8));
+function tailRadii(absZ: Float64Array, dc: number, length: number, epsilon: number, tail: Float64Array): void {
   const last = length - 1;
-  if (last < 1) return tail;
   let t = Infinity; // nothing after the end: tail[last] stays 0 (the loops rebase there)
   for (let m = last - 1; m >= 1; m--) {
     const a = 2 * absZ[m]!;
@@ -208,7 +263,6 @@ function tailRadii(blocks: BlaBlocks, epsilon: number, allocate: (bytes: number)
     t = a > 0 ? Math.max(0, Math.min(epsilon * a, bound / ((1 + epsilon) * a))) : 0;
     tail[m] = t * t;
   }
-  return tail;
 }
 
 /** The largest |dc| of a deep workload's points (for the BLA table's radii); 0 below doubles. */
@@ -216,15 +270,15 @@ export function deepDcMax(workload: Workload): number {
   return farthestOffset(workload) * 2 ** (workload.deep?.exponent ?? 0);
 }
 
-/** log2 of the largest |dc|, at any depth. */
-export function deepDcMaxLog2(workload: Workload): number {
-  return Math.log2(farthestOffset(workload)) + (workload.deep?.exponent ?? 0);
+/** The largest |dc|, at any depth, as offset × 2^exponent. */
+export function deepDcBound(workload: Workload): DcBound {
+  return { offset: farthestOffset(workload), exponent: workload.deep?.exponent ?? 0 };
 }
 
 /** The largest |offset| of the workload's points, in units of 2^exponent. */
 function farthestOffset(workload: Workload): number {
   const far = (axis: Workload['re']) => Math.max(Math.abs(axis.start), Math.abs(axis.start + (axis.count - 1) * axis.step));
-  return Math.hypot(far(workload.re), far(workload.im));
+  return portableHypot(far(workload.re), far(workload.im));
 }
 
 /**

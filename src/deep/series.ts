@@ -11,7 +11,7 @@
  * longer small next to 2Z_n, and the orbit may need a rebase) and where the reference escapes
  * or ends. A_n grows past doubles' range in deep views, so it is kept as mantissas × 2^exponent.
  */
-import { portableLog2 } from '../log2.js';
+import { portableLog2 } from '../portable-math.js';
 
 export interface LinearSeries {
   /** A_n = (ar + i·ai) × 2^ae, for n = 0 … limit. */

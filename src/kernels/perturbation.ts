@@ -20,16 +20,7 @@
 import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
 import { axesOf } from '../axis.js';
-import {
-  BLA_EPSILON,
-  BLA_EPSILON_LOOSE,
-  BLA_EPSILON_LOOSEST,
-  blaApplies,
-  blaBlocks,
-  blaRadii,
-  deepDcMax,
-  deepDcMaxLog2,
-} from '../deep/bla.js';
+import { BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST, blaApplies, blaBlocks, blaRadii, deepDcBound } from '../deep/bla.js';
 import { linearSeries, skipTo } from '../deep/series.js';
 import type { Workload } from '../workload.js';
 import { loadNativeKernel } from './native.js';
@@ -574,7 +565,7 @@ export function deepInputOf(
   const series = linearSeries(reference, allocate);
   if (!blaApplies(workload)) return { reference, exponent, series };
   // The blocks once; each radius tried costs its radii alone.
-  const blocks = blaBlocks(reference, deepDcMax(workload), allocate, deepDcMaxLog2(workload));
+  const blocks = blaBlocks(reference, deepDcBound(workload), allocate);
   const table = (epsilon: number) => blaRadii(blocks, epsilon, allocate);
   const bla = table(BLA_EPSILON);
   const { re, im } = axesOf(workload);

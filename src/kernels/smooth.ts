@@ -16,9 +16,9 @@
  * double operations (portableLog2) that native/escape.h and the wasm kernel repeat exactly,
  * where Math.log2, C's log2 and AssemblyScript's differ in the last bit now and then.
  */
-import { portableLog2 } from '../log2.js';
+import { portableLog2 } from '../portable-math.js';
 
-export { portableLog2 } from '../log2.js';
+export { portableLog2 } from '../portable-math.js';
 
 /** |z|² past which the fraction is taken: |z| > 256. */
 export const SMOOTH_RADIUS2 = 65536;
