@@ -214,6 +214,7 @@ export function runHooks(
     now: () => recorder.now(),
     ...(options.onNote ? { onNote: options.onNote } : {}),
     ...(options.onChunkStart ? { onChunkStart: options.onChunkStart } : {}),
+    onThreadsStarted: (startMs, endMs) => recorder.threadsStarted(startMs, endMs),
     onChunk: (event) => {
       recorder.chunk(event);
       options.onChunk?.(event);

@@ -77,6 +77,13 @@ export interface Trace {
   readonly originEpochMs: number;
   readonly phases: PhaseEvent[];
   readonly chunks: ChunkEvent[];
+  /**
+   * Threads started inside the compute phase, by a backend sized to the work (it starts them
+   * once the first chunks or a probe say the work needs them): from the start to the moment
+   * every thread could take a chunk. Not a phase — it overlaps compute — but start-up all the
+   * same, which explain counts as such rather than as hand-over.
+   */
+  readonly threadStarts?: { startMs: number; endMs: number }[];
 }
 
 export interface LaneSummary {
@@ -142,6 +149,11 @@ export class TraceRecorder {
 
   chunk(event: ChunkEvent): void {
     this.trace.chunks.push(event);
+  }
+
+  /** Threads started inside the compute phase (Trace.threadStarts). */
+  threadsStarted(startMs: number, endMs: number): void {
+    ((this.trace as { threadStarts?: { startMs: number; endMs: number }[] }).threadStarts ??= []).push({ startMs, endMs });
   }
 }
 

@@ -13,6 +13,8 @@ import { writeOutputs } from '../src/outputs/index.js';
 import { render } from '../src/render.js';
 import { TraceRecorder, type ChunkEvent, type Trace } from '../src/trace.js';
 import { tutorialWorkload } from '../src/workload.js';
+import { viewWorkload } from '../src/deep/view.js';
+import { ThreadsBackend } from '../src/backends/threads.js';
 import { browserSkipReason, launchBrowser } from './helpers/browser.js';
 
 const chunk = { id: 0, row0: 0, rowStep: 1, rowCount: 1, col0: 0, colCount: 1 };
@@ -267,6 +269,20 @@ describe('the explanation of a render', () => {
     assert.match(saturated, /every core is busy/);
   });
 
+  it('threads started inside the compute phase (sized to the work) count as start-up, not as hand-over', () => {
+    // Compute 5–125: the threads boot 5–65, then two lanes work 60 ms each from 65.
+    const started: Trace = { ...trace([event('a', 65, 125), event('b', 65, 125)], 120, 5), threadStarts: [{ startMs: 5, endMs: 65 }] };
+    const parts = wallTimeParts(started);
+    assert.deepEqual([parts.startupMs, parts.workMs, parts.handoverMs, parts.otherMs], [65, 60, 0, 2]);
+    assert.match(
+      explain(started, context).advice,
+      /^start-up \(65\.0 ms\) costs 1\.1× the kernels' work \(60\.0 ms\), more than the work itself/,
+    );
+    // The same trace without the report: the boot reads as hand-over, and the advice (fewer chunks) would not help.
+    const unreported = wallTimeParts({ ...started, threadStarts: undefined });
+    assert.deepEqual([unreported.startupMs, unreported.handoverMs], [5, 60]);
+  });
+
   it('on a real render with outputs, the parts add up to the measured wall time within 5%', async () => {
     const recorder = new TraceRecorder();
     const result = await render(tutorialWorkload({ size: 400 }), { workers: 2, kernel: 'js', prune: false, recorder });
@@ -277,6 +293,25 @@ describe('the explanation of a render', () => {
     const named = parts.startupMs + parts.setupMs + parts.workMs + parts.imbalanceMs + parts.handoverMs + parts.summaryMs + parts.outputMs;
     assert.ok(Math.abs(named + parts.otherMs - wall) <= 0.05 * wall);
     assert.ok(parts.otherMs <= 0.05 * wall, `unexplained ${parts.otherMs.toFixed(1)} of ${wall.toFixed(1)} ms`);
+  });
+  it('a deep render on a backend sized to the work reports its threads started where it starts them', async () => {
+    const readme = { re: '-0.77568376800905379746948350393', im: '0.13646736829469012473327440961' };
+    const workload = viewWorkload({ center: readme, width: '1e-25', cols: 512, rows: 384, maxiter: 20_000 });
+    const backend = new ThreadsBackend({ workers: 2, sizeToWork: true });
+    try {
+      const recorder = new TraceRecorder();
+      await render(workload, { backend, recorder });
+      const [start] = recorder.trace.threadStarts ?? [];
+      const compute = recorder.trace.phases.find((p) => p.name === 'compute')!;
+      assert.ok(start && start.startMs >= compute.startMs && start.endMs <= compute.endMs && start.endMs > start.startMs);
+      const firstChunk = Math.min(...recorder.trace.chunks.map((e) => e.startMs));
+      assert.ok(firstChunk >= start.endMs - 1, 'no thread took a chunk before the pool was up');
+      const again = new TraceRecorder();
+      await render(workload, { backend, recorder: again });
+      assert.equal(again.trace.threadStarts, undefined, 'a pool already up is not started again');
+    } finally {
+      await backend.close();
+    }
   });
 });
 

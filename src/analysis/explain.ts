@@ -52,14 +52,19 @@ export function wallTimeParts(trace: Trace): WallTimeParts {
   const busiest = Math.max(0, ...busy);
   const workMs = Math.min(computeMs, average);
   const imbalanceMs = Math.min(computeMs - workMs, Math.max(0, busiest - average));
-  const handoverMs = Math.max(0, computeMs - workMs - imbalanceMs);
-  const startupMs = length([PHASE.startWorkers, PHASE.stopWorkers]);
+  // Threads started inside the compute phase (sized to the work) are start-up, not hand-over.
+  const startedInCompute = sum((trace.threadStarts ?? []).map((t) => t.endMs - t.startMs));
+  const handoverMs = Math.max(0, computeMs - startedInCompute - workMs - imbalanceMs);
+  const startupMs = length([PHASE.startWorkers, PHASE.stopWorkers]) + startedInCompute;
   const setupMs = length([PHASE.coordinates, PHASE.allocate]);
   const summaryMs = length([PHASE.summarise, PHASE.fetch]);
   const outputMs = length(OUTPUT_PHASES);
   const referenceMs = length([PHASE.reference]);
   const skipTablesMs = length([PHASE.skipTables]);
-  const otherMs = Math.max(0, wallMs - startupMs - setupMs - computeMs - summaryMs - outputMs - referenceMs - skipTablesMs);
+  const otherMs = Math.max(
+    0,
+    wallMs - startupMs - setupMs - (computeMs - startedInCompute) - summaryMs - outputMs - referenceMs - skipTablesMs,
+  );
   return {
     wallMs,
     startupMs,

@@ -195,7 +195,15 @@ export class ThreadsBackend implements Backend {
   ): Promise<void> {
     if (this.isClosed) throw poolClosedError();
     const helping = this.options.sizeToWork === true && !this.online && this.runsHere(kernel);
-    if (!helping) await this.startPool();
+    // Threads started here, inside the compute phase, are reported as start-up (not hand-over).
+    const startHere = async () => {
+      const wasOnline = this.online;
+      const startMs = hooks.now();
+      const pool = await this.startPool();
+      if (!wasOnline) hooks.onThreadsStarted?.(startMs, hooks.now());
+      return pool;
+    };
+    if (!helping) await (this.options.sizeToWork ? startHere() : this.startPool());
     if (hooks.signal?.aborted) throw new AbortError();
     const failed = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
@@ -266,7 +274,7 @@ export class ThreadsBackend implements Backend {
         if (((epochNow() - started) / next) * (chunks.length - next) > THREAD_START_MS) break;
         await yieldToEventLoop(); // progress, Ctrl-C
       }
-      if (next < chunks.length && !signal.aborted) await onThreads(await this.startPool());
+      if (next < chunks.length && !signal.aborted) await onThreads(await startHere());
     }
     if (hooks.signal?.aborted) throw new AbortError();
     if (firstError) throw firstError;

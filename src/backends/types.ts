@@ -49,6 +49,8 @@ export interface RunHooks {
   readonly onChunkStart?: (event: ChunkStart) => void;
   /** A line worth telling the user while the render runs (the cluster: the render's id). */
   readonly onNote?: (note: string) => void;
+  /** Threads started during the run (a backend sized to the work): when, on the render's clock. */
+  readonly onThreadsStarted?: (startMs: number, endMs: number) => void;
 }
 
 export interface Backend {
