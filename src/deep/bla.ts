@@ -17,7 +17,8 @@
 import { loadAddon, type Addon } from '../native-addon.js';
 import { portableHypot } from '../portable-math.js';
 import type { Workload } from '../workload.js';
-export interface BlaTable {
+/** The blocks of a table, level by level: each one's A and B in flat arrays. */
+export interface BlaLevels {
   /** Levels 1 … levels − 1 are used (a level-0 block saves nothing). */
   readonly levels: number;
   /** Where level l starts in the flat arrays, and how many blocks it has. */
@@ -27,6 +28,9 @@ export interface BlaTable {
   readonly ai: Float64Array;
   readonly br: Float64Array;
   readonly bi: Float64Array;
+}
+
+export interface BlaTable extends BlaLevels {
   /** The squared radius: a block applies while |δ|² < r2. */
   readonly r2: Float64Array;
   /**
@@ -94,14 +98,7 @@ export type TableArithmetic = 'auto' | 'native' | 'js';
  * epsilon) and the magnitudes the radii need. A view's tables at several radii (deepInputOf
  * tries up to three) share one: each then costs its radii alone, ~1/5 of a table.
  */
-export interface BlaBlocks {
-  readonly levels: number;
-  readonly offsets: Int32Array;
-  readonly counts: Int32Array;
-  readonly ar: Float64Array;
-  readonly ai: Float64Array;
-  readonly br: Float64Array;
-  readonly bi: Float64Array;
+export interface BlaBlocks extends BlaLevels {
   /** Per block: |A| (for level 0 the radius's scale |2 Z_m|), |B|·|dc|max, and 2 − |Z| at its middle. */
   readonly absA: Float64Array;
   readonly bdc: Float64Array;
