@@ -325,20 +325,22 @@ static counted iterate_extended(double cr, double ci, int ce, const mandel_refer
    there reaches further (startIndex in perturbation.ts, which says why; the same steps). */
 static int start_index(const mandel_series *series, const mandel_bla *bla, double cr, double ci, int exponent, double unit,
                        int double_dc, int maxiter, int *hint) {
-  int s = series ? skip_to(series, cr, ci, exponent, hint) : 1;
-  if (s <= 1 || !bla) return s;
+  if (!bla) return series ? skip_to(series, cr, ci, exponent, hint) : 1;
   double d2;
   if (double_dc) {
     double dr = cr * unit, di = ci * unit;
     d2 = dr * dr + di * di;
   } else {
     double big = fmax(fabs(cr), fabs(ci));
-    if (big == 0) return s;
+    if (big == 0) return series ? skip_to(series, cr, ci, exponent, hint) : 1;
     d2 = pow2(2 * (exponent + exponent_of(big)) + 3);
   }
   int k;
   int e = bla_block(bla, 1, 1, maxiter, d2, &k);
-  return e == STAYS_INSIDE || (e >= 0 && 1 + k > s) ? 1 : s;
+  /* Under the tail from index 1, the point is done in one step there: no skip to look up. */
+  if (e == STAYS_INSIDE) return 1;
+  int s = series ? skip_to(series, cr, ci, exponent, hint) : 1;
+  return s > 1 && e >= 0 && 1 + k > s ? 1 : s;
 }
 
 /* A point's smooth fraction: c past |z| = 2 is the centre's (Z_1), dc being far below its last bit. */

@@ -117,8 +117,8 @@ export function computePerturbedChunk(input: KernelInput, deep: DeepInput): numb
  * The same rule as native/perturb.c's, so both kernels take the same steps.
  */
 function startIndex(deep: DeepInput, cr: number, ci: number, unit: number, doubleDc: boolean, maxiter: number): number {
-  const s = deep.series ? skipTo(deep.series, cr, ci, deep.exponent) : 1;
-  if (s <= 1 || !deep.bla) return s;
+  const skip = () => (deep.series ? skipTo(deep.series, cr, ci, deep.exponent) : 1);
+  if (!deep.bla) return skip();
   let d2: number;
   if (doubleDc) {
     const dr = cr * unit;
@@ -127,12 +127,15 @@ function startIndex(deep: DeepInput, cr: number, ci: number, unit: number, doubl
   } else {
     // As iterateExtended holds δ = dc: its exponent, and the bound its small branch tests.
     const big = Math.max(Math.abs(cr), Math.abs(ci));
-    if (big === 0) return s;
+    if (big === 0) return skip();
     d2 = pow2(2 * (deep.exponent + Math.floor(Math.log2(big))) + 3);
   }
-  // The lookup the loop makes at index 1, after its first ++n.
+  // The lookup the loop makes at index 1, after its first ++n. Under the tail from there the
+  // point is done in one step: no skip to look up.
   const e = blaBlock(deep.bla, 1, 1, maxiter, d2);
-  return e === STAYS_INSIDE || (e >= 0 && 1 + blockLength > s) ? 1 : s;
+  if (e === STAYS_INSIDE) return 1;
+  const s = skip();
+  return s > 1 && e >= 0 && 1 + blockLength > s ? 1 : s;
 }
 
 /** dc as a double from this exponent on: offsets × 2^-1000 are still normal doubles. */
