@@ -106,6 +106,8 @@ function packagesLoadedByRunning(args: string[]): Set<string> {
   assert.equal(child.status, 0, child.stderr);
   const packages = new Set<string>();
   for (const [, name] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(name!);
+  // mandel's own modules too, as "dist/cli/run.js"
+  for (const [, file] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/(dist\/\S+)$/gm)) packages.add(file!);
   return packages;
 }
 
@@ -118,6 +120,9 @@ describe('start-up: what `mandel run` loads when it runs', () => {
     const loaded = packagesLoadedByRunning([...args, '--counts', join(dir, 'deep.npy'), '--json']);
     assert.ok(loaded.has('commander'), 'the hook sees the packages loaded');
     for (const name of ['zod', 'pngjs', 'd3-color', 'd3-scale-chromatic', 'd3-interpolate']) assert.ok(!loaded.has(name), name);
+    // …nor the other commands' modules (`mandel --help` loads them all).
+    assert.ok(loaded.has('dist/cli/run.js'), "the hook sees mandel's modules");
+    for (const name of ['bench', 'cluster', 'movie', 'serve', 'worker']) assert.ok(!loaded.has(`dist/cli/${name}.js`), name);
   });
 
   it('the default workload writing counts, trace and timeline loads no image encoder; a PNG loads them', () => {
