@@ -56,13 +56,13 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
   const written: WrittenFile[] = [];
   const { png, npy, surface } = options;
   // The image's encoders (pngjs, the colour maps), the 3D surface and the chart load only when
-  // asked for: together ~15 ms of module loading, a tenth of a small deep view's whole run.
+  // asked for: together ~15 ms of module loading, a tenth of a small deep view's whole run. They
+  // load inside their output's phase, so the trace counts that time as writing the output.
   if (png) {
-    const { encodePng } = await import('./png.js');
-    const bytes = await recorder.phase(PHASE.encodePng, () =>
+    const bytes = await recorder.phase(PHASE.encodePng, async () =>
       save(
         png,
-        encodePng(result.counts, result.rows, result.cols, result.maxiter, {
+        (await import('./png.js')).encodePng(result.counts, result.rows, result.cols, result.maxiter, {
           colormap: options.colormap,
           scale: options.scale,
           density: options.density,
@@ -97,11 +97,10 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
     written.push({ kind: 'pbm', path, bytes });
   }
   if (surface) {
-    const { surfaceHtml } = await import('./surface3d.js');
-    const bytes = await recorder.phase(PHASE.encode3d, () =>
+    const bytes = await recorder.phase(PHASE.encode3d, async () =>
       save(
         surface,
-        surfaceHtml(result.counts, result.workload, {
+        (await import('./surface3d.js')).surfaceHtml(result.counts, result.workload, {
           maxSide: options.surfaceMaxSide,
           colormap: options.colormap,
           height: options.surfaceHeight,
@@ -113,8 +112,9 @@ export async function writeOutputs(result: RenderResult, options: OutputOptions,
   }
   if (options.timeline) {
     const path = options.timeline;
-    const { timelineSvg } = await import('./timeline.js');
-    const bytes = await recorder.phase(PHASE.encodeTimeline, () => save(path, timelineSvg(result.trace), options.signal));
+    const bytes = await recorder.phase(PHASE.encodeTimeline, async () =>
+      save(path, (await import('./timeline.js')).timelineSvg(result.trace), options.signal),
+    );
     written.push({ kind: 'timeline', path, bytes });
   }
   // Last, so the trace holds every phase before it, outputs included.
