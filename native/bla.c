@@ -8,12 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 #include "bla.h"
-
-static double pow2(int k) {
-  if (k < -1074) return 0.0;
-  if (k > 1023) return INFINITY;
-  return ldexp(1.0, k);
-}
+#include "exact.h"
 
 /* As portableHypot: the parts scaled by 2^∓600 where a square would leave doubles' range. */
 static double portable_hypot(double a, double b) {

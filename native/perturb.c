@@ -14,34 +14,13 @@
 #include <immintrin.h>
 #endif
 #include "perturb.h"
+#include "exact.h"
 #include "cancel.h"
 #include "escape.h"
 
 #define DOUBLE_DC_FROM (-1000)
 #define DOUBLE_FROM (-460)
 #define SMALL_LOG2 (-64)
-
-static inline double pow2(int k) {
-  if (k > 1023) return INFINITY;
-  if (k < -1022) return k < -1074 ? 0.0 : ldexp(1.0, k);
-  uint64_t bits = (uint64_t)(k + 1023) << 52;
-  double value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-/* floor(log2(x)) for x > 0, exactly. */
-static inline int exponent_of(double x) {
-  uint64_t bits;
-  memcpy(&bits, &x, sizeof bits);
-  int biased = (int)((bits >> 52) & 0x7ff);
-  if (biased == 0) {
-    int e;
-    frexp(x, &e);
-    return e - 1;
-  }
-  return biased - 1023;
-}
 
 /* The series' skip for a point: the bisection over log_max (which never decreases) for the
    first n of 1 … limit − 1 with log_max[n] >= bound, or limit. *hint holds the last point's

@@ -53,3 +53,8 @@ export function axesOf(grid: { readonly re: Axis; readonly im: Axis }): { re: Fl
   }
   return axes;
 }
+
+/** `side` coordinates spread evenly over an axis (every one of them if it has fewer): samples of a view. */
+export function spread(axis: Float64Array, side: number): Float64Array {
+  return Float64Array.from({ length: Math.min(side, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / side)]!);
+}

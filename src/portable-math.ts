@@ -53,3 +53,10 @@ export function portableHypot(a: number, b: number): number {
   const y = b * s;
   return Math.sqrt(x * x + y * y) / s;
 }
+
+/** 2^k, exactly (0 below doubles' range, Infinity above), as the C code's pow2. */
+export function pow2(k: number): number {
+  if (k < -1074) return 0;
+  if (k > 1023) return Infinity;
+  return 2 ** k;
+}

@@ -96,19 +96,21 @@ describe('start-up: what is loaded, and where', () => {
   });
 });
 
-/** The packages (under node_modules) a `mandel` command loads when it runs, dynamic imports included. */
-function packagesLoadedByRunning(args: string[]): Set<string> {
+/**
+ * What a `mandel` command loads when it runs, dynamic imports included: packages by name
+ * ("zod"), mandel's own modules by path ("dist/cli/run.js").
+ */
+function modulesLoadedByRunning(args: string[]): Set<string> {
   const preload = new URL('./fixtures/record-loads.mjs', import.meta.url).href;
   const child = spawnSync(process.execPath, ['--import', preload, join(root, 'bin/mandel.js'), ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
   assert.equal(child.status, 0, child.stderr);
-  const packages = new Set<string>();
-  for (const [, name] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(name!);
-  // mandel's own modules too, as "dist/cli/run.js"
-  for (const [, file] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/(dist\/\S+)$/gm)) packages.add(file!);
-  return packages;
+  const loaded = new Set<string>();
+  for (const [, name] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) loaded.add(name!);
+  for (const [, file] of child.stderr.matchAll(/^LOADED file:\/\/.*?\/(dist\/\S+)$/gm)) loaded.add(file!);
+  return loaded;
 }
 
 describe('start-up: what `mandel run` loads when it runs', () => {
@@ -117,7 +119,7 @@ describe('start-up: what `mandel run` loads when it runs', () => {
 
   it('a deep view writing its counts loads neither the validation library nor the image encoders', () => {
     const args = ['run', '--center=-0.75,0.1', '--zoom', '1e-20', '--width', '64', '--height', '48', '-m', '2000'];
-    const loaded = packagesLoadedByRunning([...args, '--counts', join(dir, 'deep.npy'), '--json']);
+    const loaded = modulesLoadedByRunning([...args, '--counts', join(dir, 'deep.npy'), '--json']);
     assert.ok(loaded.has('commander'), 'the hook sees the packages loaded');
     for (const name of ['zod', 'pngjs', 'd3-color', 'd3-scale-chromatic', 'd3-interpolate']) assert.ok(!loaded.has(name), name);
     // …nor the other commands' modules (`mandel --help` loads them all).
@@ -127,9 +129,9 @@ describe('start-up: what `mandel run` loads when it runs', () => {
 
   it('the default workload writing counts, trace and timeline loads no image encoder; a PNG loads them', () => {
     const files = ['--counts', join(dir, 'a.npy'), '--trace', join(dir, 't.json'), '--timeline', join(dir, 't.svg')];
-    const loaded = packagesLoadedByRunning(['run', '--size', '100', ...files]);
+    const loaded = modulesLoadedByRunning(['run', '--size', '100', ...files]);
     for (const name of ['zod', 'pngjs', 'd3-scale-chromatic']) assert.ok(!loaded.has(name), name);
-    const withImage = packagesLoadedByRunning(['run', '--size', '100', '--out', join(dir, 'a.png')]);
+    const withImage = modulesLoadedByRunning(['run', '--size', '100', '--out', join(dir, 'a.png')]);
     for (const name of ['pngjs', 'd3-scale-chromatic']) assert.ok(withImage.has(name), name);
   });
 });

@@ -10,7 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AbortError, InvalidOptionError, MandelError } from '../errors.js';
-import { axesOf } from '../axis.js';
+import { axesOf, spread } from '../axis.js';
 import { computeDeep, getKernel } from '../kernels/registry.js';
 import type { DeepInput } from '../kernels/types.js';
 import { chunkElements, type Chunk } from '../plan.js';
@@ -203,7 +203,7 @@ export class ThreadsBackend implements Backend {
       if (!wasOnline) hooks.onThreadsStarted?.(startMs, hooks.now());
       return pool;
     };
-    if (!helping) await (this.options.sizeToWork ? startHere() : this.startPool());
+    if (!helping) await startHere();
     if (hooks.signal?.aborted) throw new AbortError();
     const failed = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, failed.signal]) : failed.signal;
@@ -323,11 +323,6 @@ function deepEstimateMs(job: RenderJob, deep: DeepInput): number | undefined {
   // then 16 × 16 where those say the 256 take under PROBE_MS.
   const rough = timed(4);
   return (rough * PROBE_SIDE * PROBE_SIDE > PROBE_MS ? rough : timed(PROBE_SIDE)) * re.length * im.length;
-}
-
-/** `side` coordinates spread evenly over an axis (every one of them if it has fewer). */
-function spread(axis: Float64Array, side: number): Float64Array {
-  return Float64Array.from({ length: Math.min(side, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / side)]!);
 }
 
 /**

@@ -15,7 +15,7 @@
  * there), so rebasing stays as it is.
  */
 import { loadAddon, type Addon } from '../native-addon.js';
-import { portableHypot } from '../portable-math.js';
+import { portableHypot, pow2 } from '../portable-math.js';
 import type { Workload } from '../workload.js';
 /** The blocks of a table, level by level: each one's A and B in flat arrays. */
 export interface BlaLevels {
@@ -139,7 +139,8 @@ export function blaBlocks(
   const bdc = new Float64Array(Math.max(1, total));
   const inside = new Float64Array(Math.max(1, total));
   const absZ = new Float64Array(Math.max(1, length));
-  const blocks = { levels, offsets, counts: countArray, ar, ai, br, bi, absA, bdc, inside, absZ, dc: bdcOf(1, dc), length };
+  const one = bdcOf(1, dc); // |dc|max itself: every level-0 block's B is 1
+  const blocks = { levels, offsets, counts: countArray, ar, ai, br, bi, absA, bdc, inside, absZ, dc: one, length };
   const addon = tableAddon(arithmetic);
   if (addon) {
     addon.blaBlocks(zr, zi, length, dc.offset, dc.exponent, countArray, offsets, ar, ai, br, bi, absA, bdc, inside, absZ);
@@ -152,7 +153,7 @@ export function blaBlocks(
     br[j] = 1;
     bi[j] = 0;
     absA[j] = portableHypot(ar[j]!, ai[j]!);
-    bdc[j] = bdcOf(1, dc);
+    bdc[j] = one;
   }
   for (let l = 1; l < levels; l++) {
     const half = 1 << (l - 1);
@@ -229,13 +230,6 @@ function bdcOf(b: number, dc: DcBound): number {
   const product = b * dc.offset;
   if (dc.exponent >= -1022) return product * pow2(dc.exponent);
   return product * pow2(-1022) * pow2(dc.exponent + 1022);
-}
-
-/** 2^k, exactly (0 below doubles' range). */
-function pow2(k: number): number {
-  if (k < -1074) return 0;
-  if (k > 1023) return Infinity;
-  return 2 ** k;
 }
 
 /**

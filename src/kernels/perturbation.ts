@@ -19,11 +19,12 @@
  */
 import type { BlaTable } from '../deep/bla.js';
 import type { ReferenceOrbit } from '../deep/reference.js';
-import { axesOf } from '../axis.js';
+import { axesOf, spread } from '../axis.js';
 import { BLA_EPSILON, BLA_EPSILON_LOOSE, BLA_EPSILON_LOOSEST, blaApplies, blaBlocks, blaRadii, deepDcBound } from '../deep/bla.js';
 import { linearSeries, skipTo } from '../deep/series.js';
 import type { Workload } from '../workload.js';
 import { loadNativeKernel } from './native.js';
+import { pow2 } from '../portable-math.js';
 import { smoothFraction } from './smooth.js';
 import type { DeepInput, KernelInput } from './types.js';
 
@@ -58,13 +59,6 @@ function blaBlock(bla: BlaTable, m: number, n: number, maxiter: number, d2: numb
 
 /** δ past 2^-460 continues in plain doubles (dc, below 2^-1000, adds nothing to it; δ² does not underflow). */
 const DOUBLE_FROM = -460;
-
-/** 2^k for any integer k, 0 below 2^-1074 and Infinity above 2^1023. */
-function pow2(k: number): number {
-  if (k < -1074) return 0;
-  if (k > 1023) return Infinity;
-  return 2 ** k;
-}
 
 /** Writes every count of the chunk; returns the updates performed. */
 export function computePerturbedChunk(input: KernelInput, deep: DeepInput): number {
@@ -512,11 +506,6 @@ export function blaPilot(
   const sim = spread(im, PILOT_SIDE);
   const { counts, updates } = sampleCounts(sre, sim, maxiter, deep);
   return { withBla: updates, without: updatesWithoutBla(sre, sim, counts, deep) };
-}
-
-/** `side` coordinates spread evenly over an axis (every one of them if it has fewer). */
-function spread(axis: Float64Array, side: number): Float64Array {
-  return Float64Array.from({ length: Math.min(side, axis.length) }, (_, i) => axis[Math.floor(((i + 0.5) * axis.length) / side)]!);
 }
 
 /**
